@@ -1,0 +1,14 @@
+"""Tests: the embedded default unless DATABASE_URL / REDIS_URL point at real servers."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "tests-only-secret-key-not-for-production-use-0123456789"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

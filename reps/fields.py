@@ -1,0 +1,49 @@
+"""A list of short strings kept as JSON and edited as comma-separated text.
+
+Territory matchers and rep skills are short lists ("US, CA", "CRM, Analytics"): a
+manager types them in one box; code and the database see a plain JSON list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import models
+from django.utils.text import capfirst
+
+
+def split_list(text: str) -> list[str]:
+    return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]
+
+
+class CommaSeparatedField(forms.CharField):
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, list | tuple):
+            return [str(item).strip() for item in value if str(item).strip()]
+        return split_list(super().to_python(value) or "")
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(initial or []) != self.to_python(data or "")
+
+
+class ListField(models.JSONField):
+    """A JSON list of strings, blank meaning "no values"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", list)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs: Any) -> forms.Field:
+        return CommaSeparatedField(
+            required=not self.blank,
+            label=capfirst(self.verbose_name),
+            help_text=self.help_text,
+            **{key: kwargs[key] for key in ("required", "label", "initial") if key in kwargs},
+        )

@@ -1,0 +1,230 @@
+"""Reps (people and AI agents), the users they sign in as, and the pools they work in."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .audit import audited_history
+from .fields import ListField
+from .working_hours import validate_working_hours
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("A user needs an e-mail address; it is the login.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: managers in the admin, reps in the queue. E-mail is the login."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can sign in to the admin (sales managers, RevOps)."
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip().lower()
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name or self.email
+
+
+def validate_timezone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(
+            f"'{name}' is not a time zone name; use an IANA name such as America/New_York."
+        )
+
+
+def owner_constraint(prefix: str, *, required: bool) -> models.CheckConstraint:
+    """`<prefix>_rep` and `<prefix>_pool`: exactly one set (required) or at most one."""
+    rep_set = Q(**{f"{prefix}_rep__isnull": False})
+    pool_set = Q(**{f"{prefix}_pool__isnull": False})
+    only_rep = rep_set & ~pool_set
+    only_pool = pool_set & ~rep_set
+    condition = only_rep | only_pool
+    if not required:
+        condition |= ~rep_set & ~pool_set
+    return models.CheckConstraint(
+        condition=condition,
+        name=f"%(app_label)s_%(class)s_{prefix}_{'one' if required else 'at_most_one'}_owner",
+        violation_error_message=(
+            f"Choose {'either' if required else 'at most one of'} a rep or a pool "
+            f"for {prefix.replace('_', ' ')}{'' if required else ', not both'}."
+        ),
+    )
+
+
+class Rep(models.Model):
+    """Someone leads are routed to: a person who signs in, or an AI agent reached by webhook."""
+
+    class Kind(models.TextChoices):
+        HUMAN = "human", "Person"
+        AGENT = "agent", "AI agent"
+
+    email = models.EmailField(unique=True, help_text="Identifies the rep; a person signs in with it.")
+    name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HUMAN)
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="rep",
+        help_text="The login of a person; AI agents have none.",
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive reps receive no leads.")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    working_hours = models.CharField(
+        max_length=200, blank=True, validators=[validate_working_hours],
+        help_text="In the rep's time zone, e.g. 'mon-fri 09:00-17:00; sat 10:00-13:00'. "
+        "Blank: any time. Pools that respect working hours skip the rep outside them.",
+    )
+    out_of_office_from = models.DateTimeField(null=True, blank=True)
+    out_of_office_until = models.DateTimeField(null=True, blank=True)
+    max_open = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="max open leads",
+        help_text="Most unacknowledged leads at once. Blank: no limit.",
+    )
+    max_per_day = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="max new leads per day",
+        help_text="Most new leads per day in the rep's time zone. Blank: no limit.",
+    )
+    postal_code = models.CharField(max_length=20, blank=True)
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    products = ListField(help_text="Products the rep sells, comma-separated.")
+    industries = ListField(help_text="Industries the rep knows, comma-separated.")
+    languages = ListField(help_text="Languages the rep speaks (e.g. en, es), comma-separated.")
+    notify_email = models.BooleanField(default=True, verbose_name="notify by e-mail")
+    slack_webhook_url = models.URLField(
+        blank=True, verbose_name="Slack webhook URL", help_text="A Slack incoming-webhook URL."
+    )
+    webhook_url = models.URLField(
+        blank=True, verbose_name="webhook URL",
+        help_text="Leads are posted here as signed JSON; the usual channel for AI agents.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = audited_history(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(out_of_office_from__isnull=True)
+                | Q(out_of_office_until__isnull=True)
+                | Q(out_of_office_until__gt=models.F("out_of_office_from")),
+                name="rep_out_of_office_ends_after_start",
+                violation_error_message="Out of office must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="rep_latitude_longitude_together",
+                violation_error_message="Give both latitude and longitude, or neither.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="human") | Q(user__isnull=True),
+                name="rep_agent_has_no_login",
+                violation_error_message="An AI agent cannot have a login.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip().lower()
+        if self.kind == self.Kind.AGENT and not self.webhook_url:
+            raise ValidationError(
+                {"webhook_url": "An AI agent receives its leads by webhook; give its URL."}
+            )
+
+
+class Pool(models.Model):
+    """A group of reps that share leads by one distribution method."""
+
+    class Method(models.TextChoices):
+        ROUND_ROBIN = "round_robin", "Round robin (strict rotation)"
+        WEIGHTED = "weighted", "Weighted rotation"
+        LEAST_LOADED = "least_loaded", "Least loaded (fewest open leads)"
+
+    name = models.CharField(max_length=100, unique=True)
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.ROUND_ROBIN)
+    respect_working_hours = models.BooleanField(
+        default=False, help_text="Skip members outside their working hours."
+    )
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(Rep, through="PoolMembership", related_name="pools")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = audited_history(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PoolMembership(models.Model):
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="memberships")
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="memberships")
+    weight = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)],
+        help_text="Share of leads relative to other members (weighted pools).",
+    )
+
+    history = audited_history()
+
+    class Meta:
+        ordering = ["pool", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "rep"], name="pool_member_once"),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="pool_member_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep.name} in {self.pool.name}"

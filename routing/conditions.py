@@ -1,0 +1,143 @@
+"""The `when` of a rule: which lead fields it tests and how, and checking that it makes sense.
+
+A condition maps a field to either a plain value (equality), a list (one of), or a
+mapping of operators that must all hold:
+
+    {source: pricing_page, employee_count: {gte: 50, lt: 500}, country: [US, CA]}
+
+Fields are the lead's own fields, `attributes.<name>` for the free attributes, and the
+derived booleans `work_email` and `named_account`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+TEXT_FIELDS = (
+    "email", "email_domain", "first_name", "last_name", "phone", "company", "website",
+    "country", "state", "postal_code", "city", "industry", "product", "source", "message",
+)
+NUMBER_FIELDS = ("employee_count", "annual_revenue", "score")
+DERIVED_FLAGS = ("work_email", "named_account")
+LEAD_FIELDS = TEXT_FIELDS + NUMBER_FIELDS
+ATTRIBUTE_PREFIX = "attributes."
+
+COMPARISONS = ("gte", "gt", "lte", "lt")
+OPERATORS = ("eq", "ne", "in", "not_in", *COMPARISONS, "prefix", "contains", "exists")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _field_errors(field: str) -> list[str]:
+    if field in LEAD_FIELDS or field in DERIVED_FLAGS:
+        return []
+    if field.startswith(ATTRIBUTE_PREFIX) and len(field) > len(ATTRIBUTE_PREFIX):
+        return []
+    return [
+        f"unknown field '{field}'; use one of {', '.join(LEAD_FIELDS + DERIVED_FLAGS)} "
+        "or attributes.<name>"
+    ]
+
+
+def _operator_errors(field: str, operator: str, value: Any) -> list[str]:
+    where = f"'{field}: {{{operator}: ...}}'"
+    if operator not in OPERATORS:
+        return [f"unknown operator '{operator}' on '{field}'; use one of {', '.join(OPERATORS)}"]
+    if operator in ("in", "not_in"):
+        if not isinstance(value, list) or not value or not all(map(_is_scalar, value)):
+            return [f"{where} needs a non-empty list of values"]
+    elif operator in COMPARISONS:
+        if not _is_number(value):
+            return [f"{where} needs a number, not {value!r}"]
+        if field in TEXT_FIELDS:
+            return [f"'{field}' is text and cannot be compared with {operator}"]
+    elif operator in ("prefix", "contains"):
+        if not isinstance(value, str) or not value:
+            return [f"{where} needs some text"]
+    elif operator == "exists":
+        if not isinstance(value, bool):
+            return [f"{where} needs true or false"]
+    elif not _is_scalar(value):
+        return [f"{where} needs a single value"]
+    return []
+
+
+def condition_errors(conditions: Any) -> list[str]:
+    """Every problem with a `when` mapping, in plain words; empty when it is valid."""
+    if conditions in (None, {}):
+        return []
+    if not isinstance(conditions, dict):
+        return ["conditions must be a mapping of field to value, e.g. {source: demo_request}"]
+    errors: list[str] = []
+    for field, test in conditions.items():
+        field_problems = _field_errors(str(field))
+        if field_problems:
+            errors.extend(field_problems)
+            continue
+        if field in DERIVED_FLAGS:
+            if not isinstance(test, bool):
+                errors.append(f"'{field}' is true or false, not {test!r}")
+        elif isinstance(test, dict):
+            if not test:
+                errors.append(f"'{field}' has an empty set of operators")
+            for operator, value in test.items():
+                errors.extend(_operator_errors(field, str(operator), value))
+        elif isinstance(test, list):
+            errors.extend(_operator_errors(field, "in", test))
+        elif not _is_scalar(test):
+            errors.append(f"'{field}' needs a value, a list or operators, not {test!r}")
+    return errors
+
+
+def validate_conditions(conditions: Any) -> None:
+    errors = condition_errors(conditions)
+    if errors:
+        raise ValidationError(errors)
+
+
+_SYMBOLS = {
+    "eq": "=", "ne": "≠", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<",
+    "in": "is one of", "not_in": "is not one of", "prefix": "starts with",
+    "contains": "contains",
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_show(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def describe_conditions(conditions: dict[str, Any] | None) -> str:
+    """'employee_count ≥ 50 and < 500, source = pricing_page' — for people, not parsers."""
+    if not conditions:
+        return "every lead"
+    parts = []
+    for field, test in conditions.items():
+        if field == "work_email":
+            parts.append("work e-mail" if test else "free-mail address")
+        elif field == "named_account":
+            parts.append("matches a named account" if test else "no named account")
+        elif isinstance(test, dict):
+            tests = []
+            for operator, value in test.items():
+                if operator == "exists":
+                    tests.append("is filled in" if value else "is empty")
+                else:
+                    tests.append(f"{_SYMBOLS.get(operator, operator)} {_show(value)}")
+            parts.append(f"{field} {' and '.join(tests)}")
+        elif isinstance(test, list):
+            parts.append(f"{field} is one of {_show(test)}")
+        else:
+            parts.append(f"{field} = {_show(test)}")
+    return ", ".join(parts)

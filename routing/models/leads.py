@@ -1,0 +1,240 @@
+"""Leads, the decisions made about them, who owned them when, and the log of their life.
+
+Leads and assignments are audited by an append-only event log (LeadEvent) rather than
+history tables: a lead's life is a sequence of events (submitted, routed, notified,
+acknowledged, escalated, outcome), several of which change no column at all, and the
+rep's timeline is read straight from the log. Assignments are append-only by design:
+a reassignment ends one row and adds another, it never rewrites who owned the lead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from reps.models import Rep
+
+from .intake import IntakeKey
+from .rulesets import Rule, RuleSet
+
+
+class Lead(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New (not routed yet)"
+        ASSIGNED = "assigned", "Assigned"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        CONTACTED = "contacted", "Contacted"
+        QUALIFIED = "qualified", "Qualified"
+        CONVERTED = "converted", "Converted"
+        DISQUALIFIED = "disqualified", "Disqualified"
+        ESCALATED = "escalated", "Escalated"
+        UNCLAIMED = "unclaimed", "Unclaimed"
+
+    # Statuses in which the lead still waits for or is being worked by its owner;
+    # a new submission with the same e-mail joins such a lead.
+    OPEN_STATUSES = (
+        Status.NEW, Status.ASSIGNED, Status.ACKNOWLEDGED, Status.CONTACTED,
+        Status.QUALIFIED, Status.ESCALATED, Status.UNCLAIMED,
+    )
+
+    email = models.EmailField()
+    email_domain = models.CharField(max_length=253, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=300, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2.")
+    state = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    product = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=50, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(default=dict, help_text="The submission exactly as received.")
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    owner = models.ForeignKey(
+        Rep, null=True, blank=True, on_delete=models.PROTECT, related_name="leads",
+        help_text="The current owner (the rep of the open assignment, or the last one).",
+    )
+    ruleset = models.ForeignKey(
+        RuleSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    rule = models.ForeignKey(
+        Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    intake_key = models.ForeignKey(
+        IntakeKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    escalation_count = models.PositiveSmallIntegerField(default=0)
+    outcome_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    acknowledged_at = models.DateTimeField(
+        null=True, blank=True, help_text="First acknowledgment: the end of speed-to-lead."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Duplicate detection: the newest open lead for an e-mail.
+            models.Index(fields=["email", "-created_at"], name="lead_email_recent_idx"),
+            models.Index(fields=["status", "-created_at"], name="lead_status_recent_idx"),
+            models.Index(fields=["owner", "status"], name="lead_owner_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} <{self.email}>" if name else self.email
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class RoutingDecision(models.Model):
+    """One run of the routing rules for a lead, with its full trace."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "Initial routing"
+        ESCALATION = "escalation", "Escalation"
+        HANDOFF = "handoff", "Hand-off to humans"
+        FALLBACK_ON_ERROR = "error", "Fallback after an error"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INITIAL)
+    ruleset = models.ForeignKey(RuleSet, null=True, on_delete=models.SET_NULL, related_name="+")
+    ruleset_version = models.PositiveIntegerField(null=True)
+    rule = models.ForeignKey(Rule, null=True, on_delete=models.SET_NULL, related_name="+")
+    rule_name = models.CharField(max_length=100, blank=True, help_text="As it was named then.")
+    owner = models.ForeignKey(Rep, null=True, on_delete=models.PROTECT, related_name="+")
+    steps = models.JSONField(default=list)
+    elapsed_us = models.PositiveIntegerField(default=0, help_text="Decision time, microseconds.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["lead", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of lead {self.lead_id}"
+
+
+class Assignment(models.Model):
+    """Who owned a lead from when to when. At most one is open (not ended) per lead."""
+
+    class Reason(models.TextChoices):
+        ROUTED = "routed", "Routed"
+        ESCALATED = "escalated", "Escalated"
+        HANDOFF = "handoff", "Handed off by an agent"
+        CLAIMED = "claimed", "Claimed from the shared queue"
+        MANUAL = "manual", "Reassigned by a manager"
+
+    class EndReason(models.TextChoices):
+        EXPIRED = "expired", "Not acknowledged in time"
+        HANDED_OFF = "handed_off", "Handed off"
+        REASSIGNED = "reassigned", "Reassigned"
+        CLOSED = "closed", "Lead closed"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
+    rep = models.ForeignKey(Rep, on_delete=models.PROTECT, related_name="assignments")
+    decision = models.ForeignKey(
+        RoutingDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.ROUTED)
+    assigned_at = models.DateTimeField(default=timezone.now)
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["lead", "assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"], condition=Q(ended_at__isnull=True),
+                name="one_open_assignment_per_lead",
+                violation_error_message="This lead already has an open assignment.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("assigned_at")),
+                name="assignment_ends_after_start",
+            ),
+        ]
+        indexes = [
+            # The escalation sweep: open, unacknowledged assignments by due time.
+            models.Index(
+                fields=["ack_due_at"],
+                condition=Q(acknowledged_at__isnull=True, ended_at__isnull=True),
+                name="assignment_ack_due_idx",
+            ),
+            models.Index(fields=["rep", "assigned_at"], name="assignment_rep_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id} → {self.rep}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class LeadEvent(models.Model):
+    """Append-only log of a lead's life: who did what, when, with what data."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        RESUBMITTED = "resubmitted", "Submitted again (duplicate)"
+        ROUTED = "routed", "Routed"
+        NOTIFIED = "notified", "Owner notified"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        ESCALATED = "escalated", "Escalated"
+        UNCLAIMED = "unclaimed", "Unclaimed"
+        CLAIMED = "claimed", "Claimed"
+        HANDED_OFF = "handed_off", "Handed off"
+        OUTCOME = "outcome", "Outcome recorded"
+        EDITED = "edited", "Edited"
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor = models.CharField(
+        max_length=200, blank=True, help_text="Who acted when not a user: 'system', 'intake key …'."
+    )
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["lead", "at", "id"]
+        indexes = [models.Index(fields=["lead", "at"], name="lead_event_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("Lead events are append-only; add a new event instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Lead events are append-only and cannot be deleted.")

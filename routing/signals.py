@@ -1,0 +1,34 @@
+"""Keep each rule set's version in step with its rules.
+
+Every decision records the version of the rule set it used, so any change to a rule set
+or one of its rules moves the version on. `.update()` is used on purpose: it sends no
+signal (no recursion) and writes no history row (the change itself already has one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import Rule, RuleSet
+
+
+def _bump(ruleset_id: int | None) -> None:
+    if ruleset_id is not None:
+        RuleSet.objects.filter(pk=ruleset_id).update(version=F("version") + 1)
+
+
+@receiver(post_save, sender=RuleSet)
+def ruleset_saved(sender: type, instance: RuleSet, created: bool, **_: Any) -> None:
+    if not created:
+        _bump(instance.pk)
+        instance.refresh_from_db(fields=["version"])
+
+
+@receiver(post_save, sender=Rule)
+@receiver(post_delete, sender=Rule)
+def rule_changed(sender: type, instance: Rule, **_: Any) -> None:
+    _bump(instance.ruleset_id)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TerritoriesConfig(AppConfig):
+    name = "territories"
+    verbose_name = "Territories and named accounts"
