@@ -100,28 +100,40 @@ class Rep(models.Model):
         HUMAN = "human", "Person"
         AGENT = "agent", "AI agent"
 
-    email = models.EmailField(unique=True, help_text="Identifies the rep; a person signs in with it.")
+    email = models.EmailField(
+        unique=True, help_text="Identifies the rep; a person signs in with it."
+    )
     name = models.CharField(max_length=150)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HUMAN)
     user = models.OneToOneField(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="rep",
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rep",
         help_text="The login of a person; AI agents have none.",
     )
     is_active = models.BooleanField(default=True, help_text="Inactive reps receive no leads.")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     working_hours = models.CharField(
-        max_length=200, blank=True, validators=[validate_working_hours],
+        max_length=200,
+        blank=True,
+        validators=[validate_working_hours],
         help_text="In the rep's time zone, e.g. 'mon-fri 09:00-17:00; sat 10:00-13:00'. "
         "Blank: any time. Pools that respect working hours skip the rep outside them.",
     )
     out_of_office_from = models.DateTimeField(null=True, blank=True)
     out_of_office_until = models.DateTimeField(null=True, blank=True)
     max_open = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name="max open leads",
+        null=True,
+        blank=True,
+        verbose_name="max open leads",
         help_text="Most unacknowledged leads at once. Blank: no limit.",
     )
     max_per_day = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name="max new leads per day",
+        null=True,
+        blank=True,
+        verbose_name="max new leads per day",
         help_text="Most new leads per day in the rep's time zone. Blank: no limit.",
     )
     postal_code = models.CharField(max_length=20, blank=True)
@@ -139,7 +151,8 @@ class Rep(models.Model):
         blank=True, verbose_name="Slack webhook URL", help_text="A Slack incoming-webhook URL."
     )
     webhook_url = models.URLField(
-        blank=True, verbose_name="webhook URL",
+        blank=True,
+        verbose_name="webhook URL",
         help_text="Leads are posted here as signed JSON; the usual channel for AI agents.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -213,7 +226,8 @@ class PoolMembership(models.Model):
     pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="memberships")
     rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="memberships")
     weight = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1)],
+        default=1,
+        validators=[MinValueValidator(1)],
         help_text="Share of leads relative to other members (weighted pools).",
     )
 

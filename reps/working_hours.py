@@ -39,9 +39,7 @@ def _days(text: str, part: str) -> list[int]:
         first, _, last = chunk.partition("-")
         for name in (first, last or first):
             if name not in DAYS:
-                raise ValidationError(
-                    f"'{name}' in '{part}' is not a day; use {', '.join(DAYS)}."
-                )
+                raise ValidationError(f"'{name}' in '{part}' is not a day; use {', '.join(DAYS)}.")
         start, end = DAYS.index(first), DAYS.index(last or first)
         if end < start:
             raise ValidationError(f"'{chunk}' in '{part}' runs backwards; write e.g. mon-fri.")

@@ -16,8 +16,21 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 TEXT_FIELDS = (
-    "email", "email_domain", "first_name", "last_name", "phone", "company", "website",
-    "country", "state", "postal_code", "city", "industry", "product", "source", "message",
+    "email",
+    "email_domain",
+    "first_name",
+    "last_name",
+    "phone",
+    "company",
+    "website",
+    "country",
+    "state",
+    "postal_code",
+    "city",
+    "industry",
+    "product",
+    "source",
+    "message",
 )
 NUMBER_FIELDS = ("employee_count", "annual_revenue", "score")
 DERIVED_FLAGS = ("work_email", "named_account")
@@ -104,8 +117,15 @@ def validate_conditions(conditions: Any) -> None:
 
 
 _SYMBOLS = {
-    "eq": "=", "ne": "≠", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<",
-    "in": "is one of", "not_in": "is not one of", "prefix": "starts with",
+    "eq": "=",
+    "ne": "≠",
+    "gte": "≥",
+    "gt": ">",
+    "lte": "≤",
+    "lt": "<",
+    "in": "is one of",
+    "not_in": "is not one of",
+    "prefix": "starts with",
     "contains": "contains",
 }
 

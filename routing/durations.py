@@ -21,9 +21,7 @@ def parse_duration(text: str | int) -> timedelta:
         compact = str(text).strip().lower().replace(" ", "")
         match = _DURATION.match(compact)
         if not compact or not match or not any(match.groups()):
-            raise ValidationError(
-                f"'{text}' is not a duration; write e.g. 15m, 90s, 1h or 90d."
-            )
+            raise ValidationError(f"'{text}' is not a duration; write e.g. 15m, 90s, 1h or 90d.")
         seconds = sum(
             int(value) * factor
             for value, factor in zip(match.groups(), _UNITS.values(), strict=True)

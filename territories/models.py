@@ -85,8 +85,14 @@ class Territory(models.Model):
         self.states = [state.upper() for state in self.states]
         self.postal_codes = [code.upper() for code in self.postal_codes]
         if not any(
-            [self.countries, self.states, self.postal_codes, self.industries,
-             self.employee_count_min is not None, self.employee_count_max is not None]
+            [
+                self.countries,
+                self.states,
+                self.postal_codes,
+                self.industries,
+                self.employee_count_min is not None,
+                self.employee_count_max is not None,
+            ]
         ):
             raise ValidationError("Give the territory at least one matcher.")
 
@@ -124,7 +130,9 @@ class AccountDomain(models.Model):
 
     account = models.ForeignKey(NamedAccount, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(
-        max_length=253, unique=True, validators=[validate_domain],
+        max_length=253,
+        unique=True,
+        validators=[validate_domain],
         help_text="e.g. acme.com; its subdomains match too.",
     )
 

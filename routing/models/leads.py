@@ -37,8 +37,13 @@ class Lead(models.Model):
     # Statuses in which the lead still waits for or is being worked by its owner;
     # a new submission with the same e-mail joins such a lead.
     OPEN_STATUSES = (
-        Status.NEW, Status.ASSIGNED, Status.ACKNOWLEDGED, Status.CONTACTED,
-        Status.QUALIFIED, Status.ESCALATED, Status.UNCLAIMED,
+        Status.NEW,
+        Status.ASSIGNED,
+        Status.ACKNOWLEDGED,
+        Status.CONTACTED,
+        Status.QUALIFIED,
+        Status.ESCALATED,
+        Status.UNCLAIMED,
     )
 
     email = models.EmailField()
@@ -64,7 +69,11 @@ class Lead(models.Model):
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     owner = models.ForeignKey(
-        Rep, null=True, blank=True, on_delete=models.PROTECT, related_name="leads",
+        Rep,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
         help_text="The current owner (the rep of the open assignment, or the last one).",
     )
     ruleset = models.ForeignKey(
@@ -162,7 +171,8 @@ class Assignment(models.Model):
         ordering = ["lead", "assigned_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["lead"], condition=Q(ended_at__isnull=True),
+                fields=["lead"],
+                condition=Q(ended_at__isnull=True),
                 name="one_open_assignment_per_lead",
                 violation_error_message="This lead already has an open assignment.",
             ),
@@ -213,7 +223,10 @@ class LeadEvent(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     actor = models.CharField(

@@ -50,15 +50,17 @@ class RuleSet(models.Model):
         default=False, help_text="The rule set that routes new leads. Only one can be active."
     )
     version = models.PositiveIntegerField(
-        default=1, editable=False,
+        default=1,
+        editable=False,
         help_text="Goes up with every change to the rule set or its rules; "
         "each routing decision records the version it used.",
     )
     fallback_rep = _rep_fk(help_text="Owner of leads no rule takes: a rep or a pool.")
     fallback_pool = _pool_fk()
     ack_sla = models.DurationField(
-        default=_default_ack_sla, verbose_name="acknowledgment SLA",
-        help_text="Time an owner has to acknowledge a lead (e.g. 00:15:00), unless a rule says otherwise.",
+        default=_default_ack_sla,
+        verbose_name="acknowledgment SLA",
+        help_text="Time an owner has to acknowledge a lead, unless a rule says otherwise.",
     )
     escalate_to_rep = _rep_fk(help_text="Who gets a lead nobody acknowledged in time.")
     escalate_to_pool = _pool_fk()
@@ -79,7 +81,9 @@ class RuleSet(models.Model):
         ordering = ["-is_active", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_active"], condition=Q(is_active=True), name="one_active_ruleset",
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="one_active_ruleset",
                 violation_error_message="Another rule set is already active; deactivate it first.",
             ),
             owner_constraint("fallback", required=True),
@@ -119,14 +123,18 @@ class Rule(models.Model):
     name = models.CharField(max_length=100)
     is_enabled = models.BooleanField(default=True, verbose_name="enabled")
     conditions = models.JSONField(
-        default=dict, blank=True, validators=[validate_conditions],
+        default=dict,
+        blank=True,
+        validators=[validate_conditions],
         help_text="All must hold. Empty: every lead.",
     )
     route_to = models.CharField(max_length=20, choices=RouteTo.choices)
     route_rep = _rep_fk(verbose_name="rep")
     route_pool = _pool_fk(verbose_name="pool")
     ack_sla = models.DurationField(
-        null=True, blank=True, verbose_name="acknowledgment SLA",
+        null=True,
+        blank=True,
+        verbose_name="acknowledgment SLA",
         help_text="Blank: the rule set's SLA.",
     )
     escalate_to_rep = _rep_fk(help_text="Blank (and no pool): the rule set's escalation target.")
@@ -139,10 +147,15 @@ class Rule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ruleset", "name"], name="rule_name_unique_in_ruleset"),
             models.CheckConstraint(
-                condition=(Q(route_to="rep", route_rep__isnull=False, route_pool__isnull=True)
-                           | Q(route_to="pool", route_pool__isnull=False, route_rep__isnull=True)
-                           | Q(route_to__in=["territory", "account_owner"],
-                               route_rep__isnull=True, route_pool__isnull=True)),
+                condition=(
+                    Q(route_to="rep", route_rep__isnull=False, route_pool__isnull=True)
+                    | Q(route_to="pool", route_pool__isnull=False, route_rep__isnull=True)
+                    | Q(
+                        route_to__in=["territory", "account_owner"],
+                        route_rep__isnull=True,
+                        route_pool__isnull=True,
+                    )
+                ),
                 name="rule_route_target_matches_kind",
                 violation_error_message=(
                     "Routing to a rep needs the rep, to a pool needs the pool; "
@@ -182,4 +195,3 @@ class Rule(models.Model):
             self.RouteTo.ACCOUNT_OWNER: lambda: "the named account's owner",
         }[self.route_to]()
         return f"When {describe_conditions(self.conditions)} → {target}"
-

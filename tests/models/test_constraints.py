@@ -84,8 +84,9 @@ def test_account_domain_is_stored_lower_case():
 def test_rule_route_must_match_its_kind():
     pool = PoolFactory()
     assert _violates(lambda: RuleFactory(route_to=Rule.RouteTo.POOL, route_rep=None))
-    assert _violates(lambda: RuleFactory(route_to=Rule.RouteTo.TERRITORY, route_pool=pool,
-                                         route_rep=None))
+    assert _violates(
+        lambda: RuleFactory(route_to=Rule.RouteTo.TERRITORY, route_pool=pool, route_rep=None)
+    )
     RuleFactory(route_to=Rule.RouteTo.TERRITORY, route_rep=None)
 
 

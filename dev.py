@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""The two commands of the README, on a fresh machine with only Python 3.11+.
+
+    python3 dev.py run    set up (environment, database, demo data) and serve on :8000
+    python3 dev.py test   the whole test suite plus ruff; non-zero exit on any failure
+
+Both create `.venv/` and install the pinned dependencies of pyproject.toml the first time
+(and again whenever pyproject.toml changes), then re-run themselves inside it. With
+DATABASE_URL and REDIS_URL set they use PostgreSQL and Redis; without, SQLite and an
+embedded broker under var/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV_DIR = Path(os.environ.get("LEADROUTER_VENV", ROOT / ".venv"))
+STAMP = VENV_DIR / ".installed-from"
+BIN = VENV_DIR / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def say(message: str) -> None:
+    print(f"\033[1m==> {message}\033[0m", flush=True)
+
+
+def requirements() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project.get("optional-dependencies", {})
+    return [*project["dependencies"], *extras.get("dev", []), *extras.get("browser", [])]
+
+
+def ensure_environment() -> None:
+    """Create the virtual environment and install what pyproject.toml pins, once."""
+    wanted = hashlib.sha256(
+        f"{sys.version_info[:2]}\n{(ROOT / 'pyproject.toml').read_text()}".encode()
+    ).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        say(f"Creating the virtual environment in {VENV_DIR.name}/")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV_DIR)
+    say("Installing dependencies (pinned in pyproject.toml)")
+    pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", *requirements()], check=True)
+    STAMP.write_text(wanted)
+
+
+def in_environment() -> bool:
+    return Path(sys.prefix).resolve() == VENV_DIR.resolve()
+
+
+def manage(*args: str) -> None:
+    subprocess.run([str(PYTHON), "manage.py", *args], check=True, cwd=ROOT)
+
+
+def serve(port: str) -> int:
+    """Web, worker and scheduler together; Ctrl-C (or any of them dying) stops all three."""
+    (ROOT / "var").mkdir(exist_ok=True)
+    say("Migrating the database")
+    manage("migrate", "--noinput")
+    say("Loading the demo routing set and the demo admin")
+    manage("setup_demo")
+    commands = {
+        "web": [str(PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}"],
+        "worker+scheduler": [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--beat",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--schedule",
+            str(ROOT / "var" / "celerybeat-schedule"),
+        ],
+    }
+    processes = {
+        name: subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+        for name, command in commands.items()
+    }
+    say(f"Lead Router is up on http://127.0.0.1:{port}/admin/ (Ctrl-C stops everything)")
+    exit_code = 0
+    try:
+        while all(process.poll() is None for process in processes.values()):
+            time.sleep(0.5)
+        for name, process in processes.items():
+            if process.returncode is not None:
+                say(f"{name} stopped (exit code {process.returncode}); stopping the rest")
+                exit_code = process.returncode or 1
+    except KeyboardInterrupt:
+        say("Stopping")
+    finally:
+        stop(processes.values())
+    return exit_code
+
+
+def stop(processes) -> None:
+    # Each child leads its own process group, so its own children (runserver's
+    # autoreloader, Celery's pool) are signalled too.
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test(pytest_args: list[str]) -> int:
+    database = os.environ.get("DATABASE_URL", "SQLite (embedded)").split("@")[-1]
+    broker = os.environ.get("REDIS_URL", "embedded").split("@")[-1]
+    say(f"Tests on {database}, broker {broker}")
+    failures = []
+    for name, command in {
+        "ruff check": [str(BIN / "ruff"), "check", "."],
+        "ruff format": [str(BIN / "ruff"), "format", "--check", "."],
+        "pytest": [str(PYTHON), "-m", "pytest", *pytest_args],
+    }.items():
+        say(name)
+        if subprocess.run(command, cwd=ROOT).returncode != 0:
+            failures.append(name)
+    if failures:
+        say(f"FAILED: {', '.join(failures)}")
+        return 1
+    say("All green")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on whatever python3 is
+        sys.exit("Lead Router needs Python 3.11 or newer.")
+    if not argv or argv[0] not in {"run", "test"}:
+        print(__doc__)
+        return 2
+    if not in_environment():
+        ensure_environment()
+        os.execv(str(PYTHON), [str(PYTHON), str(Path(__file__).resolve()), *argv])
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        return serve(port=os.environ.get("PORT", "8000"))
+    return test(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
