@@ -66,7 +66,6 @@ def manage(*args: str) -> None:
 
 def serve(port: str) -> int:
     """Web, worker and scheduler together; Ctrl-C (or any of them dying) stops all three."""
-    (ROOT / "var").mkdir(exist_ok=True)
     say("Migrating the database")
     manage("migrate", "--noinput")
     say("Loading the demo routing set and the demo admin")

@@ -12,11 +12,13 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"  # runtime state of a development install: SQLite file, broker, keys
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
+
+# Runtime state of a development install: SQLite file, embedded broker, generated keys.
+VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -27,7 +29,7 @@ USE_I18N = True
 LANGUAGE_CODE = "en-us"
 
 if not env.str("DATABASE_URL", default=""):
-    VAR_DIR.mkdir(exist_ok=True)  # SQLite creates the file, not its folder
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'leadrouter.sqlite3'}"),
 }

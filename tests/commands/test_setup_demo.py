@@ -1,0 +1,57 @@
+"""The run command's set-up step: demo routing and a demo admin on an empty database."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from reps.models import Rep, User
+from routing.models import RuleSet
+
+pytestmark = pytest.mark.django_db
+
+
+def _setup_demo(tmp_path) -> str:
+    out = StringIO()
+    call_command("setup_demo", password_file=str(tmp_path / "password"), stdout=out)
+    return out.getvalue()
+
+
+def _printed_password(output: str) -> str:
+    return re.search(r"Password:\s+(\S+)", output)[1]
+
+
+def test_setup_on_an_empty_database_loads_the_demo_and_prints_a_working_login(tmp_path):
+    output = _setup_demo(tmp_path)
+
+    admin = User.objects.get(email="admin@example.com")
+    assert admin.is_staff and admin.is_superuser
+    assert admin.check_password(_printed_password(output))
+    assert RuleSet.objects.get(is_active=True).name == "SaaS inbound"
+    assert Rep.objects.filter(kind=Rep.Kind.AGENT).exists()
+
+
+def test_setup_again_keeps_the_password_and_changes_no_routing_data(tmp_path):
+    first = _printed_password(_setup_demo(tmp_path))
+    history_before = Rep.history.count() + RuleSet.history.count()
+
+    second = _printed_password(_setup_demo(tmp_path))
+
+    assert second == first
+    assert Rep.history.count() + RuleSet.history.count() == history_before
+
+
+def test_demo_routing_changes_are_attributed_to_the_demo_admin(tmp_path):
+    _setup_demo(tmp_path)
+    admin = User.objects.get(email="admin@example.com")
+    assert set(RuleSet.history.values_list("history_user", flat=True)) == {admin.pk}
+
+
+def test_a_forgotten_password_file_gets_a_new_password_that_works(tmp_path):
+    _setup_demo(tmp_path)
+    (tmp_path / "password").unlink()
+    password = _printed_password(_setup_demo(tmp_path))
+    assert User.objects.get(email="admin@example.com").check_password(password)
