@@ -22,8 +22,11 @@ def normalize_company_name(name: str) -> str:
     """Lower-case ASCII words without punctuation and trailing legal forms."""
     ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
     words = _NON_WORD.sub(" ", ascii_name.lower().replace("&", " and ")).split()
-    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+    stripped = False
+    # "GmbH & Co. KG": the "and" joining two legal forms goes with them.
+    while len(words) > 1 and (words[-1] in LEGAL_SUFFIXES or (stripped and words[-1] == "and")):
         words.pop()
+        stripped = True
     return " ".join(words)
 
 
