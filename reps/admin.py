@@ -1,0 +1,346 @@
+"""Admin for logins, reps and pools: what a sales manager sets up before any lead arrives."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from .models import Pool, PoolMembership, Rep, User
+from .services import rep_ensure_login
+
+# ---------------------------------------------------------------------------- shared
+
+
+def owner_label(rep: Rep | None, pool: Pool | None) -> str:
+    """Who owns something that a rep or a pool can own: 'Ana Silva (rep)', 'West (pool)'."""
+    if rep is not None:
+        return f"{rep.name} (rep)"
+    if pool is not None:
+        return f"{pool.name} (pool)"
+    return "—"
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """History that also lists the changes to rows edited inline on the same page.
+
+    Rules, pool members and account domains have their own history tables; a manager
+    asking "who changed this rule set?" should not have to know that, so the history
+    page of the parent shows them too. `related_history` holds (title, model, fk name).
+    """
+
+    related_history: tuple[tuple[str, type[Model], str], ...] = ()
+    related_history_limit = 100
+    object_history_template = "admin/history_with_related.html"
+    # Reverting restores the object's own fields only, not its inline rows; where those
+    # rows are the point (a rule set's rules), a revert would mislead, so it is off.
+    revert_allowed = True
+
+    def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not self.revert_allowed or super().revert_disabled(request, obj)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # simple-history saves a posted old version for anyone who may merely view the
+        # history; reverting is a change, so it takes the change permission.
+        if request.method == "POST" and (
+            self.revert_disabled(request) or not self.has_change_permission(request)
+        ):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        sections = [
+            {"title": title, "rows": self._related_rows(request, model, fk_name, object_id)}
+            for title, model, fk_name in self.related_history
+        ]
+        context = {"related_history": sections, **(extra_context or {})}
+        return super().history_view(request, object_id, context)
+
+    def _related_rows(
+        self, request: HttpRequest, model: type[Model], fk_name: str, object_id: str
+    ) -> list[dict[str, Any]]:
+        records = (
+            model.history.filter(**{f"{fk_name}_id": unquote(object_id)})  # type: ignore[attr-defined]
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[: self.related_history_limit]
+        )
+        rows = []
+        for record in records:
+            changes: list[dict[str, Any]] = []
+            previous = record.prev_record
+            if previous is not None and record.history_type == "~":
+                delta = record.diff_against(previous, foreign_keys_are_objs=True)
+                helper = HistoricalRecordContextHelper(model, record)
+                changes = helper.context_for_delta_changes(delta)
+            rows.append({"record": record, "changes": changes})
+        return rows
+
+
+# ---------------------------------------------------------------------------- users
+
+
+class LoginCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "name")
+
+
+class LoginChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Logins: managers who use this admin and reps who work the queue. E-mail is the login."""
+
+    form = LoginChangeForm
+    add_form = LoginCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Personal info", {"fields": ("name", "rep_link")}),
+        (
+            "Permissions",
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "description": "Staff users sign in to this admin. Reps need no staff access "
+                "to work their queue.",
+            },
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ("rep_link", "last_login", "date_joined")
+    list_display = ("email", "name", "is_staff", "is_active", "last_login")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("email", "name")
+    ordering = ("email",)
+
+    @admin.display(description="Rep")
+    def rep_link(self, user: User) -> str:
+        rep = Rep.objects.filter(user=user).first()
+        if rep is None:
+            return "—"
+        url = reverse("admin:reps_rep_change", args=[rep.pk])
+        return format_html('<a href="{}">{}</a>', url, rep.name)
+
+
+# ---------------------------------------------------------------------------- reps
+
+_TIMEZONES = sorted(zoneinfo.available_timezones())
+
+
+def _https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    # A pasted "hooks.slack.com/..." means https, as Django 6 will assume anyway.
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
+class RepForm(forms.ModelForm):
+    class Meta:
+        model = Rep
+        formfield_callback = _https_urls
+        fields = "__all__"  # noqa: DJ007 - the admin's fieldsets pick and order them
+        widgets = {
+            "timezone": forms.Select(choices=[(name, name) for name in _TIMEZONES]),
+            "working_hours": forms.TextInput(
+                attrs={"size": 50, "placeholder": "mon-fri 09:00-17:00; sat 10:00-13:00"}
+            ),
+        }
+        help_texts = {
+            "user": "A person's login. Leave blank: saving creates a login with the rep's "
+            "e-mail (no password yet; set one under Users). AI agents never have one.",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == Rep.Kind.AGENT and data.get("user"):
+            self.add_error("user", "An AI agent cannot have a login; clear this field.")
+        return data
+
+
+@admin.register(Rep)
+class RepAdmin(AuditedAdmin):
+    form = RepForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = (
+        "name",
+        "email",
+        "kind",
+        "is_active",
+        "timezone",
+        "hours",
+        "capacity",
+        "pool_names",
+        "channels",
+    )
+    list_display_links = ("name", "email")
+    list_filter = ("kind", "is_active", "timezone", "pools")
+    search_fields = ("name", "email")
+    autocomplete_fields = ("user",)
+    readonly_fields = ("pool_links", "created_at", "updated_at")
+    related_history = (("Pool membership changes", PoolMembership, "rep"),)
+    fieldsets = (
+        ("Identity", {"fields": ("name", "email", "kind", "user", "is_active", "pool_links")}),
+        (
+            "Availability",
+            {
+                "fields": (
+                    "timezone",
+                    "working_hours",
+                    ("out_of_office_from", "out_of_office_until"),
+                )
+            },
+        ),
+        ("Capacity", {"fields": (("max_open", "max_per_day"),)}),
+        (
+            "Location",
+            {
+                "fields": ("postal_code", ("latitude", "longitude")),
+                "description": "Used by location-aware pools: a postal code, or both coordinates.",
+            },
+        ),
+        ("Skills", {"fields": ("products", "industries", "languages")}),
+        (
+            "Notifications",
+            {
+                "fields": ("notify_email", "slack_webhook_url", "webhook_url"),
+                "description": "Where the rep is told about a new lead. AI agents need a webhook.",
+            },
+        ),
+        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Rep]:
+        return super().get_queryset(request).prefetch_related("pools")
+
+    @admin.display(description="working hours")
+    def hours(self, rep: Rep) -> str:
+        return rep.working_hours or "any time"
+
+    @admin.display(description="capacity")
+    def capacity(self, rep: Rep) -> str:
+        if rep.max_open is None and rep.max_per_day is None:
+            return "no limit"
+        open_limit = "∞" if rep.max_open is None else rep.max_open
+        day_limit = "∞" if rep.max_per_day is None else rep.max_per_day
+        return f"{open_limit} open / {day_limit} a day"
+
+    @admin.display(description="pools")
+    def pool_names(self, rep: Rep) -> str:
+        return ", ".join(pool.name for pool in rep.pools.all()) or "—"
+
+    @admin.display(description="member of")
+    def pool_links(self, rep: Rep) -> str:
+        pools = list(rep.pools.all()) if rep.pk else []
+        if not pools:
+            return "No pool yet; add the rep to pools on the pool's page."
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:reps_pool_change", args=[pool.pk]), pool.name) for pool in pools),
+        )
+
+    @admin.display(description="notified by")
+    def channels(self, rep: Rep) -> str:
+        names = [
+            name
+            for name, on in (
+                ("✉ e-mail", rep.notify_email),
+                ("# Slack", bool(rep.slack_webhook_url)),
+                ("⚡ webhook", bool(rep.webhook_url)),
+            )
+            if on
+        ]
+        if not names:
+            return format_html('<span style="color: var(--error-fg)">{}</span>', "nobody told")
+        return format_html_join(" · ", "<span>{}</span>", ((n,) for n in names))
+
+    def save_model(self, request: HttpRequest, obj: Rep, form: Any, change: bool) -> None:
+        # Link the login before the one save, so a single history row holds both.
+        login = rep_ensure_login(rep=obj, save=False)
+        if obj.kind == Rep.Kind.HUMAN and login is None:
+            messages.warning(
+                request,
+                f"{obj.email} is already the login of another rep, so {obj.name} has no "
+                "login yet. Change one of the e-mails, or pick a login for this rep.",
+            )
+        super().save_model(request, obj, form, change)
+
+
+# ---------------------------------------------------------------------------- pools
+
+
+class MembershipFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        members = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("rep") and not self._should_delete_form(form)
+        ]
+        if not members:
+            raise ValidationError(
+                "Add at least one member: a pool without reps cannot take any lead."
+            )
+
+
+class PoolMembershipInline(admin.TabularInline):
+    model = PoolMembership
+    formset = MembershipFormSet
+    autocomplete_fields = ("rep",)
+    fields = ("rep", "weight")
+    extra = 1
+    verbose_name = "member"
+    verbose_name_plural = "members"
+
+
+@admin.register(Pool)
+class PoolAdmin(AuditedAdmin):
+    inlines = (PoolMembershipInline,)
+    list_display = ("name", "method", "member_count", "respect_working_hours")
+    list_filter = ("method", "respect_working_hours")
+    search_fields = ("name", "description")
+    fields = ("name", "method", "respect_working_hours", "description")
+    related_history = (("Member changes", PoolMembership, "pool"),)
+    revert_allowed = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Pool]:
+        return super().get_queryset(request).annotate(member_total=Count("memberships"))
+
+    @admin.display(description="members", ordering="member_total")
+    def member_count(self, pool: Pool) -> int:
+        return pool.member_total  # type: ignore[attr-defined]

@@ -1,0 +1,38 @@
+"""Writes about reps and their logins."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .models import Rep, User
+
+
+@transaction.atomic
+def rep_ensure_login(*, rep: Rep, save: bool = True) -> User | None:
+    """Give a person rep the login they sign in to the queue with; agents never get one.
+
+    The login is the user with the rep's e-mail: an existing one when nobody else's rep
+    holds it, else a new user without a usable password (the person sets one through
+    a reset link or a manager sets it in the admin). Returns the rep's user, or None for
+    an agent and for a person whose e-mail is already the login of another rep.
+
+    `save=False` only links the user on the instance and leaves saving the rep to the
+    caller: the admin does that, so one history row records the rep and its login.
+    """
+    if rep.kind != Rep.Kind.HUMAN:
+        return None
+    if rep.user_id is not None:
+        return rep.user
+    email = rep.email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=None, name=rep.name)
+    elif Rep.objects.filter(user=user).exclude(pk=rep.pk).exists():
+        return None
+    rep.user = user
+    if save:
+        if rep.pk is None:
+            rep.save()
+        else:
+            rep.save(update_fields=["user", "updated_at"])
+    return user

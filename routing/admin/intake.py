@@ -1,0 +1,75 @@
+"""Admin for intake keys: one per lead source, shown once when created, stored hashed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Model
+from django.http import HttpRequest
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
+
+from routing.models import IntakeKey
+
+# The library registers its own APIKey model; Lead Router authenticates with IntakeKey
+# only, so a second "API keys" page would only invite keys that open nothing.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
+
+
+@admin.register(IntakeKey)
+class IntakeKeyAdmin(APIKeyModelAdmin):
+    """The library's admin: it assigns the key and shows it once, in a message, on creation."""
+
+    list_display = (
+        "name",
+        "prefix",
+        "created",
+        "created_by",
+        "last_used_at",
+        "revoked",
+        "expiry_date",
+        "_has_expired",
+    )
+    list_select_related = ("created_by",)
+    list_filter = ("revoked", "created", "expiry_date")
+    search_fields = ("name", "prefix")
+
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        if obj is None:
+            return ("name", "expiry_date")
+        return (
+            "name",
+            "prefix",
+            "revoked",
+            "expiry_date",
+            "created",
+            "created_by",
+            "last_used_at",
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return (*super().get_readonly_fields(request, obj), "created", "created_by", "last_used_at")
+
+    help_texts = {
+        "name": "The source that posts leads with this key, e.g. 'Website demo form'.",
+        "revoked": "A revoked key is refused at once and cannot be un-revoked; create a new one.",
+    }
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for name, text in self.help_texts.items():
+            if name in form.base_fields:
+                form.base_fields[name].help_text = text
+        return form
+
+    def save_model(self, request: HttpRequest, obj: IntakeKey, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            messages.info(
+                request,
+                "Sources send the key in a header: Authorization: Api-Key <the key above>.",
+            )

@@ -1,0 +1,185 @@
+"""Admin for rule sets and their ordered rules: the routing policy a manager edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from reps.admin import AuditedAdmin, owner_label
+from reps.audit import acting_as
+from routing.durations import format_duration
+from routing.models import Rule, RuleSet
+
+from .forms import RuleForm, RuleFormSet, RuleSetForm
+
+
+def ruleset_activate(*, ruleset: RuleSet, user: Any) -> list[RuleSet]:
+    """Make `ruleset` the one active rule set; returns the rule sets it replaced.
+
+    One transaction: new leads see either the old or the new rule set, never none.
+    Every rule set row is locked (there are few), in pk order so two activations
+    cannot deadlock: a second manager activating at the same moment waits, then reads
+    the first one's result and replaces it, instead of colliding on the unique index.
+    Rows are saved one by one, not `.update()`d, so history records who switched over.
+    """
+    with transaction.atomic(), acting_as(user):
+        rows = list(RuleSet.objects.select_for_update().order_by("pk"))
+        target = next(row for row in rows if row.pk == ruleset.pk)
+        replaced = [row for row in rows if row.is_active and row.pk != ruleset.pk]
+        # Deactivate first: the unique index is checked statement by statement.
+        for row in replaced:
+            row.is_active = False
+            row.save(update_fields=["is_active", "updated_at"])
+        if not target.is_active:
+            target.is_active = True
+            target.save(update_fields=["is_active", "updated_at"])
+    return replaced
+
+
+class RuleInline(admin.StackedInline):
+    model = Rule
+    form = RuleForm
+    formset = RuleFormSet
+    extra = 1
+    ordering = ("position", "id")
+    autocomplete_fields = ("route_rep", "route_pool", "escalate_to_rep", "escalate_to_pool")
+    readonly_fields = ("reads_as",)
+    fields = (
+        ("position", "name", "is_enabled"),
+        "conditions",
+        "reads_as",
+        ("route_to", "route_rep", "route_pool"),
+        ("ack_sla", "escalate_to_rep", "escalate_to_pool"),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Rule]:
+        return super().get_queryset(request).select_related("route_rep", "route_pool")
+
+    @admin.display(description="Reads as")
+    def reads_as(self, rule: Rule) -> str:
+        if rule.pk is None:
+            return "Shown in plain words once saved."
+        return rule.describe()
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(AuditedAdmin):
+    form = RuleSetForm
+    inlines = (RuleInline,)
+    actions = ("activate",)
+    list_display = (
+        "name",
+        "is_active",
+        "version",
+        "fallback",
+        "ack_sla_short",
+        "rule_count",
+        "updated_at",
+    )
+    list_display_links = ("name",)
+    list_filter = ("is_active",)
+    search_fields = ("name", "description", "rules__name")
+    list_select_related = ("fallback_rep", "fallback_pool")
+    autocomplete_fields = ("fallback_rep", "fallback_pool", "escalate_to_rep", "escalate_to_pool")
+    readonly_fields = ("version", "overview", "created_at", "updated_at")
+    related_history = (("Rule changes", Rule, "ruleset"),)
+    revert_allowed = False
+    save_on_top = True
+    fieldsets = (
+        (None, {"fields": ("name", "description", "is_active", "version")}),
+        (
+            "Fallback owner",
+            {
+                "fields": ("fallback_rep", "fallback_pool"),
+                "description": "Leads no rule takes go here: choose a rep or a pool.",
+            },
+        ),
+        (
+            "Acknowledgment and escalation",
+            {
+                "fields": ("ack_sla", ("escalate_to_rep", "escalate_to_pool"), "max_escalations"),
+                "description": "A lead not acknowledged within the SLA goes to the escalation "
+                "target (a rep or a pool; blank: the fallback owner).",
+            },
+        ),
+        ("Duplicates", {"fields": ("duplicate_window",)}),
+        ("Overview", {"fields": ("overview",)}),
+        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RuleSet]:
+        return super().get_queryset(request).annotate(rule_total=Count("rules"))
+
+    def get_fieldsets(self, request: HttpRequest, obj: RuleSet | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return [fieldset for fieldset in fieldsets if fieldset[0] not in ("Overview", "Record")]
+        return fieldsets
+
+    def save_model(self, request: HttpRequest, obj: RuleSet, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not RuleSet.objects.filter(is_active=True).exists():
+            self.message_user(
+                request,
+                "No rule set is active: new leads are not routed by any rules until one is. "
+                "Select one in the list and run “Activate”.",
+                messages.WARNING,
+            )
+
+    @admin.display(description="fallback")
+    def fallback(self, ruleset: RuleSet) -> str:
+        return owner_label(ruleset.fallback_rep, ruleset.fallback_pool)
+
+    @admin.display(description="ack SLA", ordering="ack_sla")
+    def ack_sla_short(self, ruleset: RuleSet) -> str:
+        return format_duration(ruleset.ack_sla)
+
+    @admin.display(description="rules", ordering="rule_total")
+    def rule_count(self, ruleset: RuleSet) -> int:
+        return ruleset.rule_total  # type: ignore[attr-defined]
+
+    @admin.display(description="In plain words")
+    def overview(self, ruleset: RuleSet) -> str:
+        if ruleset.pk is None:
+            return "—"
+        rules = ruleset.rules.select_related("route_rep", "route_pool").order_by("position", "id")
+        lines = [
+            (
+                rule.name,
+                rule.describe(),
+                "" if rule.is_enabled else " (disabled: skipped)",
+            )
+            for rule in rules
+        ]
+        return format_html(
+            '<ol style="margin: 0; padding-left: 1.5em">{}<li>Otherwise → {}</li></ol>',
+            format_html_join("", "<li><strong>{}</strong>: {}{}</li>", lines),
+            owner_label(ruleset.fallback_rep, ruleset.fallback_pool),
+        )
+
+    @admin.action(description="Activate the selected rule set (deactivates the current one)")
+    def activate(self, request: HttpRequest, queryset: QuerySet[RuleSet]) -> None:
+        chosen = list(queryset[:2])
+        if len(chosen) != 1:
+            self.message_user(request, "Select exactly one rule set to activate.", messages.ERROR)
+            return
+        ruleset = chosen[0]
+        if ruleset.is_active:
+            self.message_user(request, f"“{ruleset.name}” is already active.", messages.INFO)
+            return
+        try:
+            replaced = ruleset_activate(ruleset=ruleset, user=request.user)
+        except IntegrityError:
+            self.message_user(
+                request,
+                "Another rule set was activated at the same moment; reload and try again.",
+                messages.ERROR,
+            )
+            return
+        was = f"; “{replaced[0].name}” is no longer active" if replaced else ""
+        self.message_user(request, f"“{ruleset.name}” now routes new leads{was}.", messages.SUCCESS)

@@ -1,0 +1,155 @@
+"""Rule sets and their ordered rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+
+from routing.conditions import TEXT_FIELDS, condition_errors
+from routing.models import Rule, RuleSet
+
+from .errors import Problems
+from .fields import Item, check_name, natural_name, show
+from .spec import OwnerRef, RuleSetSpec, RuleSpec
+
+RULESET_KEYS = (
+    "name",
+    "description",
+    "active",
+    "fallback",
+    "ack_sla",
+    "escalate_to",
+    "max_escalations",
+    "duplicate_window",
+    "rules",
+)
+RULE_KEYS = ("name", "when", "route", "ack_sla", "escalate_to", "enabled")
+ROUTE_EXAMPLE = "{pool: ...}, {rep: ...}, {territory: true} or {account_owner: true}"
+
+
+def ruleset_defaults() -> dict[str, Any]:
+    """What an omitted key means; dump.py leaves out values equal to these."""
+    defaults = settings.LEADROUTER
+    return {
+        "ack_sla": defaults["DEFAULT_ACK_SLA"],
+        "max_escalations": defaults["DEFAULT_MAX_ESCALATIONS"],
+        "duplicate_window": defaults["DEFAULT_DUPLICATE_WINDOW"],
+    }
+
+
+def parse_ruleset(problems: Problems, data: Any, index: int) -> RuleSetSpec | None:
+    name = natural_name(data)
+    ruleset = Item(
+        problems, f"rule set '{name}'" if name else f"rule set #{index}", data, RULESET_KEYS
+    )
+    check_name(ruleset, name, RuleSet)
+    fallback = ruleset.owner("fallback")
+    if fallback is None and not ruleset.has("fallback"):
+        ruleset.error("has no fallback; add fallback: {pool: ...} or {rep: ...}")
+    defaults = ruleset_defaults()
+    spec = RuleSetSpec(
+        name=name,
+        description=ruleset.text("description"),
+        is_active=ruleset.flag("active", default=False),
+        fallback=fallback,
+        ack_sla=ruleset.duration("ack_sla", default=defaults["ack_sla"]) or defaults["ack_sla"],
+        escalate_to=ruleset.owner("escalate_to"),
+        max_escalations=ruleset.integer(
+            "max_escalations", default=defaults["max_escalations"], maximum=32767
+        )
+        or 0,
+        duplicate_window=_window(ruleset, defaults["duplicate_window"]),
+        rules=_rules(ruleset),
+    )
+    return spec if name else None
+
+
+def _window(ruleset: Item, default: timedelta) -> timedelta:
+    # Zero is allowed here: it turns duplicate detection off.
+    window = ruleset.duration("duplicate_window", default=default, allow_zero=True)
+    return default if window is None else window
+
+
+def _rules(ruleset: Item) -> tuple[RuleSpec, ...]:
+    raw = ruleset.get("rules")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        ruleset.error("rules must be a list of rules, each with a name, when and route")
+        return ()
+    rules: list[RuleSpec] = []
+    for number, data in enumerate(raw, start=1):
+        name = natural_name(data)
+        rule = Item(
+            ruleset.problems,
+            f"{ruleset.where}, rule '{name}'" if name else f"{ruleset.where}, rule #{number}",
+            data,
+            RULE_KEYS,
+        )
+        check_name(rule, name, Rule)
+        if not name:
+            continue
+        if any(existing.name == name for existing in rules):
+            rule.error("is listed twice; rule names are unique within a rule set")
+            continue
+        route_to, route = _route(rule)
+        rules.append(
+            RuleSpec(
+                name=name,
+                route_to=route_to,
+                route=route,
+                conditions=_conditions(rule),
+                is_enabled=rule.flag("enabled", default=True),
+                ack_sla=rule.duration("ack_sla", default=None),
+                escalate_to=rule.owner("escalate_to"),
+            )
+        )
+    return tuple(rules)
+
+
+def _route(rule: Item) -> tuple[str, OwnerRef | None]:
+    value = rule.get("route")
+    if value is None:
+        rule.error(f"has no route; add route: {ROUTE_EXAMPLE}")
+        return Rule.RouteTo.TERRITORY, None
+    if isinstance(value, dict) and len(value) == 1:
+        kind, target = next(iter(value.items()))
+        if kind in (Rule.RouteTo.TERRITORY, Rule.RouteTo.ACCOUNT_OWNER):
+            if target is not True:
+                rule.error(f"route.{kind} must be true, not {show(target)}")
+            return kind, None
+        if kind in (Rule.RouteTo.REP, Rule.RouteTo.POOL):
+            return kind, rule.owner("route", example=ROUTE_EXAMPLE)
+    rule.error(f"route must be one of {ROUTE_EXAMPLE}, not {show(value)}")
+    return Rule.RouteTo.TERRITORY, None
+
+
+def _conditions(rule: Item) -> dict[str, Any]:
+    when = rule.get("when")
+    if when is None:
+        return {}
+    if isinstance(when, dict):
+        when = {
+            field: _as_text(test) if field in TEXT_FIELDS else test for field, test in when.items()
+        }
+    for problem in condition_errors(when):
+        rule.error(problem)
+    return when if isinstance(when, dict) else {}
+
+
+def _as_text(test: Any) -> Any:
+    """Numbers written for text fields (`postal_code: [10001]`) are meant as text."""
+    if isinstance(test, bool):
+        return test
+    if isinstance(test, int | float):
+        return str(test)
+    if isinstance(test, list):
+        return [_as_text(item) for item in test]
+    if isinstance(test, dict):
+        return {
+            op: value if op in ("gte", "gt", "lte", "lt", "exists") else _as_text(value)
+            for op, value in test.items()
+        }
+    return test
