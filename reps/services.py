@@ -22,6 +22,7 @@ def rep_ensure_login(*, rep: Rep, save: bool = True) -> User | None:
     if rep.kind != Rep.Kind.HUMAN:
         return None
     if rep.user_id is not None:
+        _login_follows_rep_email(rep)
         return rep.user
     email = rep.email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
@@ -36,3 +37,14 @@ def rep_ensure_login(*, rep: Rep, save: bool = True) -> User | None:
         else:
             rep.save(update_fields=["user", "updated_at"])
     return user
+
+
+def _login_follows_rep_email(rep: Rep) -> None:
+    """A rep's e-mail is their login: when a manager changes one, the other follows,
+    unless another user already signs in with the new address."""
+    user = rep.user
+    email = rep.email.strip().lower()
+    if user.email == email or User.objects.filter(email__iexact=email).exists():
+        return
+    user.email = email
+    user.save(update_fields=["email"])

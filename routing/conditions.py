@@ -110,6 +110,35 @@ def condition_errors(conditions: Any) -> list[str]:
     return errors
 
 
+def _as_text(test: Any) -> Any:
+    if isinstance(test, bool):
+        return test
+    if isinstance(test, int | float):
+        return str(test)
+    if isinstance(test, list):
+        return [_as_text(item) for item in test]
+    if isinstance(test, dict):
+        return {
+            operator: value if operator in (*COMPARISONS, "exists") else _as_text(value)
+            for operator, value in test.items()
+        }
+    return test
+
+
+def normalize_conditions(conditions: Any) -> Any:
+    """Numbers written for text fields (`postal_code: [10001]`) are meant as text.
+
+    Routing files and the admin both read conditions as YAML, where 10001 is a number;
+    leads carry postal codes and the like as text, so compare them as text.
+    """
+    if not isinstance(conditions, dict):
+        return conditions
+    return {
+        field: _as_text(test) if field in TEXT_FIELDS else test
+        for field, test in conditions.items()
+    }
+
+
 def validate_conditions(conditions: Any) -> None:
     errors = condition_errors(conditions)
     if errors:
@@ -138,6 +167,10 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _operator_rank(operator: str) -> int:
+    return OPERATORS.index(operator) if operator in OPERATORS else len(OPERATORS)
+
+
 def describe_conditions(conditions: dict[str, Any] | None) -> str:
     """'employee_count ≥ 50 and < 500, source = pricing_page' — for people, not parsers."""
     if not conditions:
@@ -150,7 +183,9 @@ def describe_conditions(conditions: dict[str, Any] | None) -> str:
             parts.append("matches a named account" if test else "no named account")
         elif isinstance(test, dict):
             tests = []
-            for operator, value in test.items():
+            # PostgreSQL's jsonb stores keys in its own order; read them in ours.
+            ordered = sorted(test.items(), key=lambda item: _operator_rank(item[0]))
+            for operator, value in ordered:
                 if operator == "exists":
                     tests.append("is filled in" if value else "is empty")
                 else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -90,24 +88,7 @@ class TerritoryAdmin(AuditedAdmin):
 # ---------------------------------------------------------------------------- accounts
 
 
-class DomainField(forms.CharField):
-    """Takes what people paste (a URL, an e-mail address) and keeps the bare domain.
-
-    Normalizing in `to_python` means the model's domain validator and the uniqueness
-    check see 'acme.com', not 'https://www.Acme.com/'.
-    """
-
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
-        return normalize_domain(text) or text.strip()
-
-
 class AccountDomainForm(forms.ModelForm):
-    domain = DomainField(
-        max_length=253,
-        help_text="e.g. acme.com (a pasted URL or e-mail address is fine); subdomains match too.",
-    )
-
     class Meta:
         model = AccountDomain
         fields = ("domain",)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pycountry
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -125,15 +126,36 @@ def validate_domain(value: str) -> None:
         raise ValidationError(f"'{value}' is not a domain name like acme.com.")
 
 
+class DomainFormField(forms.CharField):
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return normalize_domain(text) or text.strip()
+
+
+class DomainField(models.CharField):
+    """A bare lower-case domain; a pasted URL or e-mail address is reduced to its host.
+
+    Normalizing in `to_python` (before validators and the uniqueness check) means they
+    see 'acme.com', not 'https://www.Acme.com/', wherever the value comes from.
+    """
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        return (normalize_domain(text) or text.strip()) if text else text
+
+    def formfield(self, **kwargs: Any) -> forms.Field:
+        return super().formfield(**{"form_class": DomainFormField, **kwargs})
+
+
 class AccountDomain(models.Model):
     """A domain of a named account; it belongs to one account only."""
 
     account = models.ForeignKey(NamedAccount, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(
+    domain = DomainField(
         max_length=253,
         unique=True,
         validators=[validate_domain],
-        help_text="e.g. acme.com; its subdomains match too.",
+        help_text="e.g. acme.com (a pasted URL or e-mail address is fine); subdomains match too.",
     )
 
     history = audited_history()
@@ -150,7 +172,3 @@ class AccountDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
-
-    def clean(self) -> None:
-        super().clean()
-        self.domain = normalize_domain(self.domain)

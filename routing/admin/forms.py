@@ -19,11 +19,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from routing.conditions import (
-    COMPARISONS,
     LEAD_FIELDS,
     OPERATORS,
-    TEXT_FIELDS,
     condition_errors,
+    normalize_conditions,
 )
 from routing.durations import format_duration, parse_duration
 from routing.models import Rule, RuleSet
@@ -92,26 +91,6 @@ def conditions_from_yaml(text: str) -> Any:
     except RoutingFileError as error:
         hint = "Write one condition per line, like  source: demo_request"
         raise ValidationError([*error.errors, hint], code="yaml") from None
-
-
-def _as_text(test: Any) -> Any:
-    """Numbers written for a text field (`postal_code: 10001`) are meant as text.
-
-    The same reading as routing files give them (routing_file.parse_rulesets); a shared
-    `normalize_conditions` in routing.conditions would be the one place for both.
-    """
-    if isinstance(test, bool):
-        return test
-    if isinstance(test, int | float):
-        return str(test)
-    if isinstance(test, list):
-        return [_as_text(item) for item in test]
-    if isinstance(test, dict):
-        return {
-            operator: value if operator in (*COMPARISONS, "exists") else _as_text(value)
-            for operator, value in test.items()
-        }
-    return test
 
 
 def _operators_in_order(test: Any) -> Any:
@@ -197,10 +176,7 @@ class ConditionsField(forms.Field):
                 "Write the conditions as  field: value  lines, like  source: demo_request",
                 code="not_a_mapping",
             )
-        return {
-            field: _as_text(test) if field in TEXT_FIELDS else test
-            for field, test in conditions.items()
-        }
+        return normalize_conditions(conditions)
 
     def validate(self, value: dict[str, Any]) -> None:
         super().validate(value)

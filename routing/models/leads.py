@@ -179,6 +179,7 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("assigned_at")),
                 name="assignment_ends_after_start",
+                violation_error_message="An assignment cannot end before it starts.",
             ),
         ]
         indexes = [

@@ -89,11 +89,14 @@ class RuleSet(models.Model):
             owner_constraint("fallback", required=True),
             owner_constraint("escalate_to", required=False),
             models.CheckConstraint(
-                condition=Q(ack_sla__gt=timedelta(0)), name="ruleset_ack_sla_positive"
+                condition=Q(ack_sla__gt=timedelta(0)),
+                name="ruleset_ack_sla_positive",
+                violation_error_message="The acknowledgment SLA must be longer than zero.",
             ),
             models.CheckConstraint(
                 condition=Q(duplicate_window__gte=timedelta(0)),
                 name="ruleset_duplicate_window_not_negative",
+                violation_error_message="The duplicate window cannot be negative (0 turns it off).",
             ),
         ]
 
@@ -166,6 +169,7 @@ class Rule(models.Model):
             models.CheckConstraint(
                 condition=Q(ack_sla__isnull=True) | Q(ack_sla__gt=timedelta(0)),
                 name="rule_ack_sla_positive",
+                violation_error_message="A rule's acknowledgment SLA must be longer than zero.",
             ),
         ]
 

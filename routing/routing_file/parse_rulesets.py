@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from routing.conditions import TEXT_FIELDS, condition_errors
+from routing.conditions import condition_errors, normalize_conditions
 from routing.models import Rule, RuleSet
 
 from .errors import Problems
@@ -130,26 +130,7 @@ def _conditions(rule: Item) -> dict[str, Any]:
     when = rule.get("when")
     if when is None:
         return {}
-    if isinstance(when, dict):
-        when = {
-            field: _as_text(test) if field in TEXT_FIELDS else test for field, test in when.items()
-        }
+    when = normalize_conditions(when)
     for problem in condition_errors(when):
         rule.error(problem)
     return when if isinstance(when, dict) else {}
-
-
-def _as_text(test: Any) -> Any:
-    """Numbers written for text fields (`postal_code: [10001]`) are meant as text."""
-    if isinstance(test, bool):
-        return test
-    if isinstance(test, int | float):
-        return str(test)
-    if isinstance(test, list):
-        return [_as_text(item) for item in test]
-    if isinstance(test, dict):
-        return {
-            op: value if op in ("gte", "gt", "lte", "lt", "exists") else _as_text(value)
-            for op, value in test.items()
-        }
-    return test

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections
 
-from routing.admin.rulesets import ruleset_activate
 from routing.models import Rule, RuleSet
+from routing.services import ruleset_activate
 from tests.admin.helpers import admin_url, errors_of, inline_prefix, page_data, set_inline_rows
 from tests.factories import (
     PoolFactory,

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from reps.models import Rep
 from routing.models import Assignment, LeadEvent, Rule, RuleSet
 from routing.models.leads import AppendOnlyError
+from territories.models import AccountDomain
 from tests.factories import (
     AccountDomainFactory,
     AssignmentFactory,
@@ -78,7 +80,11 @@ def test_account_domain_belongs_to_one_account():
 
 
 def test_account_domain_is_stored_lower_case():
-    assert _violates(lambda: AccountDomainFactory(domain="Acme.com"))
+    domain = AccountDomainFactory(domain="https://www.Acme.com/pricing")
+    assert AccountDomain.objects.get(pk=domain.pk).domain == "acme.com"
+    # Whatever bypasses the model field, the database refuses an upper-case domain.
+    rows = AccountDomain.objects.filter(pk=domain.pk)
+    assert _violates(lambda: rows.update(domain=Upper("domain")))
 
 
 def test_rule_route_must_match_its_kind():
