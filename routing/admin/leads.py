@@ -66,7 +66,39 @@ def _actor(event: LeadEvent) -> str:
 # ---------------------------------------------------------------------------- inlines
 
 
-class RoutingDecisionInline(ReadOnlyInline):
+class DecisionColumns:
+    """Columns of a routing decision, shared by its admin and the lead's inline."""
+
+    @admin.display(description="rule set")
+    def ruleset_with_version(self, decision: RoutingDecision) -> str:
+        return _decision_ruleset(decision)
+
+    @admin.display(description="rule", ordering="rule_name")
+    def rule_used(self, decision: RoutingDecision) -> str:
+        return _decision_rule(decision)
+
+    @admin.display(description="took", ordering="elapsed_us")
+    def took(self, decision: RoutingDecision) -> str:
+        return microseconds(decision.elapsed_us)
+
+    @admin.display(description="steps")
+    def trace(self, decision: RoutingDecision) -> str:
+        return steps_html(decision.steps)
+
+
+class EventColumns:
+    """Columns of a lead event, shared by its admin and the lead's timeline inline."""
+
+    @admin.display(description="by", ordering="actor")
+    def by(self, event: LeadEvent) -> str:
+        return _actor(event)
+
+    @admin.display(description="data")
+    def details(self, event: LeadEvent) -> str:
+        return pairs_html(event.data)
+
+
+class RoutingDecisionInline(DecisionColumns, ReadOnlyInline):
     model = RoutingDecision
     fields = ("created_at", "kind", "ruleset_with_version", "rule_used", "owner", "took", "trace")
     readonly_fields = fields
@@ -74,22 +106,6 @@ class RoutingDecisionInline(ReadOnlyInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RoutingDecision]:
         return super().get_queryset(request).select_related("ruleset", "owner")
-
-    @admin.display(description="rule set")
-    def ruleset_with_version(self, decision: RoutingDecision) -> str:
-        return _decision_ruleset(decision)
-
-    @admin.display(description="rule")
-    def rule_used(self, decision: RoutingDecision) -> str:
-        return _decision_rule(decision)
-
-    @admin.display(description="took")
-    def took(self, decision: RoutingDecision) -> str:
-        return microseconds(decision.elapsed_us)
-
-    @admin.display(description="steps")
-    def trace(self, decision: RoutingDecision) -> str:
-        return steps_html(decision.steps)
 
 
 class AssignmentInline(ReadOnlyInline):
@@ -109,7 +125,7 @@ class AssignmentInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("rep")
 
 
-class LeadEventInline(ReadOnlyInline):
+class LeadEventInline(EventColumns, ReadOnlyInline):
     model = LeadEvent
     fields = ("at", "kind", "by", "details")
     readonly_fields = fields
@@ -118,14 +134,6 @@ class LeadEventInline(ReadOnlyInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LeadEvent]:
         return super().get_queryset(request).select_related("actor_user")
-
-    @admin.display(description="by")
-    def by(self, event: LeadEvent) -> str:
-        return _actor(event)
-
-    @admin.display(description="data")
-    def details(self, event: LeadEvent) -> str:
-        return pairs_html(event.data)
 
 
 # ---------------------------------------------------------------------------- leads
@@ -236,7 +244,7 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(RoutingDecision)
-class RoutingDecisionAdmin(ReadOnlyAdmin):
+class RoutingDecisionAdmin(DecisionColumns, ReadOnlyAdmin):
     list_display = (
         "lead",
         "kind",
@@ -262,22 +270,6 @@ class RoutingDecisionAdmin(ReadOnlyAdmin):
         "error",
     )
     readonly_fields = fields
-
-    @admin.display(description="rule set")
-    def ruleset_with_version(self, decision: RoutingDecision) -> str:
-        return _decision_ruleset(decision)
-
-    @admin.display(description="rule", ordering="rule_name")
-    def rule_used(self, decision: RoutingDecision) -> str:
-        return _decision_rule(decision)
-
-    @admin.display(description="took", ordering="elapsed_us")
-    def took(self, decision: RoutingDecision) -> str:
-        return microseconds(decision.elapsed_us)
-
-    @admin.display(description="steps")
-    def trace(self, decision: RoutingDecision) -> str:
-        return steps_html(decision.steps)
 
 
 class AssignmentStateFilter(admin.SimpleListFilter):
@@ -341,7 +333,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LeadEvent)
-class LeadEventAdmin(ReadOnlyAdmin):
+class LeadEventAdmin(EventColumns, ReadOnlyAdmin):
     """The append-only log: its model refuses updates and deletes, and so does this admin."""
 
     list_display = ("at", "lead", "kind", "by", "details")
@@ -351,14 +343,6 @@ class LeadEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     fields = ("lead", "kind", "at", "by", "assignment", "data_pretty")
     readonly_fields = fields
-
-    @admin.display(description="by", ordering="actor")
-    def by(self, event: LeadEvent) -> str:
-        return _actor(event)
-
-    @admin.display(description="data")
-    def details(self, event: LeadEvent) -> str:
-        return pairs_html(event.data)
 
     @admin.display(description="data")
     def data_pretty(self, event: LeadEvent) -> str:
