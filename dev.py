@@ -82,10 +82,12 @@ def serve(port: str) -> int:
             "INFO",
             "--concurrency",
             "2",
-            "--schedule",
-            str(ROOT / "var" / "celerybeat-schedule"),
         ],
     }
+    # Handle both signals ourselves: a shell starting us in the background sets SIGINT
+    # to "ignore", and a service manager stops with SIGTERM.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _interrupt)
     processes = {
         name: subprocess.Popen(command, cwd=ROOT, start_new_session=True)
         for name, command in commands.items()
@@ -104,6 +106,10 @@ def serve(port: str) -> int:
     finally:
         stop(processes.values())
     return exit_code
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def stop(processes) -> None:

@@ -75,6 +75,8 @@ def run_command(tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # As when a shell starts it in the background: SIGINT inherited as "ignore".
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     yield process, port, tmp_path, log
     if process.poll() is None:
