@@ -12,6 +12,7 @@ embedded broker under var/.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -104,7 +105,7 @@ def serve(port: str) -> int:
     except KeyboardInterrupt:
         say("Stopping")
     finally:
-        stop(processes.values())
+        stop(processes)
     return exit_code
 
 
@@ -112,18 +113,25 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def stop(processes) -> None:
-    # Each child leads its own process group, so its own children (runserver's
-    # autoreloader, Celery's pool) are signalled too.
-    for process in processes:
+def stop(processes: dict[str, subprocess.Popen]) -> None:
+    # runserver's autoreloader leaves its serving child behind when only the parent is
+    # signalled, so the web gets the signal as a whole process group; Celery's main
+    # process shuts its own pool down warmly, so it alone is signalled.
+    for name, process in processes.items():
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for process in processes:
+            if name == "web":
+                os.killpg(process.pid, signal.SIGTERM)
+            else:
+                process.terminate()
+    deadline = time.monotonic() + 20
+    for process in processes.values():
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+    for process in processes.values():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # anything left in the group
 
 
 def test(pytest_args: list[str]) -> int:
