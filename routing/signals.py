@@ -1,4 +1,6 @@
-"""Keep each rule set's version in step with its rules.
+"""Version stamps: each rule set's version, and the version of all routing data.
+
+Each rule set's version follows its rules.
 
 Every decision records the version of the rule set it used, so any change to a rule set
 or one of its rules moves the version on. `.update()` is used on purpose: it sends no
@@ -13,7 +15,10 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Rule, RuleSet
+from reps.models import Pool, PoolMembership, Rep
+from territories.models import AccountDomain, NamedAccount, Territory
+
+from .models import RoutingVersion, Rule, RuleSet
 
 
 def _bump(ruleset_id: int | None) -> None:
@@ -32,3 +37,14 @@ def ruleset_saved(sender: type, instance: RuleSet, created: bool, **_: Any) -> N
 @receiver(post_delete, sender=Rule)
 def rule_changed(sender: type, instance: Rule, **_: Any) -> None:
     _bump(instance.ruleset_id)
+
+
+def _routing_data_changed(**_: Any) -> None:
+    # Inside the writer's transaction: the new version becomes visible with the change
+    # itself, so no process can see the change without the new version or vice versa.
+    RoutingVersion.objects.filter(pk=1).update(version=F("version") + 1)
+
+
+for _model in (Rep, Pool, PoolMembership, Territory, NamedAccount, AccountDomain, RuleSet, Rule):
+    post_save.connect(_routing_data_changed, sender=_model, dispatch_uid=f"version-{_model}")
+    post_delete.connect(_routing_data_changed, sender=_model, dispatch_uid=f"version-{_model}-del")

@@ -25,3 +25,32 @@ class IntakeKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "intake key"
         verbose_name_plural = "intake keys"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request sent with an `Idempotency-Key`, per intake key.
+
+    The row is inserted before the request is processed (state in_flight), so a twin
+    arriving meanwhile hits the unique constraint and is told to retry (409); once
+    answered, replays get the stored status and body. Kept at least 24 hours.
+    """
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        DONE = "done", "Answered"
+
+    intake_key = models.ForeignKey(IntakeKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["intake_key", "key"], name="idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.get_state_display()})"

@@ -10,7 +10,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.models import Assignment, LeadEvent, Rule, RuleSet
+from routing.models import Assignment, LeadEvent, RoutingVersion, Rule, RuleSet
 from routing.models.leads import AppendOnlyError
 from territories.models import AccountDomain
 from tests.factories import (
@@ -143,3 +143,18 @@ def test_rule_set_version_moves_with_every_rule_change():
     rule.save()
     rule.delete()
     assert RuleSet.objects.get(pk=ruleset.pk).version == start + 3
+
+
+def test_any_change_to_routing_data_moves_the_routing_version():
+    def version() -> int:
+        return RoutingVersion.objects.get().version
+
+    start = version()
+    rep = RepFactory()
+    pool = PoolFactory()
+    PoolMembershipFactory(pool=pool, rep=rep)
+    assert version() == start + 3
+    rep.name = "Renamed"
+    rep.save()
+    pool.delete()  # the membership goes with it
+    assert version() >= start + 5
