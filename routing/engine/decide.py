@@ -1,0 +1,277 @@
+"""The routing decision: rules in order, first match wins, the fallback always answers.
+
+`plan` runs the conditions (no live state); `choose` applies availability and rotation
+to the plan's candidates in order, falling through to the next when a target yields
+nobody. `decide` is both in one call, for callers that already hold the state.
+Pure: no database, no clock (`now` is an argument), no I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from reps.owners import Owner
+from routing.normalize import LeadFacts
+
+from .distribution import pick_member
+from .eligibility import unavailable_because
+from .types import (
+    Candidate,
+    CompiledRule,
+    CompiledRuleSet,
+    Decision,
+    Plan,
+    RotationUpdate,
+    RoutingData,
+    RoutingState,
+)
+
+
+def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Plan:
+    intro: list[dict[str, Any]] = []
+    account = None
+    if any(rule.uses_account for rule in ruleset.rules):
+        account = data.accounts.match(
+            email_domain=lead.email_domain,
+            is_free_mail=lead.is_free_mail,
+            website_domain=lead.website_domain,
+            company=lead.company,
+        )
+        intro.append(_account_step(account))
+    territory = None
+    if any(rule.route_to == "territory" for rule in ruleset.rules):
+        territory, examined = data.territories.match(
+            country=lead.country,
+            state=lead.state,
+            postal_code=lead.postal_code,
+            industry=lead.industry,
+            employee_count=lead.employee_count,
+        )
+        intro.append(_territory_step(territory, examined))
+
+    entries: list[Candidate | dict[str, Any]] = []
+    for rule in ruleset.rules:
+        failed = _first_failed_condition(rule, lead, named_account=account is not None)
+        if failed is not None:
+            entries.append(
+                {
+                    "step": "rule",
+                    "rule": rule.name,
+                    "rule_id": rule.id,
+                    "matched": False,
+                    "reason": failed,
+                }
+            )
+            continue
+        owner, missing = _rule_owner(rule, account=account, territory=territory, data=data)
+        if owner is None:
+            entries.append(
+                {
+                    "step": "rule",
+                    "rule": rule.name,
+                    "rule_id": rule.id,
+                    "matched": True,
+                    "fell_through": missing,
+                }
+            )
+            continue
+        entries.append(Candidate(rule, owner))
+    entries.append(Candidate(None, ruleset.fallback))
+    return Plan(ruleset, tuple(entries), account, territory, tuple(intro))
+
+
+def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime) -> Decision:
+    steps = list(plan.intro)
+    for entry in plan.entries:
+        if isinstance(entry, dict):
+            steps.append(entry)
+            continue
+        rule = entry.rule
+        label = {"rule": rule.name, "rule_id": rule.id} if rule else {"fallback": True}
+        steps.append(
+            {
+                "step": "rule" if rule else "fallback",
+                **label,
+                "matched": True,
+                "route": str(entry.owner),
+            }
+        )
+        rep_id, pool_id, rotation = _owner_pick(entry.owner, data, state, now, steps)
+        if rep_id is None and rule is None:
+            steps.append(
+                {
+                    "step": "fallback",
+                    "relaxed": True,
+                    "reason": "nobody available: the fallback answers regardless",
+                }
+            )
+            rep_id, pool_id, rotation = _owner_pick(
+                entry.owner, data, state, now, steps, relaxed=True
+            )
+            relaxed = True
+        else:
+            relaxed = False
+        if rep_id is None and rule is not None:
+            steps.append(
+                {
+                    "step": "fell_through",
+                    "rule": rule.name,
+                    "reason": f"nobody eligible in {entry.owner}",
+                }
+            )
+            continue
+        return _decision(plan, rule, rep_id, pool_id, rotation, steps, relaxed, data)
+    raise AssertionError("the plan always ends with the fallback")  # pragma: no cover
+
+
+def decide(
+    lead: LeadFacts,
+    *,
+    ruleset: CompiledRuleSet,
+    data: RoutingData,
+    state: RoutingState,
+    now: datetime,
+) -> Decision:
+    return choose(plan(lead, ruleset=ruleset, data=data), data=data, state=state, now=now)
+
+
+def owner_rep_ids(owner: Owner, data: RoutingData) -> tuple[int, ...]:
+    """The reps an owner stands for: itself, or a pool's members."""
+    if owner.kind == "rep":
+        return (owner.id,)
+    pool = data.pools.get(owner.id)
+    return tuple(member.rep_id for member in pool.members) if pool else ()
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _first_failed_condition(
+    rule: CompiledRule, lead: LeadFacts, *, named_account: bool
+) -> str | None:
+    for condition in rule.conditions:
+        value = named_account if condition.field == "named_account" else lead.value(condition.field)
+        if not condition.test(value):
+            shown = "nothing" if value in (None, "") else repr(value)
+            return f"needs {condition.text}; the lead has {shown}"
+    return None
+
+
+def _rule_owner(
+    rule: CompiledRule, *, account: Any, territory: Any, data: RoutingData
+) -> tuple[Owner | None, str]:
+    if rule.route_to == "account_owner":
+        if account is None:
+            return None, "no named account matches this lead"
+        rep = data.reps.get(account.owner_rep_id)
+        name = rep.name if rep else account.owner_name
+        return Owner("rep", account.owner_rep_id, name), ""
+    if rule.route_to == "territory":
+        if territory is None:
+            return None, "no territory matches this lead"
+        return territory.owner, ""
+    return rule.target, ""
+
+
+def _owner_pick(
+    owner: Owner,
+    data: RoutingData,
+    state: RoutingState,
+    now: datetime,
+    steps: list[dict[str, Any]],
+    *,
+    relaxed: bool = False,
+) -> tuple[int | None, int | None, RotationUpdate | None]:
+    if owner.kind == "pool":
+        pool = data.pools.get(owner.id)
+        if pool is None or not pool.members:
+            steps.append({"step": "skip", "pool": owner.name, "reason": "the pool has no members"})
+            return None, None, None
+        member, rotation, pool_steps = pick_member(
+            pool, reps=data.reps, state=state, now=now, relaxed=relaxed
+        )
+        steps.extend(pool_steps)
+        return (member.rep_id if member else None), pool.id, rotation
+    rep = data.reps.get(owner.id)
+    if rep is None:
+        steps.append({"step": "skip", "rep": owner.name, "reason": "no longer a rep"})
+        return None, None, None
+    # A rep named directly is not held to working hours: only pools choose to be.
+    reason = unavailable_because(rep, now=now, state=state, check_hours=False, relaxed=relaxed)
+    if reason is not None:
+        steps.append({"step": "skip", "rep": rep.name, "rep_id": rep.id, "reason": reason})
+        return None, None, None
+    return rep.id, None, None
+
+
+def _decision(
+    plan: Plan,
+    rule: CompiledRule | None,
+    rep_id: int | None,
+    pool_id: int | None,
+    rotation: RotationUpdate | None,
+    steps: list[dict[str, Any]],
+    relaxed: bool,
+    data: RoutingData,
+) -> Decision:
+    ruleset = plan.ruleset
+    if rep_id is None:
+        steps.append(
+            {
+                "step": "unassigned",
+                "reason": "nobody in the fallback can take leads (all inactive or excluded)",
+            }
+        )
+    else:
+        rep = data.reps[rep_id]
+        steps.append(
+            {
+                "step": "assigned",
+                "rep": rep.name,
+                "rep_id": rep.id,
+                "rule": rule.name if rule else None,
+            }
+        )
+    return Decision(
+        rep_id=rep_id,
+        rule=rule,
+        pool_id=pool_id if rep_id is not None else None,
+        rotation=rotation if rep_id is not None else None,
+        ack_sla=(rule.ack_sla if rule and rule.ack_sla else ruleset.ack_sla),
+        escalate_to=(rule.escalate_to if rule and rule.escalate_to else ruleset.escalate_to),
+        account=plan.account,
+        territory=plan.territory,
+        steps=tuple(steps),
+        relaxed=relaxed,
+    )
+
+
+def _account_step(account: Any) -> dict[str, Any]:
+    if account is None:
+        return {"step": "account", "matched": False}
+    step = {
+        "step": "account",
+        "matched": True,
+        "account": account.name,
+        "account_id": account.account_id,
+        "by": account.matched_by,
+        "detail": account.detail,
+    }
+    if account.score is not None:
+        step["score"] = round(account.score, 1)
+    return step
+
+
+def _territory_step(territory: Any, examined: int) -> dict[str, Any]:
+    if territory is None:
+        return {"step": "territory", "matched": False, "examined": examined}
+    return {
+        "step": "territory",
+        "matched": True,
+        "territory": territory.name,
+        "territory_id": territory.territory_id,
+        "on": territory.matched_on,
+        "owner": str(territory.owner),
+        "examined": examined,
+    }

@@ -1,0 +1,103 @@
+"""How a pool picks one of its members, and the rotation state it leaves behind.
+
+Members take turns in the order they joined (membership id). The rotation keeps the id
+of the last member picked, not a position, so adding or removing members does not
+shift everybody else's turn.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import datetime
+from typing import Any
+
+from .eligibility import NO_LOAD, unavailable_because
+from .types import Member, PoolProfile, RepProfile, Rotation, RotationUpdate, RoutingState
+
+NO_ROTATION = Rotation()
+
+
+def _in_turn_order(pool: PoolProfile, rotation: Rotation) -> tuple[Member, ...]:
+    start = bisect_right(pool.members, rotation.cursor, key=lambda member: member.membership_id)
+    return pool.members[start:] + pool.members[:start]
+
+
+def _skip(pool: PoolProfile, rep: RepProfile, reason: str) -> dict[str, Any]:
+    return {"step": "skip", "pool": pool.name, "rep": rep.name, "rep_id": rep.id, "reason": reason}
+
+
+def pick_member(
+    pool: PoolProfile,
+    *,
+    reps: dict[int, RepProfile] | Any,
+    state: RoutingState,
+    now: datetime,
+    relaxed: bool = False,
+) -> tuple[Member | None, RotationUpdate | None, list[dict[str, Any]]]:
+    """The member who gets the lead (None: nobody eligible), the new rotation, the steps."""
+    rotation = state.rotations.get(pool.id, NO_ROTATION)
+    steps: list[dict[str, Any]] = []
+    hours = pool.respect_working_hours and not relaxed
+
+    def available(member: Member) -> bool:
+        rep = reps[member.rep_id]
+        reason = unavailable_because(rep, now=now, state=state, check_hours=hours, relaxed=relaxed)
+        if reason is not None:
+            steps.append(_skip(pool, rep, reason))
+        return reason is None
+
+    order = _in_turn_order(pool, rotation)
+    if pool.method == "round_robin" or relaxed:
+        # Only members up to the first available one are looked at: strict rotation.
+        chosen = next((member for member in order if available(member)), None)
+        weights = rotation.weights
+        why = "next in the rotation"
+    else:
+        eligible = [member for member in order if available(member)]
+        chosen, weights, why = (
+            _weighted(eligible, rotation)
+            if pool.method == "weighted"
+            else _least_loaded(eligible, rotation, state)
+        )
+    if chosen is None:
+        return None, None, steps
+    rep = reps[chosen.rep_id]
+    steps.append(
+        {
+            "step": "pick",
+            "pool": pool.name,
+            "method": pool.method,
+            "rep": rep.name,
+            "rep_id": rep.id,
+            "why": why,
+        }
+    )
+    update = RotationUpdate(pool.id, chosen.membership_id, weights)
+    return chosen, update, steps
+
+
+def _weighted(
+    eligible: list[Member], rotation: Rotation
+) -> tuple[Member | None, dict[int, int], str]:
+    """Smooth weighted rotation (as nginx balances upstreams): over any run of
+    sum(weights) leads each member gets exactly its weight, spread out, not in bursts."""
+    weights = dict(rotation.weights)
+    if not eligible:
+        return None, weights, ""
+    total = sum(member.weight for member in eligible)
+    for member in eligible:
+        weights[member.membership_id] = weights.get(member.membership_id, 0) + member.weight
+    # max() keeps the first of equals, and `eligible` starts after the last pick.
+    chosen = max(eligible, key=lambda member: weights[member.membership_id])
+    weights[chosen.membership_id] -= total
+    return chosen, weights, f"weighted rotation: weight {chosen.weight} of {total}"
+
+
+def _least_loaded(
+    eligible: list[Member], rotation: Rotation, state: RoutingState
+) -> tuple[Member | None, dict[int, int], str]:
+    if not eligible:
+        return None, dict(rotation.weights), ""
+    chosen = min(eligible, key=lambda member: state.loads.get(member.rep_id, NO_LOAD).open_total)
+    load = state.loads.get(chosen.rep_id, NO_LOAD).open_total
+    return chosen, dict(rotation.weights), f"fewest open leads ({load}); ties go by rotation"

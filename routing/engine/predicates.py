@@ -1,0 +1,123 @@
+"""Rule conditions compiled once per snapshot into small predicates.
+
+Text is compared case-insensitively ("Pricing_Page" is pricing_page); comparisons need a
+number on the lead (a missing employee count is neither ≥ 500 nor < 500); `ne` and
+`not_in` hold for a missing value, since it is not the excluded one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from routing.conditions import describe_conditions
+
+from .types import Condition
+
+Test = Callable[[Any], bool]
+
+
+def _key(value: Any) -> Any:
+    """Comparable form: numbers and booleans as they are, text case-folded."""
+    if isinstance(value, bool | int | float):
+        return value
+    if value is None:
+        return None
+    return str(value).strip().casefold()
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return value
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().casefold() in ("true", "yes", "y", "1")
+    return bool(value)
+
+
+def _equals(expected: Any) -> Test:
+    want = _key(expected)
+    if isinstance(expected, int | float) and not isinstance(expected, bool):
+        return lambda value: _number(value) == want
+    return lambda value: not _is_missing(value) and _key(value) == want
+
+
+def _one_of(expected: list[Any]) -> Test:
+    tests = [_equals(item) for item in expected]
+    keys = frozenset(_key(item) for item in expected if isinstance(item, str))
+    if len(keys) == len(expected):  # all text: one set lookup
+        return lambda value: not _is_missing(value) and _key(value) in keys
+    return lambda value: any(test(value) for test in tests)
+
+
+def _compare(operator: str, bound: float) -> Test:
+    compare: Callable[[float], bool] = {
+        "gte": lambda number: number >= bound,
+        "gt": lambda number: number > bound,
+        "lte": lambda number: number <= bound,
+        "lt": lambda number: number < bound,
+    }[operator]
+
+    def test(value: Any) -> bool:
+        number = _number(value)
+        return number is not None and compare(number)
+
+    return test
+
+
+def _operator_test(operator: str, expected: Any) -> Test:
+    if operator == "eq":
+        return _equals(expected)
+    if operator == "ne":
+        equal = _equals(expected)
+        return lambda value: not equal(value)
+    if operator == "in":
+        return _one_of(expected)
+    if operator == "not_in":
+        member = _one_of(expected)
+        return lambda value: not member(value)
+    if operator in ("gte", "gt", "lte", "lt"):
+        return _compare(operator, expected)
+    if operator == "prefix":
+        start = _key(expected)
+        return lambda value: not _is_missing(value) and str(_key(value)).startswith(start)
+    if operator == "contains":
+        part = _key(expected)
+        return lambda value: not _is_missing(value) and part in str(_key(value))
+    if operator == "exists":
+        return (lambda value: not _is_missing(value)) if expected else _is_missing
+    raise ValueError(f"unknown operator {operator!r}")  # validated before compiling
+
+
+def _all(tests: list[Test]) -> Test:
+    if len(tests) == 1:
+        return tests[0]
+    return lambda value: all(test(value) for test in tests)
+
+
+def compile_conditions(conditions: dict[str, Any]) -> tuple[Condition, ...]:
+    """One Condition per field; conditions were validated when they were saved."""
+    compiled = []
+    for field, spec in (conditions or {}).items():
+        if isinstance(spec, dict):
+            test = _all([_operator_test(op, expected) for op, expected in spec.items()])
+        elif isinstance(spec, list):
+            test = _one_of(spec)
+        elif isinstance(spec, bool):
+            test = (lambda want: lambda value: _truthy(value) is want)(spec)
+        else:
+            test = _equals(spec)
+        compiled.append(Condition(field, describe_conditions({field: spec}), test))
+    return tuple(compiled)

@@ -1,0 +1,156 @@
+"""The plain data the engine decides over: a compiled snapshot of the routing set-up and
+the live state (loads, rotations) read for one decision. No ORM objects cross this line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from reps.owners import Owner
+from territories.matching import AccountIndex, AccountMatch, TerritoryIndex, TerritoryMatch
+
+
+@dataclass(frozen=True, slots=True)
+class RepProfile:
+    id: int
+    name: str
+    email: str
+    kind: str  # "human" | "agent"
+    is_active: bool
+    timezone: ZoneInfo
+    # weekday (Monday 0) -> ((start_minute, end_minute), ...); empty: any time
+    shifts: Mapping[int, tuple[tuple[int, int], ...]]
+    out_of_office_from: datetime | None
+    out_of_office_until: datetime | None
+    max_open: int | None
+    max_per_day: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    membership_id: int  # rotation order: members take turns in the order they joined
+    rep_id: int
+    weight: int
+
+
+@dataclass(frozen=True, slots=True)
+class PoolProfile:
+    id: int
+    name: str
+    method: str  # "round_robin" | "weighted" | "least_loaded"
+    respect_working_hours: bool
+    members: tuple[Member, ...]  # by membership_id
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    field: str
+    text: str  # plain words, e.g. "employee_count ≥ 500"
+    test: Callable[[Any], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    id: int
+    name: str
+    conditions: tuple[Condition, ...]
+    route_to: str  # "rep" | "pool" | "territory" | "account_owner"
+    target: Owner | None  # for rep and pool routes
+    ack_sla: timedelta | None
+    escalate_to: Owner | None
+    uses_account: bool  # tests named_account or routes to the account owner
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRuleSet:
+    id: int
+    name: str
+    version: int
+    rules: tuple[CompiledRule, ...]
+    fallback: Owner
+    ack_sla: timedelta
+    escalate_to: Owner | None
+    max_escalations: int
+    duplicate_window: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingData:
+    """Everything shared by all rule sets: reps, pools, and the match indexes."""
+
+    version: int
+    reps: Mapping[int, RepProfile]
+    pools: Mapping[int, PoolProfile]
+    territories: TerritoryIndex
+    accounts: AccountIndex
+
+
+@dataclass(frozen=True, slots=True)
+class RepLoad:
+    open_unacknowledged: int = 0
+    open_total: int = 0
+    assigned_today: int = 0  # since midnight in the rep's time zone
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    cursor: int = 0  # membership id of the last member picked
+    weights: Mapping[int, int] = field(default_factory=dict)  # membership id -> current weight
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingState:
+    loads: Mapping[int, RepLoad] = field(default_factory=dict)
+    rotations: Mapping[int, Rotation] = field(default_factory=dict)
+    exclude_rep_ids: frozenset[int] = frozenset()  # let this lead expire before
+    exclude_agents: bool = False  # an agent is handing the lead to humans
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A rule (or the fallback) whose conditions hold, and whom it routes to."""
+
+    rule: CompiledRule | None  # None: the rule set's fallback
+    owner: Owner
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the conditions alone decide: rules that match, in order, and their owners.
+
+    Availability and rotation come later (`choose`), with the live state the service
+    reads and locks for exactly the pools named here."""
+
+    ruleset: CompiledRuleSet
+    entries: tuple[Candidate | dict[str, Any], ...]  # a dict is a trace step (no match)
+    account: AccountMatch | None
+    territory: TerritoryMatch | None
+    intro: tuple[dict[str, Any], ...]  # trace steps before the rules (matching)
+
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        return tuple(entry for entry in self.entries if isinstance(entry, Candidate))
+
+
+@dataclass(frozen=True, slots=True)
+class RotationUpdate:
+    pool_id: int
+    cursor: int
+    weights: Mapping[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    rep_id: int | None  # None only when nobody at all can take the lead
+    rule: CompiledRule | None  # None: fallback
+    pool_id: int | None
+    rotation: RotationUpdate | None
+    ack_sla: timedelta
+    escalate_to: Owner | None
+    account: AccountMatch | None
+    territory: TerritoryMatch | None
+    steps: tuple[dict[str, Any], ...]
+    relaxed: bool  # the fallback answered, ignoring availability

@@ -1,0 +1,128 @@
+"""Taking a lead in: store it, join a duplicate or route it — and never lose it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from reps.models import Rep
+from routing.models import IntakeKey, Lead, LeadEvent, RoutingDecision, Rule
+from routing.normalize import lead_facts
+from routing.snapshot import current_snapshot
+
+from .routing import NO_RULESET, lead_route, lead_route_after_error, run_engine
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    lead: Lead
+    created: bool  # False: the submission joined an open lead with the same e-mail
+    decision: RoutingDecision | None
+
+
+@dataclass(frozen=True)
+class Simulation:
+    owner: Rep | None
+    rule: Rule | None
+    ack_due_at: datetime | None
+    decision: dict[str, Any]
+    duplicate_of: Lead | None
+
+
+def lead_intake(
+    *, values: dict[str, Any], payload: dict[str, Any], intake_key: IntakeKey | None
+) -> IntakeResult:
+    actor = f"intake key {intake_key.name}" if intake_key else "intake"
+    with transaction.atomic():
+        _serialize_same_email(values["email"])
+        duplicate = _open_duplicate(values["email"], now=timezone.now())
+        if duplicate is not None:
+            LeadEvent.objects.create(
+                lead=duplicate,
+                kind=LeadEvent.Kind.RESUBMITTED,
+                actor=actor,
+                data={"payload": payload, "intake_key": intake_key.name if intake_key else None},
+            )
+            return IntakeResult(duplicate, False, duplicate.decisions.order_by("-id").first())
+        lead = Lead.objects.create(**values, payload=payload, intake_key=intake_key)
+        LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.SUBMITTED, actor=actor)
+        try:
+            # A savepoint: if routing fails, only its writes are undone, not the lead.
+            decision = lead_route(lead=lead, actor=actor)
+        except Exception as error:
+            logger.exception("Routing lead %s failed; giving it to the fallback", lead.pk)
+            lead.refresh_from_db()
+            decision = lead_route_after_error(lead=lead, error=error)
+    return IntakeResult(lead, True, decision)
+
+
+def lead_simulate(*, values: dict[str, Any]) -> Simulation:
+    """What intake would decide for this submission now, without writing anything or
+    moving any rotation (rotations are read, not locked or advanced)."""
+    now = timezone.now()
+    snapshot = current_snapshot()
+    duplicate = _open_duplicate(values["email"], now=now)
+    ruleset = snapshot.active
+    if ruleset is None:
+        return Simulation(
+            None,
+            None,
+            None,
+            {"ruleset": None, "steps": [{"step": "error", "error": NO_RULESET}], "elapsed_us": 0},
+            duplicate,
+        )
+    facts = lead_facts({**values})
+    decision, elapsed_us = run_engine(facts, snapshot=snapshot, ruleset=ruleset, lock=False)
+    owner = Rep.objects.filter(pk=decision.rep_id).first() if decision.rep_id else None
+    rule = Rule.objects.filter(pk=decision.rule.id).first() if decision.rule else None
+    return Simulation(
+        owner=owner,
+        rule=rule,
+        ack_due_at=now + decision.ack_sla if owner else None,
+        decision={
+            "ruleset": {"id": ruleset.id, "name": ruleset.name, "version": ruleset.version},
+            "steps": list(decision.steps),
+            "elapsed_us": elapsed_us,
+        },
+        duplicate_of=duplicate,
+    )
+
+
+def _open_duplicate(email: str, *, now: datetime) -> Lead | None:
+    ruleset = current_snapshot().active
+    window = (
+        ruleset.duplicate_window if ruleset else settings.LEADROUTER["DEFAULT_DUPLICATE_WINDOW"]
+    )
+    if not window:
+        return None
+    return (
+        Lead.objects.filter(
+            email=email, status__in=Lead.OPEN_STATUSES, created_at__gte=now - window
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _serialize_same_email(email: str) -> None:
+    """Two submissions of one e-mail at once must make one lead, not two.
+
+    On PostgreSQL a transaction-scoped advisory lock on the e-mail makes the second wait
+    until the first has committed its lead, then find it. SQLite's IMMEDIATE
+    transactions already admit one writer at a time."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(
+        hashlib.blake2b(email.encode(), digest_size=8).digest(), "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

@@ -1,0 +1,245 @@
+"""Routing a stored lead: the transaction around the pure engine."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from reps.models import Rep
+from routing import engine
+from routing.engine import Decision, RoutingState
+from routing.models import Assignment, Lead, LeadEvent, RoutingDecision, RuleSet
+from routing.normalize import LeadFacts, lead_facts
+from routing.snapshot import Snapshot, current_snapshot
+
+from .state import read_rotations, rep_loads, save_rotation
+
+logger = logging.getLogger(__name__)
+
+LEAD_FACT_FIELDS = (
+    "email",
+    "email_domain",
+    "first_name",
+    "last_name",
+    "phone",
+    "company",
+    "website",
+    "employee_count",
+    "annual_revenue",
+    "country",
+    "state",
+    "postal_code",
+    "city",
+    "industry",
+    "product",
+    "source",
+    "score",
+    "message",
+    "attributes",
+)
+NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
+
+
+def facts_of(lead: Lead) -> LeadFacts:
+    return lead_facts({name: getattr(lead, name) for name in LEAD_FACT_FIELDS})
+
+
+def run_engine(
+    facts: LeadFacts,
+    *,
+    snapshot: Snapshot,
+    ruleset: engine.CompiledRuleSet,
+    lock: bool,
+    exclude_rep_ids: frozenset[int] = frozenset(),
+    exclude_agents: bool = False,
+) -> tuple[Decision, int]:
+    """Decide for one lead: plan, read (and with `lock`, lock) the state the plan needs,
+    choose. Returns the decision and the engine's own time in microseconds."""
+    now = timezone.now()
+    started = time.perf_counter_ns()
+    plan = engine.plan(facts, ruleset=ruleset, data=snapshot.data)
+    planned = time.perf_counter_ns()
+    candidates = plan.candidates
+    pool_ids = [c.owner.id for c in candidates if c.owner.kind == "pool"]
+    rep_ids = {rep for c in candidates for rep in engine.owner_rep_ids(c.owner, snapshot.data)}
+    state = RoutingState(
+        loads=rep_loads(rep_ids, data=snapshot.data, now=now),
+        rotations=read_rotations(pool_ids, lock=lock),
+        exclude_rep_ids=exclude_rep_ids,
+        exclude_agents=exclude_agents,
+    )
+    choosing = time.perf_counter_ns()
+    decision = engine.choose(plan, data=snapshot.data, state=state, now=now)
+    elapsed_ns = (planned - started) + (time.perf_counter_ns() - choosing)
+    return decision, elapsed_ns // 1000
+
+
+@transaction.atomic
+def lead_route(
+    *,
+    lead: Lead,
+    kind: str = RoutingDecision.Kind.INITIAL,
+    reason: str = Assignment.Reason.ROUTED,
+    exclude_rep_ids: frozenset[int] = frozenset(),
+    exclude_agents: bool = False,
+    actor: str = "system",
+) -> RoutingDecision:
+    """Route `lead` with the active rule set and record everything it decided.
+
+    The pools the plan may use are locked while choosing, so concurrent leads take
+    turns through a rotation one at a time and each rep gets exactly their share.
+    """
+    snapshot = current_snapshot()
+    ruleset = snapshot.active
+    if ruleset is None:
+        return RoutingDecision.objects.create(
+            lead=lead, kind=kind, steps=[{"step": "error", "error": NO_RULESET}], error=NO_RULESET
+        )
+    decision, elapsed_us = run_engine(
+        facts_of(lead),
+        snapshot=snapshot,
+        ruleset=ruleset,
+        lock=True,
+        exclude_rep_ids=exclude_rep_ids,
+        exclude_agents=exclude_agents,
+    )
+    if decision.rotation is not None:
+        save_rotation(decision.rotation)
+    return record_decision(
+        lead=lead,
+        decision=decision,
+        ruleset=ruleset,
+        kind=kind,
+        reason=reason,
+        elapsed_us=elapsed_us,
+        actor=actor,
+    )
+
+
+def record_decision(
+    *,
+    lead: Lead,
+    decision: Decision,
+    ruleset: engine.CompiledRuleSet,
+    kind: str,
+    reason: str,
+    elapsed_us: int,
+    actor: str,
+    error: str = "",
+) -> RoutingDecision:
+    now = timezone.now()
+    row = RoutingDecision.objects.create(
+        lead=lead,
+        kind=kind,
+        ruleset_id=ruleset.id,
+        ruleset_version=ruleset.version,
+        rule_id=decision.rule.id if decision.rule else None,
+        rule_name=decision.rule.name if decision.rule else "",
+        owner_id=decision.rep_id,
+        steps=list(decision.steps),
+        elapsed_us=elapsed_us,
+        error=error,
+        created_at=now,
+    )
+    lead.ruleset_id = ruleset.id
+    lead.rule_id = decision.rule.id if decision.rule else None
+    if decision.rep_id is None:
+        lead.status = Lead.Status.UNCLAIMED
+        lead.save(update_fields=["status", "ruleset", "rule", "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=LeadEvent.Kind.UNCLAIMED,
+            actor=actor,
+            data={"decision": row.id, "reason": "nobody can take it"},
+        )
+        return row
+    assignment = Assignment.objects.create(
+        lead=lead,
+        rep_id=decision.rep_id,
+        decision=row,
+        reason=reason,
+        assigned_at=now,
+        ack_due_at=now + decision.ack_sla,
+    )
+    lead.owner_id = decision.rep_id
+    lead.status = Lead.Status.ASSIGNED
+    lead.save(update_fields=["owner", "status", "ruleset", "rule", "updated_at"])
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.ROUTED,
+        actor=actor,
+        assignment=assignment,
+        data={
+            "decision": row.id,
+            "rule": row.rule_name or "fallback",
+            "rep": decision.rep_id,
+            "ack_due_at": assignment.ack_due_at.isoformat(),
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def lead_route_after_error(*, lead: Lead, error: BaseException) -> RoutingDecision:
+    """Routing failed: give the lead to the rule set's fallback without the engine, so the
+    lead is owned and the error is on record — never a lost lead."""
+    message = f"{type(error).__name__}: {error}"
+    # Read fresh from the database: the snapshot may be what failed.
+    ruleset = RuleSet.objects.filter(is_active=True).select_related("fallback_pool").first()
+    steps: list[dict[str, Any]] = [{"step": "error", "error": message}]
+    rep = None
+    if ruleset is not None:
+        rep = ruleset.fallback_rep or _first_active_member(ruleset.fallback_pool)
+        steps.append(
+            {
+                "step": "fallback",
+                "rep": rep.name if rep else None,
+                "reason": "routing failed; the fallback takes the lead",
+            }
+        )
+    now = timezone.now()
+    row = RoutingDecision.objects.create(
+        lead=lead,
+        kind=RoutingDecision.Kind.FALLBACK_ON_ERROR,
+        ruleset=ruleset,
+        ruleset_version=ruleset.version if ruleset else None,
+        owner=rep,
+        steps=steps,
+        error=message,
+        created_at=now,
+    )
+    if rep is None:
+        lead.status = Lead.Status.UNCLAIMED
+        lead.save(update_fields=["status", "updated_at"])
+        return row
+    assignment = Assignment.objects.create(
+        lead=lead,
+        rep=rep,
+        decision=row,
+        reason=Assignment.Reason.ROUTED,
+        assigned_at=now,
+        ack_due_at=now + ruleset.ack_sla,
+    )
+    lead.owner = rep
+    lead.ruleset = ruleset
+    lead.status = Lead.Status.ASSIGNED
+    lead.save(update_fields=["owner", "ruleset", "status", "updated_at"])
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=LeadEvent.Kind.ROUTED,
+        actor="system",
+        assignment=assignment,
+        data={"decision": row.id, "error": message},
+    )
+    return row
+
+
+def _first_active_member(pool: Any) -> Rep | None:
+    if pool is None:
+        return None
+    membership = pool.memberships.filter(rep__is_active=True).order_by("id").first()
+    return membership.rep if membership else None

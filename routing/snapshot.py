@@ -1,0 +1,188 @@
+"""The compiled routing set-up each process decides with, rebuilt when the data changes.
+
+Every process keeps one snapshot and compares its version with the RoutingVersion row
+(one indexed single-row read) before use: a change saved anywhere (admin, API, a
+command on another machine) moves the row's version in the same transaction, so the
+next decision everywhere sees it. Rebuilding reads everything once; deciding reads
+nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch
+
+from reps.models import Pool, Rep
+from reps.owners import Owner
+from reps.working_hours import parse as parse_working_hours
+from routing.engine import (
+    CompiledRule,
+    CompiledRuleSet,
+    Member,
+    PoolProfile,
+    RepProfile,
+    RoutingData,
+)
+from routing.engine.predicates import compile_conditions
+from routing.models import RoutingVersion, Rule, RuleSet
+from territories.matching import AccountIndex, AccountRecord, TerritoryIndex, TerritoryRecord
+from territories.models import NamedAccount, Territory
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    data: RoutingData
+    active: CompiledRuleSet | None
+    rulesets: dict[int, CompiledRuleSet]  # every rule set, for simulation and replay
+
+
+_lock = threading.Lock()
+_current: Snapshot | None = None
+
+
+def routing_version() -> int:
+    version = RoutingVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    if version is None:  # a flushed test database: the row comes back
+        version = RoutingVersion.objects.get_or_create(pk=1)[0].version
+    return version
+
+
+def current_snapshot() -> Snapshot:
+    """The snapshot for the routing data as it is now (rebuilt if it changed)."""
+    global _current
+    version = routing_version()
+    snapshot = _current
+    if snapshot is not None and snapshot.data.version == version:
+        return snapshot
+    with _lock:
+        if _current is None or _current.data.version != version:
+            _current = build_snapshot(version)
+        return _current
+
+
+def build_snapshot(version: int) -> Snapshot:
+    reps = {rep.id: _rep_profile(rep) for rep in Rep.objects.all()}
+    pools = {
+        pool.id: PoolProfile(
+            id=pool.id,
+            name=pool.name,
+            method=pool.method,
+            respect_working_hours=pool.respect_working_hours,
+            members=tuple(
+                Member(m.id, m.rep_id, m.weight)
+                for m in sorted(pool.memberships.all(), key=lambda m: m.id)
+            ),
+        )
+        for pool in Pool.objects.prefetch_related("memberships")
+    }
+    data = RoutingData(
+        version=version,
+        reps=reps,
+        pools=pools,
+        territories=TerritoryIndex.build(_territory_records()),
+        accounts=AccountIndex.build(_account_records()),
+    )
+    rulesets = {
+        ruleset.id: compile_ruleset(ruleset)
+        for ruleset in RuleSet.objects.select_related(
+            "fallback_rep", "fallback_pool", "escalate_to_rep", "escalate_to_pool"
+        ).prefetch_related(Prefetch("rules", queryset=_enabled_rules()))
+    }
+    active_id = RuleSet.objects.filter(is_active=True).values_list("id", flat=True).first()
+    return Snapshot(data=data, active=rulesets.get(active_id), rulesets=rulesets)
+
+
+def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
+    fallback = Owner.of(ruleset, "fallback")
+    assert fallback is not None  # a database constraint guarantees it
+    return CompiledRuleSet(
+        id=ruleset.id,
+        name=ruleset.name,
+        version=ruleset.version,
+        rules=tuple(compile_rule(rule) for rule in ruleset.rules.all()),
+        fallback=fallback,
+        ack_sla=ruleset.ack_sla,
+        escalate_to=Owner.of(ruleset, "escalate_to"),
+        max_escalations=ruleset.max_escalations,
+        duplicate_window=ruleset.duplicate_window,
+    )
+
+
+def compile_rule(rule: Rule) -> CompiledRule:
+    return CompiledRule(
+        id=rule.id,
+        name=rule.name,
+        conditions=compile_conditions(rule.conditions),
+        route_to=rule.route_to,
+        target=Owner.of(rule, "route"),
+        ack_sla=rule.ack_sla,
+        escalate_to=Owner.of(rule, "escalate_to"),
+        uses_account=(
+            "named_account" in (rule.conditions or {})
+            or rule.route_to == Rule.RouteTo.ACCOUNT_OWNER
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _enabled_rules():
+    return (
+        Rule.objects.filter(is_enabled=True)
+        .select_related("route_rep", "route_pool", "escalate_to_rep", "escalate_to_pool")
+        .order_by("position", "id")
+    )
+
+
+def _rep_profile(rep: Rep) -> RepProfile:
+    shifts: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for shift in parse_working_hours(rep.working_hours):
+        shifts[shift.weekday].append((shift.start_minute, shift.end_minute))
+    return RepProfile(
+        id=rep.id,
+        name=rep.name,
+        email=rep.email,
+        kind=rep.kind,
+        is_active=rep.is_active,
+        timezone=ZoneInfo(rep.timezone),
+        shifts={day: tuple(spans) for day, spans in shifts.items()},
+        out_of_office_from=rep.out_of_office_from,
+        out_of_office_until=rep.out_of_office_until,
+        max_open=rep.max_open,
+        max_per_day=rep.max_per_day,
+    )
+
+
+def _territory_records():
+    for territory in Territory.objects.select_related("owner_rep", "owner_pool"):
+        yield TerritoryRecord(
+            id=territory.id,
+            name=territory.name,
+            priority=territory.priority,
+            countries=tuple(territory.countries),
+            states=tuple(territory.states),
+            postal_codes=tuple(territory.postal_codes),
+            industries=tuple(territory.industries),
+            employee_count_min=territory.employee_count_min,
+            employee_count_max=territory.employee_count_max,
+            owner=Owner.of(territory, "owner"),
+        )
+
+
+def _account_records():
+    accounts = NamedAccount.objects.select_related("owner").prefetch_related("domains")
+    for account in accounts:
+        yield AccountRecord(
+            id=account.id,
+            name=account.name,
+            normalized_name=account.normalized_name,
+            domains=tuple(domain.domain for domain in account.domains.all()),
+            owner_rep_id=account.owner_id,
+            owner_name=account.owner.name,
+            tier=account.tier,
+        )
