@@ -123,10 +123,17 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Intake API limits. The body limit is the API's own (checked before the body is read),
+# not DATA_UPLOAD_MAX_MEMORY_SIZE, which would also cap every admin form.
+INTAKE_RATE = env("INTAKE_RATE", default="600/min")  # per intake key
+INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=64 * 1024)
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_RATES": {"intake": INTAKE_RATE},
+    "EXCEPTION_HANDLER": "routing.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead Router API",
@@ -135,6 +142,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several serializers have a `status` or `kind`; name each choice set once.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "routing.models.Lead.Status",
+        "SimulationStatusEnum": [("simulated", "Simulated")],
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's file-system transport under

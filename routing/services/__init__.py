@@ -1,5 +1,14 @@
 """Writes: the transactions of routing. Views, admin actions, commands and tasks call these."""
 
+from .intake import IntakeResult, Simulation, lead_intake, lead_simulate
+from .routing import lead_route
 from .rulesets import ruleset_activate
 
-__all__ = ["ruleset_activate"]
+__all__ = [
+    "IntakeResult",
+    "Simulation",
+    "lead_intake",
+    "lead_route",
+    "lead_simulate",
+    "ruleset_activate",
+]

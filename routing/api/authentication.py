@@ -1,0 +1,124 @@
+"""`Authorization: Api-Key <key>`: the intake key of a lead source, and who may do what."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from routing.models import IntakeKey
+
+KEYWORD = "Api-Key"
+MISSING_KEY_MESSAGE = f"Send the intake key in the Authorization header: '{KEYWORD} <key>'."
+
+# last_used_at is for people ("is this source still sending?"), not for accounting:
+# writing it on every request would turn each intake into two writes on one hot row.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class IntakeKeyAuthentication(BaseAuthentication):
+    """Authenticates a lead source by its intake key.
+
+    request.user stays anonymous (a source is not a person) and request.auth is the
+    IntakeKey. Without an `Api-Key` Authorization header it returns None, so a view can
+    also accept a signed-in session; with one that is not a usable key it refuses (401).
+    """
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, IntakeKey] | None:
+        scheme, raw_key = _authorization(request)
+        if scheme.lower() != KEYWORD.lower():
+            # Not ours (none, or e.g. Basic added by a proxy in front of staging): let the
+            # session try; the view says how to send a key if nothing authenticates.
+            return None
+        raw_key = raw_key.strip()
+        if not raw_key:
+            raise AuthenticationFailed(
+                f"The Authorization header has no key. {MISSING_KEY_MESSAGE}"
+            )
+        intake_key = intake_key_from(raw_key)
+        intake_key_touch(intake_key=intake_key)
+        return AnonymousUser(), intake_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return KEYWORD
+
+
+def _authorization(request: Request) -> tuple[str, str]:
+    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    return scheme, credentials
+
+
+def not_authenticated_message(request: Request, message: str = MISSING_KEY_MESSAGE) -> str:
+    """Why nothing authenticated the request, for the 401."""
+    scheme, _ = _authorization(request)
+    if scheme and scheme.lower() != KEYWORD.lower():
+        return f"The Authorization header uses the '{scheme}' scheme. {message}"
+    return message
+
+
+def intake_key_from(raw_key: str) -> IntakeKey:
+    """The key `raw_key` stands for, or AuthenticationFailed saying why it cannot be used.
+
+    Revoked and expired are only told to a caller who holds the whole key: a guessed
+    prefix learns nothing more than "invalid".
+    """
+    prefix, _, _ = raw_key.partition(".")
+    intake_key = IntakeKey.objects.filter(prefix=prefix).first()
+    if intake_key is None or not intake_key.is_valid(raw_key):
+        raise AuthenticationFailed(
+            "This intake key is not valid. Check that the whole key was copied; "
+            "an admin can create a new one."
+        )
+    if intake_key.revoked:
+        raise AuthenticationFailed(
+            f"The intake key '{intake_key.name}' was revoked; ask an admin for a new one."
+        )
+    if intake_key.has_expired:
+        expired = timezone.localtime(intake_key.expiry_date).strftime("%Y-%m-%d %H:%M %Z")
+        raise AuthenticationFailed(
+            f"The intake key '{intake_key.name}' expired on {expired}; ask an admin for a new one."
+        )
+    return intake_key
+
+
+def intake_key_touch(*, intake_key: IntakeKey) -> None:
+    """Record that the key was used, at most once per LAST_USED_RESOLUTION.
+
+    The row just read tells whether a write is due, so most requests write nothing. The
+    UPDATE's condition settles races: of concurrent requests (any process) that all see
+    a stale value, the first one to get the row lock updates it and the others match
+    no row.
+    """
+    now = timezone.now()
+    cutoff = now - LAST_USED_RESOLUTION
+    if intake_key.last_used_at is not None and intake_key.last_used_at >= cutoff:
+        return
+    updated = IntakeKey.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff), pk=intake_key.pk
+    ).update(last_used_at=now)
+    if updated:
+        intake_key.last_used_at = now
+
+
+class HasIntakeKey(BasePermission):
+    message = MISSING_KEY_MESSAGE
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, IntakeKey)
+
+
+class IsStaffUser(BasePermission):
+    """A manager signed in to the admin (session), e.g. testing a lead from the browser."""
+
+    message = "Only staff users (sales managers) can use this without an intake key."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.is_staff)

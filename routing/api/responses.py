@@ -1,0 +1,217 @@
+"""What the API answers: a routed lead, a simulation, a lead with its history, errors."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from reps.models import Rep
+from routing.models import Assignment, Lead, RoutingDecision, Rule
+from routing.services.intake import IntakeResult, Simulation
+
+
+class OwnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rep
+        fields = ["id", "name", "email", "kind"]
+
+
+class RuleRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rule
+        fields = ["id", "name"]
+
+
+class DecisionRuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="Null if the rule was deleted.")
+    name = serializers.CharField(help_text="The rule's name when it decided.")
+
+
+class RuleSetRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.IntegerField(help_text="The rule set's version the decision used.")
+
+
+class DecisionSummarySerializer(serializers.Serializer):
+    ruleset = RuleSetRefSerializer(allow_null=True)
+    steps = serializers.ListField(
+        child=serializers.JSONField(), help_text="The trace: each rule tried and why."
+    )
+    elapsed_us = serializers.IntegerField(help_text="Decision time in microseconds.")
+
+
+def ruleset_ref(decision: RoutingDecision) -> dict[str, Any] | None:
+    if decision.ruleset_id is None:
+        return None
+    return {
+        "id": decision.ruleset_id,
+        "name": decision.ruleset.name,
+        "version": decision.ruleset_version,
+    }
+
+
+def decision_summary(decision: RoutingDecision | None) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {
+        "ruleset": ruleset_ref(decision),
+        "steps": decision.steps,
+        "elapsed_us": decision.elapsed_us,
+    }
+
+
+class LeadRoutedSerializer(serializers.Serializer):
+    """The answer to an intake: who owns the lead now, why, and by when they must act."""
+
+    id = serializers.IntegerField(source="lead.id")
+    status = serializers.ChoiceField(source="lead.status", choices=Lead.Status.choices)
+    owner = OwnerSerializer(source="lead.owner", allow_null=True)
+    rule = RuleRefSerializer(source="lead.rule", allow_null=True)
+    ack_due_at = serializers.SerializerMethodField(
+        help_text="When the owner must acknowledge (the open assignment's deadline)."
+    )
+    duplicate = serializers.SerializerMethodField(
+        help_text="True: joined an open lead with the same e-mail; no new assignment."
+    )
+    decision = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_ack_due_at(self, result: IntakeResult) -> str | None:
+        due = (
+            Assignment.objects.filter(lead=result.lead, ended_at__isnull=True)
+            .values_list("ack_due_at", flat=True)
+            .first()
+        )
+        return serializers.DateTimeField().to_representation(due) if due else None
+
+    def get_duplicate(self, result: IntakeResult) -> bool:
+        return not result.created
+
+    @extend_schema_field(DecisionSummarySerializer(allow_null=True))
+    def get_decision(self, result: IntakeResult) -> dict[str, Any] | None:
+        summary = decision_summary(result.decision)
+        return None if summary is None else DecisionSummarySerializer(summary).data
+
+
+class SimulationSerializer(serializers.Serializer):
+    """What intake would decide now. Nothing is stored, so there is no id."""
+
+    id = serializers.SerializerMethodField(help_text="Always null: nothing was stored.")
+    status = serializers.SerializerMethodField()
+    owner = OwnerSerializer(allow_null=True)
+    rule = RuleRefSerializer(allow_null=True)
+    ack_due_at = serializers.DateTimeField(allow_null=True)
+    duplicate = serializers.SerializerMethodField(
+        help_text="True: intake would join the open lead `duplicate_of` instead of routing."
+    )
+    duplicate_of = serializers.SerializerMethodField()
+    decision = DecisionSummarySerializer()
+
+    def get_id(self, simulation: Simulation) -> int | None:
+        return None
+
+    def get_status(self, simulation: Simulation) -> Literal["simulated"]:
+        return "simulated"
+
+    def get_duplicate(self, simulation: Simulation) -> bool:
+        return simulation.duplicate_of is not None
+
+    def get_duplicate_of(self, simulation: Simulation) -> int | None:
+        return simulation.duplicate_of.pk if simulation.duplicate_of else None
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    ruleset = serializers.SerializerMethodField()
+    rule = serializers.SerializerMethodField()
+    owner = OwnerSerializer(allow_null=True)
+
+    class Meta:
+        model = RoutingDecision
+        fields = [
+            "id",
+            "kind",
+            "ruleset",
+            "rule",
+            "owner",
+            "steps",
+            "elapsed_us",
+            "error",
+            "created_at",
+        ]
+
+    @extend_schema_field(RuleSetRefSerializer(allow_null=True))
+    def get_ruleset(self, decision: RoutingDecision) -> dict[str, Any] | None:
+        return ruleset_ref(decision)
+
+    @extend_schema_field(DecisionRuleSerializer(allow_null=True))
+    def get_rule(self, decision: RoutingDecision) -> dict[str, Any] | None:
+        if decision.rule_id is None and not decision.rule_name:
+            return None
+        return {"id": decision.rule_id, "name": decision.rule_name}
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    rep = OwnerSerializer()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "rep",
+            "reason",
+            "assigned_at",
+            "ack_due_at",
+            "acknowledged_at",
+            "ended_at",
+            "end_reason",
+        ]
+
+
+class LeadDetailSerializer(serializers.ModelSerializer):
+    owner = OwnerSerializer(allow_null=True)
+    rule = RuleRefSerializer(allow_null=True)
+    annual_revenue = serializers.DecimalField(
+        max_digits=18, decimal_places=2, allow_null=True, coerce_to_string=False
+    )
+    decisions = DecisionSerializer(many=True)
+    assignments = AssignmentSerializer(many=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "status",
+            "owner",
+            "rule",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "company",
+            "website",
+            "employee_count",
+            "annual_revenue",
+            "country",
+            "state",
+            "postal_code",
+            "city",
+            "industry",
+            "product",
+            "source",
+            "score",
+            "message",
+            "attributes",
+            "payload",
+            "escalation_count",
+            "created_at",
+            "acknowledged_at",
+            "decisions",
+            "assignments",
+        ]
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What is wrong and how to fix it.")

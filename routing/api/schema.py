@@ -1,0 +1,73 @@
+"""OpenAPI pieces shared by the views: the Api-Key scheme, the header, the error answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+from .idempotency import HEADER, IDEMPOTENCY_TTL, MAX_KEY_LENGTH
+from .responses import ErrorSerializer
+
+
+class IntakeKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "routing.api.authentication.IntakeKeyAuthentication"
+    name = "IntakeKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`: one key per lead source, created in the admin "
+            "or with `python manage.py create_intake_key NAME`.",
+        }
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        f"Optional, at most {MAX_KEY_LENGTH} characters (a UUID is a good choice). A retry "
+        "with the same key and body gets the first answer again (header "
+        "`Idempotent-Replayed: true`) instead of making a second lead. Scoped to the "
+        f"intake key, kept at least {IDEMPOTENCY_TTL.total_seconds() / 3600:.0f} hours."
+    ),
+)
+
+FIELD_ERRORS = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+BAD_REQUEST = OpenApiResponse(
+    {
+        "oneOf": [
+            FIELD_ERRORS,
+            {
+                "type": "object",
+                "properties": {"detail": {"type": "string"}},
+                "required": ["detail"],
+            },
+        ],
+        "example": {"email": ["An e-mail address is required."], "contry": ["Unknown field."]},
+    },
+    description="Bad input: per field, what is wrong (`{field: [message]}`), or `detail` "
+    "when the body or a header cannot be read. Nothing is stored.",
+)
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+UNAUTHORIZED = error("Missing, invalid, revoked or expired intake key.")
+TOO_LARGE = error("The body is over the size limit. Nothing is stored.")
+UNSUPPORTED = error("Not JSON, or compressed (Content-Encoding). Nothing is stored.")
+THROTTLED = error("Too many requests for this intake key; see Retry-After. Nothing is stored.")
+IN_FLIGHT = error("The first request with this Idempotency-Key is still running; retry.")
+KEY_REUSED = error("This Idempotency-Key was used for a different request.")
+FORBIDDEN = error("Signed in, but not as staff; use an intake key or a manager's account.")
+NOT_FOUND = error("No such lead, or not one submitted with this intake key.")

@@ -1,0 +1,189 @@
+"""The intake API: validate the body, call one service, serialize what it returns.
+
+Every refusal happens before anything is written: authentication, throttling and the
+body checks run first, the body is validated in full, and only then does a service
+store the lead. The only writes before that are the key's last-use time (at most once a
+minute) and the Idempotency-Key claim, which a failure releases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotAuthenticated, Throttled
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from routing.models import Assignment, IntakeKey, Lead, RoutingDecision
+from routing.services.intake import lead_intake, lead_simulate
+
+from . import schema
+from .authentication import (
+    MISSING_KEY_MESSAGE,
+    HasIntakeKey,
+    IntakeKeyAuthentication,
+    IsStaffUser,
+    not_authenticated_message,
+)
+from .idempotency import idempotency_key_from, idempotent
+from .parsing import JSONObjectParser, body_headers_check
+from .responses import LeadDetailSerializer, LeadRoutedSerializer, SimulationSerializer
+from .serializers import LeadSubmissionSerializer
+from .throttling import IntakeKeyRateThrottle
+
+
+class IntakeAPIView(APIView):
+    """Intake-key authentication, the per-key rate, and JSON bodies within the limit."""
+
+    authentication_classes = [IntakeKeyAuthentication]
+    permission_classes = [HasIntakeKey]
+    throttle_classes = [IntakeKeyRateThrottle]
+    parser_classes = [JSONObjectParser]
+    renderer_classes = [JSONRenderer]
+    not_authenticated_message = MISSING_KEY_MESSAGE
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        body_headers_check(request)
+
+    def permission_denied(
+        self, request: Request, message: str | None = None, code: str | None = None
+    ) -> None:
+        if request.authenticators and not request.successful_authenticator:
+            raise NotAuthenticated(
+                not_authenticated_message(request, self.not_authenticated_message)
+            )
+        super().permission_denied(request, message=message, code=code)
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(IntakeKeyRateThrottle.scope)
+        who = "this intake key" if isinstance(request.auth, IntakeKey) else "your account"
+        raise Throttled(wait, detail=f"Too many requests for {who} (limit {rate}).")
+
+
+class KeyOrStaffAPIView(IntakeAPIView):
+    """Also open to a manager signed in to the admin (session, with CSRF)."""
+
+    authentication_classes = [IntakeKeyAuthentication, SessionAuthentication]
+    permission_classes = [HasIntakeKey | IsStaffUser]
+    not_authenticated_message = f"{MISSING_KEY_MESSAGE} Managers: sign in to the admin first."
+
+
+ERRORS = {
+    400: schema.BAD_REQUEST,
+    401: schema.UNAUTHORIZED,
+    413: schema.TOO_LARGE,
+    415: schema.UNSUPPORTED,
+    429: schema.THROTTLED,
+}
+
+
+class LeadIntakeView(IntakeAPIView):
+    @extend_schema(
+        operation_id="leads_create",
+        summary="Submit a lead",
+        description=(
+            "Stores the lead and routes it: 201 with its owner, the rule that matched and "
+            "the acknowledgment deadline. 200 when it joins an open lead with the same "
+            "e-mail inside the duplicate window (same owner, no new assignment)."
+        ),
+        tags=["Intake"],
+        request=LeadSubmissionSerializer,
+        parameters=[schema.IDEMPOTENCY_KEY],
+        responses={
+            201: OpenApiResponse(LeadRoutedSerializer, description="A new lead, routed."),
+            200: OpenApiResponse(
+                LeadRoutedSerializer,
+                description="Joined an open lead with the same e-mail (`duplicate: true`).",
+            ),
+            **ERRORS,
+            409: schema.IN_FLIGHT,
+            422: schema.KEY_REUSED,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        idempotency_key = idempotency_key_from(request)
+        serializer = LeadSubmissionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        submission = serializer.validated_data
+
+        def process() -> Response:
+            result = lead_intake(
+                values=submission["values"],
+                payload=submission["payload"],
+                intake_key=request.auth,
+            )
+            return Response(
+                LeadRoutedSerializer(result).data,
+                status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            )
+
+        return idempotent(
+            request=request,
+            intake_key=request.auth,
+            key=idempotency_key,
+            body=request.data,
+            process=process,
+        )
+
+
+class RouteSimulateView(KeyOrStaffAPIView):
+    @extend_schema(
+        operation_id="route_simulate",
+        summary="Test a lead against the rules",
+        description=(
+            "Decides as intake would, now, without storing anything or advancing any "
+            "rotation. Same body as `POST /api/v1/leads/`."
+        ),
+        tags=["Intake"],
+        request=LeadSubmissionSerializer,
+        responses={
+            200: OpenApiResponse(SimulationSerializer, description="What intake would do now."),
+            **ERRORS,
+            403: schema.FORBIDDEN,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = LeadSubmissionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        simulation = lead_simulate(values=serializer.validated_data["values"])
+        return Response(SimulationSerializer(simulation).data)
+
+
+class LeadDetailView(KeyOrStaffAPIView):
+    @extend_schema(
+        operation_id="leads_retrieve",
+        summary="A lead, its decisions and assignments",
+        description=(
+            "With an intake key: only leads submitted with that key (others are 404). "
+            "Staff (admin session): any lead."
+        ),
+        tags=["Leads"],
+        responses={
+            200: OpenApiResponse(LeadDetailSerializer, description="The lead and its history."),
+            401: schema.UNAUTHORIZED,
+            403: schema.FORBIDDEN,
+            404: schema.NOT_FOUND,
+            429: schema.THROTTLED,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        leads = Lead.objects.select_related("owner", "rule").prefetch_related(
+            Prefetch("decisions", RoutingDecision.objects.select_related("ruleset", "owner")),
+            Prefetch("assignments", Assignment.objects.select_related("rep")),
+        )
+        if request.auth is not None:
+            leads = leads.filter(intake_key=request.auth)
+        lead = leads.filter(pk=pk).first()
+        if lead is None:
+            scope = " submitted with this intake key" if request.auth is not None else ""
+            raise Http404(f"There is no lead {pk}{scope}.")
+        return Response(LeadDetailSerializer(lead).data)

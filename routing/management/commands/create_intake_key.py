@@ -1,0 +1,77 @@
+"""Create an intake key for a lead source and show it, once."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from datetime import timedelta
+from typing import Any
+
+from django.core.management import BaseCommand, CommandError
+from django.utils import timezone
+
+from routing.models import IntakeKey
+
+NAME_MAX_LENGTH = IntakeKey._meta.get_field("name").max_length
+EXAMPLE_BODY = {"email": "pat@example.com", "source": "demo_request"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Create an intake key for a lead source (a web form, a signup flow, a marketing "
+        "tool) and print it. Only its hash is stored: copy it now, it is not shown again."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("name", help="The source, e.g. 'Website demo form'.")
+        parser.add_argument(
+            "--expires",
+            type=int,
+            metavar="DAYS",
+            help="Expire the key after this many days (default: never).",
+        )
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="The server's address, for the example command (default: %(default)s).",
+        )
+
+    def handle(self, *args: Any, name: str, expires: int | None, url: str, **options: Any):
+        name = name.strip()
+        if not name:
+            raise CommandError("Give the key a name: the source that will use it, e.g. 'Website'.")
+        if len(name) > NAME_MAX_LENGTH:
+            raise CommandError(
+                f"The name is {len(name)} characters long; use at most {NAME_MAX_LENGTH}."
+            )
+        if expires is not None and expires < 1:
+            raise CommandError("--expires takes a number of days, 1 or more.")
+        expiry_date = timezone.now() + timedelta(days=expires) if expires else None
+        intake_key, key = IntakeKey.objects.create_key(name=name, expiry_date=expiry_date)
+
+        expiry = (
+            f"expires {timezone.localtime(expiry_date):%Y-%m-%d %H:%M %Z}"
+            if expiry_date
+            else "never expires"
+        )
+        curl = " ".join(
+            [
+                "curl",
+                shlex.quote(f"{url.rstrip('/')}/api/v1/leads/"),
+                "-H",
+                shlex.quote(f"Authorization: Api-Key {key}"),
+                "-H",
+                shlex.quote("Content-Type: application/json"),
+                "-d",
+                shlex.quote(json.dumps(EXAMPLE_BODY)),
+            ]
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"Created intake key '{name}' ({intake_key.prefix}…, {expiry}).")
+        )
+        self.stdout.write(
+            "Copy it now: only its hash is stored, so it cannot be shown again.\n\n"
+            f"    {key}\n\n"
+            "Sources send it in the Authorization header, for example:\n\n"
+            f"    {curl}\n"
+        )

@@ -1,0 +1,147 @@
+"""A raw API submission checked field by field into values for the Lead model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from .employees import parse_employee_count
+from .facts import normalize_email
+from .places import normalize_country, normalize_postal_code, normalize_state
+
+# The Lead model's max_length per text field (tests check they agree); None: unlimited.
+TEXT_LIMITS: dict[str, int | None] = {
+    "first_name": 100,
+    "last_name": 100,
+    "phone": 50,
+    "company": 200,
+    "website": 300,
+    "state": 100,
+    "postal_code": 20,
+    "city": 100,
+    "industry": 100,
+    "product": 100,
+    "source": 50,
+    "message": None,
+}
+EMAIL_MAX_LENGTH = 254
+EMAIL_DOMAIN_MAX_LENGTH = 253
+MAX_REVENUE = Decimal(10) ** 16  # DecimalField(max_digits=18, decimal_places=2)
+_JSON_TYPES = {
+    dict: "an object",
+    list: "a list",
+    bool: "true or false",
+    str: "text",
+    int: "a number",
+    float: "a number",
+}
+
+
+def _text(value: Any) -> str:
+    """Text as sent; numbers are taken as text (postal_code: 10001), nothing else is."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"Send text, not {_JSON_TYPES.get(type(value), type(value).__name__)}.")
+
+
+def _limit(text: str, limit: int | None) -> str:
+    if limit is not None and len(text) > limit:
+        raise ValueError(f"Use at most {limit} characters (this has {len(text)}).")
+    return text
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    problem = ValueError(f"'{value}' is not a number; send digits like 1500000 or 87.5.")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise problem
+    try:
+        number = Decimal(value.strip().replace(",", "") if isinstance(value, str) else repr(value))
+    except InvalidOperation:
+        raise problem from None
+    if not number.is_finite():
+        raise problem
+    return number
+
+
+def _score(value: Any) -> float | None:
+    number = _decimal(value)
+    return None if number is None else float(number)
+
+
+def _revenue(value: Any) -> Decimal | None:
+    number = _decimal(value)
+    if number is None:
+        return None
+    if number < 0:
+        raise ValueError(f"'{value}': annual revenue can't be negative.")
+    if number >= MAX_REVENUE:
+        raise ValueError(f"'{value}' is too large for annual revenue.")
+    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        kind = _JSON_TYPES.get(type(value), type(value).__name__)
+        raise ValueError(f'Send a JSON object like {{"utm_source": "ads"}}, not {kind}.')
+    return dict(value)
+
+
+def normalize_submission(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A raw API submission -> (Lead field values, {field: message} for what is wrong).
+
+    The values are ready for `Lead(**values)` once there are no errors (the API stores
+    the raw payload itself). Missing text is '', missing numbers None.
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+
+    def attempt(name: str, convert: Any, default: Any) -> Any:
+        try:
+            return convert(data.get(name))
+        except ValueError as error:
+            errors[name] = str(error)
+            return default
+
+    def email(value: Any) -> tuple[str, str]:
+        text = _text(value)
+        if not text:
+            raise ValueError("An e-mail address is required.")
+        address, domain = normalize_email(text)
+        _limit(address, EMAIL_MAX_LENGTH)
+        _limit(domain, EMAIL_DOMAIN_MAX_LENGTH)
+        return address, domain
+
+    values["email"], values["email_domain"] = attempt("email", email, ("", ""))
+    for name, limit in TEXT_LIMITS.items():
+        if name not in ("state", "postal_code"):
+            values[name] = attempt(name, lambda value, limit=limit: _limit(_text(value), limit), "")
+    values["source"] = values["source"].lower()
+    values["country"] = attempt("country", lambda value: normalize_country(_text(value)), "")
+    country = values["country"]
+    # State and postal code are read in the light of the country (ZIP+4, ISO 3166-2).
+    values["state"] = attempt(
+        "state",
+        lambda value: _limit(normalize_state(country, _text(value)), TEXT_LIMITS["state"]),
+        "",
+    )
+    values["postal_code"] = attempt(
+        "postal_code",
+        lambda value: _limit(
+            normalize_postal_code(country, _text(value)), TEXT_LIMITS["postal_code"]
+        ),
+        "",
+    )
+    values["employee_count"] = attempt("employee_count", parse_employee_count, None)
+    values["annual_revenue"] = attempt("annual_revenue", _revenue, None)
+    values["score"] = attempt("score", _score, None)
+    values["attributes"] = attempt("attributes", _attributes, {})
+    return values, errors
