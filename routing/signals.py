@@ -9,9 +9,11 @@ signal (no recursion) and writes no history row (the change itself already has o
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import F
+from django.db.models.functions import Now
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -42,7 +44,9 @@ def rule_changed(sender: type, instance: Rule, **_: Any) -> None:
 def _routing_data_changed(**_: Any) -> None:
     # Inside the writer's transaction: the new version becomes visible with the change
     # itself, so no process can see the change without the new version or vice versa.
-    RoutingVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    RoutingVersion.objects.filter(pk=1).update(
+        version=F("version") + 1, stamp=uuid.uuid4(), changed_at=Now()
+    )
 
 
 for _model in (Rep, Pool, PoolMembership, Territory, NamedAccount, AccountDomain, RuleSet, Rule):

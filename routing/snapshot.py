@@ -10,6 +10,7 @@ nothing.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -38,33 +39,36 @@ class Snapshot:
     data: RoutingData
     active: CompiledRuleSet | None
     rulesets: dict[int, CompiledRuleSet]  # every rule set, for simulation and replay
+    stamp: uuid.UUID
 
 
 _lock = threading.Lock()
 _current: Snapshot | None = None
 
 
-def routing_version() -> int:
-    version = RoutingVersion.objects.filter(pk=1).values_list("version", flat=True).first()
-    if version is None:  # a flushed test database: the row comes back
-        version = RoutingVersion.objects.get_or_create(pk=1)[0].version
-    return version
+def routing_version() -> tuple[int, uuid.UUID]:
+    """(counter, stamp) of the routing data; the stamp alone identifies the data."""
+    row = RoutingVersion.objects.filter(pk=1).values_list("version", "stamp").first()
+    if row is None:  # a flushed test database: the row comes back
+        version = RoutingVersion.objects.get_or_create(pk=1)[0]
+        row = (version.version, version.stamp)
+    return row
 
 
 def current_snapshot() -> Snapshot:
     """The snapshot for the routing data as it is now (rebuilt if it changed)."""
     global _current
-    version = routing_version()
+    version, stamp = routing_version()
     snapshot = _current
-    if snapshot is not None and snapshot.data.version == version:
+    if snapshot is not None and snapshot.stamp == stamp:
         return snapshot
     with _lock:
-        if _current is None or _current.data.version != version:
-            _current = build_snapshot(version)
+        if _current is None or _current.stamp != stamp:
+            _current = build_snapshot(version, stamp)
         return _current
 
 
-def build_snapshot(version: int) -> Snapshot:
+def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
     reps = {rep.id: _rep_profile(rep) for rep in Rep.objects.all()}
     pools = {
         pool.id: PoolProfile(
@@ -93,7 +97,7 @@ def build_snapshot(version: int) -> Snapshot:
         ).prefetch_related(Prefetch("rules", queryset=_enabled_rules()))
     }
     active_id = RuleSet.objects.filter(is_active=True).values_list("id", flat=True).first()
-    return Snapshot(data=data, active=rulesets.get(active_id), rulesets=rulesets)
+    return Snapshot(data=data, active=rulesets.get(active_id), rulesets=rulesets, stamp=stamp)
 
 
 def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:

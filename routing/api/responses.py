@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from reps.models import Rep
 from routing.models import Assignment, Lead, RoutingDecision, Rule
-from routing.services.intake import IntakeResult, Simulation
+from routing.services import IntakeResult, Simulation
 
 
 class OwnerSerializer(serializers.ModelSerializer):

@@ -23,7 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from routing.models import Assignment, IntakeKey, Lead, RoutingDecision
-from routing.services.intake import lead_intake, lead_simulate
+from routing.services import lead_intake, lead_simulate
 
 from . import schema
 from .authentication import (

@@ -6,6 +6,8 @@ assignments already record what each change did.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from reps.models import Pool
@@ -44,6 +46,10 @@ class RoutingVersion(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     version = models.BigIntegerField(default=1)
+    # A counter can repeat: a transaction that bumped it and read the new data may roll
+    # back, and a later change reuses the number for other data. A random stamp per
+    # change cannot, so snapshots are cached by stamp.
+    stamp = models.UUIDField(default=uuid.uuid4)
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.models import IntakeKey, Lead, LeadEvent, RoutingDecision, Rule
+from routing.models import IntakeKey, Lead, LeadEvent, RoutingDecision, Rule, RuleSet
 from routing.normalize import lead_facts
 from routing.snapshot import current_snapshot
 
@@ -97,11 +97,24 @@ def lead_simulate(*, values: dict[str, Any]) -> Simulation:
     )
 
 
+def _duplicate_window() -> timedelta:
+    """The active rule set's window. Read before the lead is stored, so it must not
+    depend on the snapshot building: if that fails, ask the database directly."""
+    try:
+        ruleset = current_snapshot().active
+        window = ruleset.duplicate_window if ruleset else None
+    except Exception:
+        logger.exception("Routing snapshot failed to build; reading the duplicate window")
+        window = (
+            RuleSet.objects.filter(is_active=True)
+            .values_list("duplicate_window", flat=True)
+            .first()
+        )
+    return settings.LEADROUTER["DEFAULT_DUPLICATE_WINDOW"] if window is None else window
+
+
 def _open_duplicate(email: str, *, now: datetime) -> Lead | None:
-    ruleset = current_snapshot().active
-    window = (
-        ruleset.duplicate_window if ruleset else settings.LEADROUTER["DEFAULT_DUPLICATE_WINDOW"]
-    )
+    window = _duplicate_window()
     if not window:
         return None
     return (

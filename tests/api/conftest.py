@@ -6,7 +6,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from reps.models import Pool
-from routing import snapshot
 from routing.models import (
     Assignment,
     IdempotencyRecord,
@@ -31,13 +30,6 @@ STORED = (Lead, LeadEvent, RoutingDecision, Assignment, IdempotencyRecord)
 
 def stored_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in STORED}
-
-
-@pytest.fixture(autouse=True)
-def fresh_snapshot(monkeypatch):
-    """The compiled snapshot is per process and keyed by RoutingVersion, which each test's
-    rollback resets: a snapshot left by an earlier test could match a later one's version."""
-    monkeypatch.setattr(snapshot, "_current", None)
 
 
 @pytest.fixture

@@ -1,0 +1,188 @@
+"""Intake and routing services on the database: what gets stored, and what never is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from reps.models import Pool, Rep
+from routing.models import Assignment, Lead, LeadEvent, PoolRotation, RoutingDecision
+from routing.normalize import normalize_submission
+from routing.services import lead_intake, lead_simulate
+from tests.factories import (
+    AssignmentFactory,
+    PoolMembershipFactory,
+    RepFactory,
+    RuleFactory,
+    RuleSetFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(**payload):
+    payload.setdefault("email", "pat@prospect.com")
+    values, errors = normalize_submission(payload)
+    assert not errors, errors
+    return lead_intake(values=values, payload=payload, intake_key=None)
+
+
+@pytest.fixture
+def smb_pool():
+    pool = Pool.objects.create(name="SMB AEs")
+    for name in ("Ana", "Bo", "Cy"):
+        PoolMembershipFactory(pool=pool, rep=RepFactory(name=name))
+    return pool
+
+
+@pytest.fixture
+def inbound(smb_pool):
+    fallback = RepFactory(name="Fallback")
+    ruleset = RuleSetFactory(
+        name="Inbound", is_active=True, fallback_rep=fallback, ack_sla=timedelta(minutes=15)
+    )
+    RuleFactory(
+        ruleset=ruleset,
+        name="Demo requests",
+        conditions={"source": "demo_request"},
+        route_to="pool",
+        route_pool=smb_pool,
+        route_rep=None,
+    )
+    return ruleset
+
+
+def test_intake_stores_the_lead_routes_it_and_logs_both(inbound):
+    result = submit(email=" Pat@Prospect.com ", source="demo_request", first_name="Pat")
+
+    lead = Lead.objects.get()
+    assert result.created and result.lead == lead
+    assert lead.email == "pat@prospect.com" and lead.email_domain == "prospect.com"
+    assert lead.payload["email"] == " Pat@Prospect.com "  # as received
+    assert lead.status == Lead.Status.ASSIGNED and lead.owner.name == "Ana"
+    assert lead.rule.name == "Demo requests"
+    assignment = lead.assignments.get()
+    assert assignment.ack_due_at - assignment.assigned_at == timedelta(minutes=15)
+    assert list(lead.events.values_list("kind", flat=True)) == ["submitted", "routed"]
+    decision = result.decision
+    inbound.refresh_from_db()
+    assert decision.ruleset_version == inbound.version
+    assert decision.rule_name == "Demo requests"
+    assert decision.steps[-1]["step"] == "assigned"
+    assert decision.elapsed_us > 0
+
+
+def test_rotation_is_stored_so_the_next_lead_goes_to_the_next_rep(inbound, smb_pool):
+    owners = [
+        submit(email=f"lead{n}@prospect.com", source="demo_request").lead.owner.name
+        for n in range(4)
+    ]
+    assert owners == ["Ana", "Bo", "Cy", "Ana"]
+    assert PoolRotation.objects.get(pool=smb_pool).cursor == smb_pool.memberships.first().pk
+
+
+def test_the_same_email_inside_the_window_joins_the_open_lead(inbound):
+    first = submit(email="pat@prospect.com", source="demo_request")
+    again = submit(email="  PAT@prospect.com", source="pricing_page", message="Still keen")
+
+    assert again.created is False and again.lead == first.lead
+    assert Lead.objects.count() == 1 and Assignment.objects.count() == 1
+    resubmitted = LeadEvent.objects.get(kind=LeadEvent.Kind.RESUBMITTED)
+    assert resubmitted.data["payload"]["message"] == "Still keen"
+    assert again.decision == first.decision
+
+
+def test_the_same_email_after_the_window_is_a_new_lead(inbound):
+    submit(email="pat@prospect.com", source="demo_request")
+    with time_machine.travel(timezone.now() + timedelta(days=91)):
+        later = submit(email="pat@prospect.com", source="demo_request")
+    assert later.created and Lead.objects.count() == 2
+
+
+def test_a_closed_lead_does_not_absorb_a_new_submission(inbound):
+    first = submit(email="pat@prospect.com", source="demo_request")
+    Lead.objects.filter(pk=first.lead.pk).update(status=Lead.Status.DISQUALIFIED)
+    assert submit(email="pat@prospect.com", source="demo_request").created
+
+
+def test_a_failing_route_gives_the_lead_to_the_fallback_with_the_error(inbound, smb_pool):
+    # Data the engine cannot compile: a time zone that does not exist.
+    Rep.objects.filter(name="Bo").update(timezone="Mars/Olympus_Mons")
+
+    result = submit(email="pat@prospect.com", source="demo_request")
+
+    lead = Lead.objects.get()
+    assert lead.owner.name == "Fallback" and lead.status == Lead.Status.ASSIGNED
+    decision = result.decision
+    assert decision.kind == RoutingDecision.Kind.FALLBACK_ON_ERROR
+    assert "Mars/Olympus_Mons" in decision.error
+    assert decision.steps[0]["step"] == "error"
+
+
+def test_without_an_active_rule_set_the_lead_is_kept_and_the_reason_recorded():
+    result = submit(email="pat@prospect.com")
+    lead = Lead.objects.get()
+    assert lead.status == Lead.Status.NEW and lead.owner is None
+    assert "No rule set is active" in result.decision.error
+
+
+def test_simulation_stores_nothing_and_does_not_move_the_rotation(inbound, smb_pool):
+    submit(email="first@prospect.com", source="demo_request")  # Ana; Bo is next
+    counts = (
+        Lead.objects.count(),
+        Assignment.objects.count(),
+        RoutingDecision.objects.count(),
+        LeadEvent.objects.count(),
+    )
+    cursor = PoolRotation.objects.get(pool=smb_pool).cursor
+
+    for _ in range(3):
+        simulation = lead_simulate(
+            values=normalize_submission({"email": "x@prospect.com", "source": "demo_request"})[0]
+        )
+        assert simulation.owner.name == "Bo"
+
+    assert (
+        Lead.objects.count(),
+        Assignment.objects.count(),
+        RoutingDecision.objects.count(),
+        LeadEvent.objects.count(),
+    ) == counts
+    assert PoolRotation.objects.get(pool=smb_pool).cursor == cursor
+    assert simulation.decision["ruleset"]["name"] == "Inbound"
+
+
+def test_simulation_names_the_open_lead_a_submission_would_join(inbound):
+    first = submit(email="pat@prospect.com", source="demo_request")
+    simulation = lead_simulate(values=normalize_submission({"email": "PAT@prospect.com"})[0])
+    assert simulation.duplicate_of == first.lead
+
+
+def test_a_rule_change_is_seen_by_the_next_decision(inbound):
+    assert submit(email="a@prospect.com", source="demo_request").lead.rule.name == "Demo requests"
+    rule = inbound.rules.get()
+    rule.conditions = {"source": "event"}
+    rule.save()
+    assert submit(email="b@prospect.com", source="demo_request").lead.owner.name == "Fallback"
+
+
+def test_capacity_counts_open_unacknowledged_assignments_in_the_database(inbound, smb_pool):
+    ana = Rep.objects.get(name="Ana")
+    ana.max_open = 1
+    ana.save()
+    AssignmentFactory(rep=ana)  # one open, unacknowledged lead already
+    decision = submit(email="pat@prospect.com", source="demo_request").decision
+    assert decision.owner.name == "Bo"
+    skip = next(step for step in decision.steps if step["step"] == "skip")
+    assert skip["rep"] == "Ana" and "at capacity: 1 of 1" in skip["reason"]
+
+
+def test_least_loaded_reads_open_leads_from_the_database(inbound, smb_pool):
+    smb_pool.method = Pool.Method.LEAST_LOADED
+    smb_pool.save()
+    for name in ("Ana", "Cy"):
+        AssignmentFactory(rep=Rep.objects.get(name=name))
+    assert submit(email="pat@prospect.com", source="demo_request").lead.owner.name == "Bo"
