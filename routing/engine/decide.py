@@ -13,6 +13,7 @@ from typing import Any
 
 from reps.owners import Owner
 from routing.normalize import LeadFacts
+from territories.matching import AccountMatch, TerritoryMatch
 
 from .distribution import pick_member
 from .eligibility import unavailable_because
@@ -28,31 +29,56 @@ from .types import (
 )
 
 
-def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Plan:
-    intro: list[dict[str, Any]] = []
-    account = None
-    if any(rule.uses_account for rule in ruleset.rules):
-        account = data.accounts.match(
-            email_domain=lead.email_domain,
-            is_free_mail=lead.is_free_mail,
-            website_domain=lead.website_domain,
-            company=lead.company,
-        )
-        intro.append(_account_step(account))
-    territory = None
-    if any(rule.route_to == "territory" for rule in ruleset.rules):
-        territory, examined = data.territories.match(
-            country=lead.country,
-            state=lead.state,
-            postal_code=lead.postal_code,
-            industry=lead.industry,
-            employee_count=lead.employee_count,
-        )
-        intro.append(_territory_step(territory, examined))
+class _Matches:
+    """The lead's named account and territory, looked up once, and only if a rule asks."""
 
+    def __init__(self, lead: LeadFacts, data: RoutingData) -> None:
+        self._lead, self._data = lead, data
+        self.steps: list[dict[str, Any]] = []
+        self._account: Any = _UNSET
+        self._territory: Any = _UNSET
+
+    @property
+    def account(self) -> AccountMatch | None:
+        if self._account is _UNSET:
+            lead = self._lead
+            self._account = self._data.accounts.match(
+                email_domain=lead.email_domain,
+                is_free_mail=lead.is_free_mail,
+                website_domain=lead.website_domain,
+                company=lead.company,
+                company_key=lead.company_key,
+            )
+            self.steps.append(_account_step(self._account))
+        return self._account
+
+    @property
+    def territory(self) -> TerritoryMatch | None:
+        if self._territory is _UNSET:
+            lead = self._lead
+            self._territory, examined = self._data.territories.match(
+                country=lead.country,
+                state=lead.state,
+                postal_code=lead.postal_code,
+                industry=lead.industry,
+                employee_count=lead.employee_count,
+            )
+            self.steps.append(_territory_step(self._territory, examined))
+        return self._territory
+
+    def known(self, name: str) -> Any:
+        value = getattr(self, f"_{name}")
+        return None if value is _UNSET else value
+
+
+_UNSET = object()
+
+
+def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Plan:
+    matches = _Matches(lead, data)
     entries: list[Candidate | dict[str, Any]] = []
     for rule in ruleset.rules:
-        failed = _first_failed_condition(rule, lead, named_account=account is not None)
+        failed = _first_failed_condition(rule, lead, matches)
         if failed is not None:
             entries.append(
                 {
@@ -64,7 +90,7 @@ def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Pla
                 }
             )
             continue
-        owner, missing = _rule_owner(rule, account=account, territory=territory, data=data)
+        owner, missing = _rule_owner(rule, matches, data=data)
         if owner is None:
             entries.append(
                 {
@@ -78,7 +104,13 @@ def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Pla
             continue
         entries.append(Candidate(rule, owner))
     entries.append(Candidate(None, ruleset.fallback))
-    return Plan(ruleset, tuple(entries), account, territory, tuple(intro))
+    return Plan(
+        ruleset,
+        tuple(entries),
+        matches.known("account"),
+        matches.known("territory"),
+        tuple(matches.steps),
+    )
 
 
 def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime) -> Decision:
@@ -147,27 +179,41 @@ def owner_rep_ids(owner: Owner, data: RoutingData) -> tuple[int, ...]:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _first_failed_condition(
-    rule: CompiledRule, lead: LeadFacts, *, named_account: bool
-) -> str | None:
+def _first_failed_condition(rule: CompiledRule, lead: LeadFacts, matches: _Matches) -> str | None:
     for condition in rule.conditions:
-        value = named_account if condition.field == "named_account" else lead.value(condition.field)
+        if condition.field == "named_account":
+            value: Any = matches.account is not None
+        else:
+            value = lead.value(condition.field)
         if not condition.test(value):
-            shown = "nothing" if value in (None, "") else repr(value)
-            return f"needs {condition.text}; the lead has {shown}"
+            return f"needs {condition.text}; {_what_the_lead_has(condition.field, value, lead)}"
     return None
 
 
+def _what_the_lead_has(field: str, value: Any, lead: LeadFacts) -> str:
+    if field == "named_account":
+        return "it matches one" if value else "none matches"
+    if field == "work_email":
+        return (
+            f"{lead.email_domain} is a free-mail domain"
+            if lead.is_free_mail
+            else f"{lead.email_domain or 'no e-mail domain'}"
+        )
+    return "the lead has nothing" if value in (None, "") else f"the lead has {value!r}"
+
+
 def _rule_owner(
-    rule: CompiledRule, *, account: Any, territory: Any, data: RoutingData
+    rule: CompiledRule, matches: _Matches, *, data: RoutingData
 ) -> tuple[Owner | None, str]:
     if rule.route_to == "account_owner":
+        account = matches.account
         if account is None:
             return None, "no named account matches this lead"
         rep = data.reps.get(account.owner_rep_id)
         name = rep.name if rep else account.owner_name
         return Owner("rep", account.owner_rep_id, name), ""
     if rule.route_to == "territory":
+        territory = matches.territory
         if territory is None:
             return None, "no territory matches this lead"
         return territory.owner, ""

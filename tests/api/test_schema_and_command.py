@@ -36,12 +36,14 @@ def test_the_schema_documents_the_intake(client):
     assert "/api/v1/leads/{id}/" in schema["paths"]
 
 
-def test_the_docs_page_uses_only_local_assets(client):
-    response = client.get("/api/docs/")
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_the_docs_pages_use_only_local_assets(client, page):
+    response = client.get(page)
     assert response.status_code == 200
     html = response.content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert assets, html
+    assert "googleapis" not in html
     assert not re.search(r"(?:src|href)=\"(?:https?:)?//", html)
     assert "cdn" not in html.lower()
     for asset in assets:

@@ -9,14 +9,19 @@ import pytest
 from django.core.management import call_command
 
 from reps.models import Rep, User
-from routing.models import RuleSet
+from routing.models import IntakeKey, RuleSet
 
 pytestmark = pytest.mark.django_db
 
 
 def _setup_demo(tmp_path) -> str:
     out = StringIO()
-    call_command("setup_demo", password_file=str(tmp_path / "password"), stdout=out)
+    call_command(
+        "setup_demo",
+        password_file=str(tmp_path / "password"),
+        key_file=str(tmp_path / "key"),
+        stdout=out,
+    )
     return out.getvalue()
 
 
@@ -55,3 +60,11 @@ def test_a_forgotten_password_file_gets_a_new_password_that_works(tmp_path):
     (tmp_path / "password").unlink()
     password = _printed_password(_setup_demo(tmp_path))
     assert User.objects.get(email="admin@example.com").check_password(password)
+
+
+def test_setup_prints_a_demo_intake_key_that_works_and_keeps_it(tmp_path):
+    first = re.search(r"Demo intake key: (\S+)", _setup_demo(tmp_path))[1]
+    second = re.search(r"Demo intake key: (\S+)", _setup_demo(tmp_path))[1]
+    assert first == second
+    assert IntakeKey.objects.is_valid(first)
+    assert IntakeKey.objects.count() == 1

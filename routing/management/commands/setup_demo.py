@@ -11,8 +11,11 @@ from django.core.management import BaseCommand, call_command
 from django.db import transaction
 from django.utils.crypto import get_random_string
 
+from routing.models import IntakeKey
+
 DEMO_ROUTING_FILE = Path(settings.BASE_DIR) / "demo" / "routing.yaml"
 DEMO_ADMIN_EMAIL = "admin@example.com"
+DEMO_KEY_NAME = "Demo web form"
 
 
 class Command(BaseCommand):
@@ -29,16 +32,29 @@ class Command(BaseCommand):
             help="Where the generated password is kept between runs.",
         )
         parser.add_argument("--routing-file", default=str(DEMO_ROUTING_FILE))
+        parser.add_argument(
+            "--key-file",
+            default=str(Path(settings.VAR_DIR) / "demo-intake-key"),
+            help="Where the demo intake key is kept between runs (the database has its hash).",
+        )
 
     def handle(
-        self, *args: Any, email: str, password_file: str, routing_file: str, **options: Any
+        self,
+        *args: Any,
+        email: str,
+        password_file: str,
+        routing_file: str,
+        key_file: str,
+        **options: Any,
     ) -> None:
         password = self._demo_admin(email=email, password_file=Path(password_file))
         call_command("load_routing", routing_file, user=email, stdout=self.stdout)
+        key = self._demo_intake_key(key_file=Path(key_file))
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Demo admin: {email}\n  Password:   {password}\n"
                 "  Sign in at http://127.0.0.1:8000/admin/\n"
+                f"  Demo intake key: {key}\n"
             )
         )
 
@@ -61,3 +77,15 @@ class Command(BaseCommand):
         password_file.write_text(password)
         password_file.chmod(0o600)
         return password
+
+    @transaction.atomic
+    def _demo_intake_key(self, *, key_file: Path) -> str:
+        """The demo web form's intake key: kept from an earlier run while it still works."""
+        known = key_file.read_text().strip() if key_file.exists() else ""
+        if known and IntakeKey.objects.is_valid(known):
+            return known
+        _, key = IntakeKey.objects.create_key(name=DEMO_KEY_NAME)
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
