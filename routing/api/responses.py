@@ -43,57 +43,58 @@ class DecisionSummarySerializer(serializers.Serializer):
     elapsed_us = serializers.IntegerField(help_text="Decision time in microseconds.")
 
 
-def ruleset_ref(decision: RoutingDecision) -> dict[str, Any] | None:
+def ruleset_ref(decision: RoutingDecision, name: str | None = None) -> dict[str, Any] | None:
+    """The rule set a decision used; `name` when the caller has it at hand."""
     if decision.ruleset_id is None:
         return None
     return {
         "id": decision.ruleset_id,
-        "name": decision.ruleset.name,
+        "name": decision.ruleset.name if name is None else name,
         "version": decision.ruleset_version,
     }
 
 
-def decision_summary(decision: RoutingDecision | None) -> dict[str, Any] | None:
-    if decision is None:
+def decision_rule_ref(decision: RoutingDecision | None) -> dict[str, Any] | None:
+    if decision is None or (decision.rule_id is None and not decision.rule_name):
         return None
-    return {
-        "ruleset": ruleset_ref(decision),
-        "steps": decision.steps,
-        "elapsed_us": decision.elapsed_us,
-    }
+    return {"id": decision.rule_id, "name": decision.rule_name}
 
 
 class LeadRoutedSerializer(serializers.Serializer):
     """The answer to an intake: who owns the lead now, why, and by when they must act."""
 
+    # Everything comes from what intake has just written or read: no further queries.
     id = serializers.IntegerField(source="lead.id")
     status = serializers.ChoiceField(source="lead.status", choices=Lead.Status.choices)
-    owner = OwnerSerializer(source="lead.owner", allow_null=True)
-    rule = RuleRefSerializer(source="lead.rule", allow_null=True)
-    ack_due_at = serializers.SerializerMethodField(
-        help_text="When the owner must acknowledge (the open assignment's deadline)."
+    owner = OwnerSerializer(source="routed.owner", allow_null=True)
+    rule = serializers.SerializerMethodField(help_text="The rule that matched; null: fallback.")
+    ack_due_at = serializers.DateTimeField(
+        source="routed.ack_due_at",
+        allow_null=True,
+        help_text="When the owner must acknowledge (the open assignment's deadline).",
     )
     duplicate = serializers.SerializerMethodField(
         help_text="True: joined an open lead with the same e-mail; no new assignment."
     )
     decision = serializers.SerializerMethodField()
 
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_ack_due_at(self, result: IntakeResult) -> str | None:
-        due = (
-            Assignment.objects.filter(lead=result.lead, ended_at__isnull=True)
-            .values_list("ack_due_at", flat=True)
-            .first()
-        )
-        return serializers.DateTimeField().to_representation(due) if due else None
+    @extend_schema_field(RuleRefSerializer(allow_null=True))
+    def get_rule(self, result: IntakeResult) -> dict[str, Any] | None:
+        return decision_rule_ref(result.routed.decision)
 
     def get_duplicate(self, result: IntakeResult) -> bool:
         return not result.created
 
     @extend_schema_field(DecisionSummarySerializer(allow_null=True))
     def get_decision(self, result: IntakeResult) -> dict[str, Any] | None:
-        summary = decision_summary(result.decision)
-        return None if summary is None else DecisionSummarySerializer(summary).data
+        decision = result.routed.decision
+        if decision is None:
+            return None
+        return {
+            "ruleset": ruleset_ref(decision, result.routed.ruleset_name),
+            "steps": decision.steps,
+            "elapsed_us": decision.elapsed_us,
+        }
 
 
 class SimulationSerializer(serializers.Serializer):
@@ -148,9 +149,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DecisionRuleSerializer(allow_null=True))
     def get_rule(self, decision: RoutingDecision) -> dict[str, Any] | None:
-        if decision.rule_id is None and not decision.rule_name:
-            return None
-        return {"id": decision.rule_id, "name": decision.rule_name}
+        return decision_rule_ref(decision)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

@@ -22,6 +22,7 @@ from .types import (
     CompiledRule,
     CompiledRuleSet,
     Decision,
+    Miss,
     Plan,
     RotationUpdate,
     RoutingData,
@@ -76,19 +77,11 @@ _UNSET = object()
 
 def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Plan:
     matches = _Matches(lead, data)
-    entries: list[Candidate | dict[str, Any]] = []
+    entries: list[Candidate | Miss | dict[str, Any]] = []
     for rule in ruleset.rules:
-        failed = _first_failed_condition(rule, lead, matches)
-        if failed is not None:
-            entries.append(
-                {
-                    "step": "rule",
-                    "rule": rule.name,
-                    "rule_id": rule.id,
-                    "matched": False,
-                    "reason": failed,
-                }
-            )
+        miss = _first_failed_condition(rule, lead, matches)
+        if miss is not None:
+            entries.append(miss)
             continue
         owner, missing = _rule_owner(rule, matches, data=data)
         if owner is None:
@@ -106,6 +99,7 @@ def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Pla
     entries.append(Candidate(None, ruleset.fallback))
     return Plan(
         ruleset,
+        lead,
         tuple(entries),
         matches.known("account"),
         matches.known("territory"),
@@ -116,6 +110,9 @@ def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Pla
 def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime) -> Decision:
     steps = list(plan.intro)
     for entry in plan.entries:
+        if isinstance(entry, Miss):
+            steps.append(_miss_step(entry, plan.lead))
+            continue
         if isinstance(entry, dict):
             steps.append(entry)
             continue
@@ -179,15 +176,27 @@ def owner_rep_ids(owner: Owner, data: RoutingData) -> tuple[int, ...]:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _first_failed_condition(rule: CompiledRule, lead: LeadFacts, matches: _Matches) -> str | None:
+def _first_failed_condition(rule: CompiledRule, lead: LeadFacts, matches: _Matches) -> Miss | None:
     for condition in rule.conditions:
         if condition.field == "named_account":
             value: Any = matches.account is not None
         else:
             value = lead.value(condition.field)
         if not condition.test(value):
-            return f"needs {condition.text}; {_what_the_lead_has(condition.field, value, lead)}"
+            return Miss(rule, condition, value)
     return None
+
+
+def _miss_step(miss: Miss, lead: LeadFacts) -> dict[str, Any]:
+    condition = miss.condition
+    has = _what_the_lead_has(condition.field, miss.value, lead)
+    return {
+        "step": "rule",
+        "rule": miss.rule.name,
+        "rule_id": miss.rule.id,
+        "matched": False,
+        "reason": f"needs {condition.text}; {has}",
+    }
 
 
 def _what_the_lead_has(field: str, value: Any, lead: LeadFacts) -> str:

@@ -15,11 +15,15 @@ from routing.conditions import describe_conditions
 from .types import Condition
 
 Test = Callable[[Any], bool]
+# Tuples, not `bool | int | float`: a union is built anew at every call, and these run
+# for every condition of every lead.
+_SCALARS = (bool, int, float)
+_NUMBERS = (int, float)
 
 
 def _key(value: Any) -> Any:
     """Comparable form: numbers and booleans as they are, text case-folded."""
-    if isinstance(value, bool | int | float):
+    if isinstance(value, _SCALARS):
         return value
     if value is None:
         return None
@@ -29,7 +33,7 @@ def _key(value: Any) -> Any:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         return value
     try:
         return float(str(value).strip())

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from reps.owners import Owner
+from routing.normalize import LeadFacts
 from territories.matching import AccountIndex, AccountMatch, TerritoryIndex, TerritoryMatch
 
 
@@ -118,6 +119,16 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Miss:
+    """A rule whose conditions do not hold for the lead. Its trace step is written only
+    if the decision gets that far: rules after the winner are never shown."""
+
+    rule: CompiledRule
+    condition: Condition  # the first one that failed
+    value: Any  # what the lead had for it
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """What the conditions alone decide: rules that match, in order, and their owners.
 
@@ -125,7 +136,8 @@ class Plan:
     reads and locks for exactly the pools named here."""
 
     ruleset: CompiledRuleSet
-    entries: tuple[Candidate | dict[str, Any], ...]  # a dict is a trace step (no match)
+    lead: LeadFacts
+    entries: tuple[Candidate | Miss | dict[str, Any], ...]  # a dict: matched, fell through
     account: AccountMatch | None
     territory: TerritoryMatch | None
     intro: tuple[dict[str, Any], ...]  # trace steps before the rules (matching)

@@ -189,6 +189,10 @@ class Assignment(models.Model):
                 condition=Q(acknowledged_at__isnull=True, ended_at__isnull=True),
                 name="assignment_ack_due_idx",
             ),
+            # A rep's load, read for every lead routed to them: open ones and today's.
+            models.Index(
+                fields=["rep"], condition=Q(ended_at__isnull=True), name="assignment_rep_open_idx"
+            ),
             models.Index(fields=["rep", "assigned_at"], name="assignment_rep_recent_idx"),
         ]
 

@@ -13,11 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.models import IntakeKey, Lead, LeadEvent, RoutingDecision, Rule, RuleSet
+from routing.models import IntakeKey, Lead, LeadEvent, Rule, RuleSet
 from routing.normalize import lead_facts
-from routing.snapshot import current_snapshot
+from routing.snapshot import Snapshot, current_snapshot
 
-from .routing import NO_RULESET, lead_route, lead_route_after_error, run_engine
+from .routing import NO_RULESET, Routed, lead_route, lead_route_after_error, run_engine
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 class IntakeResult:
     lead: Lead
     created: bool  # False: the submission joined an open lead with the same e-mail
-    decision: RoutingDecision | None
+    routed: Routed  # the lead's latest decision, owner and deadline
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,10 @@ def lead_intake(
     actor = f"intake key {intake_key.name}" if intake_key else "intake"
     with transaction.atomic():
         _serialize_same_email(values["email"])
-        duplicate = _open_duplicate(values["email"], now=timezone.now())
+        snapshot = _snapshot_if_it_builds()
+        duplicate = _open_duplicate(
+            values["email"], window=_duplicate_window(snapshot), now=timezone.now()
+        )
         if duplicate is not None:
             LeadEvent.objects.create(
                 lead=duplicate,
@@ -52,17 +55,17 @@ def lead_intake(
                 actor=actor,
                 data={"payload": payload, "intake_key": intake_key.name if intake_key else None},
             )
-            return IntakeResult(duplicate, False, duplicate.decisions.order_by("-id").first())
+            return IntakeResult(duplicate, False, _routed_so_far(duplicate))
         lead = Lead.objects.create(**values, payload=payload, intake_key=intake_key)
         LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.SUBMITTED, actor=actor)
         try:
             # A savepoint: if routing fails, only its writes are undone, not the lead.
-            decision = lead_route(lead=lead, actor=actor)
+            routed = lead_route(lead=lead, actor=actor, snapshot=snapshot)
         except Exception as error:
             logger.exception("Routing lead %s failed; giving it to the fallback", lead.pk)
             lead.refresh_from_db()
-            decision = lead_route_after_error(lead=lead, error=error)
-    return IntakeResult(lead, True, decision)
+            routed = lead_route_after_error(lead=lead, error=error)
+    return IntakeResult(lead, True, routed)
 
 
 def lead_simulate(*, values: dict[str, Any]) -> Simulation:
@@ -70,7 +73,7 @@ def lead_simulate(*, values: dict[str, Any]) -> Simulation:
     moving any rotation (rotations are read, not locked or advanced)."""
     now = timezone.now()
     snapshot = current_snapshot()
-    duplicate = _open_duplicate(values["email"], now=now)
+    duplicate = _open_duplicate(values["email"], window=_duplicate_window(snapshot), now=now)
     ruleset = snapshot.active
     if ruleset is None:
         return Simulation(
@@ -97,14 +100,21 @@ def lead_simulate(*, values: dict[str, Any]) -> Simulation:
     )
 
 
-def _duplicate_window() -> timedelta:
-    """The active rule set's window. Read before the lead is stored, so it must not
-    depend on the snapshot building: if that fails, ask the database directly."""
+def _snapshot_if_it_builds() -> Snapshot | None:
+    """The lead is not stored yet, so a snapshot that fails to build must not stop it:
+    None here, and routing meets the error again, after the lead is safe."""
     try:
-        ruleset = current_snapshot().active
-        window = ruleset.duplicate_window if ruleset else None
+        return current_snapshot()
     except Exception:
-        logger.exception("Routing snapshot failed to build; reading the duplicate window")
+        logger.exception("Routing snapshot failed to build; storing the lead first")
+        return None
+
+
+def _duplicate_window(snapshot: Snapshot | None) -> timedelta:
+    """The active rule set's window, from the database if there is no snapshot."""
+    if snapshot is not None:
+        window = snapshot.active.duplicate_window if snapshot.active else None
+    else:
         window = (
             RuleSet.objects.filter(is_active=True)
             .values_list("duplicate_window", flat=True)
@@ -113,16 +123,29 @@ def _duplicate_window() -> timedelta:
     return settings.LEADROUTER["DEFAULT_DUPLICATE_WINDOW"] if window is None else window
 
 
-def _open_duplicate(email: str, *, now: datetime) -> Lead | None:
-    window = _duplicate_window()
+def _open_duplicate(email: str, *, window: timedelta, now: datetime) -> Lead | None:
     if not window:
         return None
     return (
         Lead.objects.filter(
             email=email, status__in=Lead.OPEN_STATUSES, created_at__gte=now - window
         )
+        .select_related("owner")
         .order_by("-created_at")
         .first()
+    )
+
+
+def _routed_so_far(lead: Lead) -> Routed:
+    decision = lead.decisions.select_related("ruleset").order_by("-id").first()
+    ack_due_at = (
+        lead.assignments.filter(ended_at__isnull=True).values_list("ack_due_at", flat=True).first()
+    )
+    return Routed(
+        decision,
+        owner=lead.owner,
+        ack_due_at=ack_due_at,
+        ruleset_name=decision.ruleset.name if decision and decision.ruleset else None,
     )
 
 

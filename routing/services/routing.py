@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from reps.models import Rep
 from routing import engine
-from routing.engine import Decision, RoutingState
+from routing.engine import Decision, RepProfile, RoutingState
 from routing.models import Assignment, Lead, LeadEvent, RoutingDecision, RuleSet
 from routing.normalize import LeadFacts, lead_facts
 from routing.snapshot import Snapshot, current_snapshot
@@ -42,6 +44,17 @@ LEAD_FACT_FIELDS = (
     "attributes",
 )
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
+
+
+@dataclass(frozen=True)
+class Routed:
+    """A recorded decision with what an answer shows of it, kept at hand so that
+    answering needs no further reads."""
+
+    decision: RoutingDecision | None
+    owner: Rep | RepProfile | None
+    ack_due_at: datetime | None
+    ruleset_name: str | None
 
 
 def facts_of(lead: Lead) -> LeadFacts:
@@ -87,18 +100,21 @@ def lead_route(
     exclude_rep_ids: frozenset[int] = frozenset(),
     exclude_agents: bool = False,
     actor: str = "system",
-) -> RoutingDecision:
+    snapshot: Snapshot | None = None,
+) -> Routed:
     """Route `lead` with the active rule set and record everything it decided.
 
     The pools the plan may use are locked while choosing, so concurrent leads take
     turns through a rotation one at a time and each rep gets exactly their share.
+    `snapshot`: the current one, if the caller has just read it in this transaction.
     """
-    snapshot = current_snapshot()
+    snapshot = snapshot or current_snapshot()
     ruleset = snapshot.active
     if ruleset is None:
-        return RoutingDecision.objects.create(
+        row = RoutingDecision.objects.create(
             lead=lead, kind=kind, steps=[{"step": "error", "error": NO_RULESET}], error=NO_RULESET
         )
+        return Routed(row, owner=None, ack_due_at=None, ruleset_name=None)
     decision, elapsed_us = run_engine(
         facts_of(lead),
         snapshot=snapshot,
@@ -109,7 +125,7 @@ def lead_route(
     )
     if decision.rotation is not None:
         save_rotation(decision.rotation)
-    return record_decision(
+    row, ack_due_at = record_decision(
         lead=lead,
         decision=decision,
         ruleset=ruleset,
@@ -118,6 +134,8 @@ def lead_route(
         elapsed_us=elapsed_us,
         actor=actor,
     )
+    owner = snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None
+    return Routed(row, owner=owner, ack_due_at=ack_due_at, ruleset_name=ruleset.name)
 
 
 def record_decision(
@@ -130,7 +148,9 @@ def record_decision(
     elapsed_us: int,
     actor: str,
     error: str = "",
-) -> RoutingDecision:
+) -> tuple[RoutingDecision, datetime | None]:
+    """Store the decision, the assignment it makes and the lead's new state; returns the
+    decision and the acknowledgment deadline (None if nobody could take the lead)."""
     now = timezone.now()
     row = RoutingDecision.objects.create(
         lead=lead,
@@ -156,7 +176,7 @@ def record_decision(
             actor=actor,
             data={"decision": row.id, "reason": "nobody can take it"},
         )
-        return row
+        return row, None
     assignment = Assignment.objects.create(
         lead=lead,
         rep_id=decision.rep_id,
@@ -180,11 +200,11 @@ def record_decision(
             "ack_due_at": assignment.ack_due_at.isoformat(),
         },
     )
-    return row
+    return row, assignment.ack_due_at
 
 
 @transaction.atomic
-def lead_route_after_error(*, lead: Lead, error: BaseException) -> RoutingDecision:
+def lead_route_after_error(*, lead: Lead, error: BaseException) -> Routed:
     """Routing failed: give the lead to the rule set's fallback without the engine, so the
     lead is owned and the error is on record — never a lost lead."""
     message = f"{type(error).__name__}: {error}"
@@ -212,10 +232,11 @@ def lead_route_after_error(*, lead: Lead, error: BaseException) -> RoutingDecisi
         error=message,
         created_at=now,
     )
+    ruleset_name = ruleset.name if ruleset else None
     if rep is None:
         lead.status = Lead.Status.UNCLAIMED
         lead.save(update_fields=["status", "updated_at"])
-        return row
+        return Routed(row, owner=None, ack_due_at=None, ruleset_name=ruleset_name)
     assignment = Assignment.objects.create(
         lead=lead,
         rep=rep,
@@ -235,7 +256,7 @@ def lead_route_after_error(*, lead: Lead, error: BaseException) -> RoutingDecisi
         assignment=assignment,
         data={"decision": row.id, "error": message},
     )
-    return row
+    return Routed(row, owner=rep, ack_due_at=assignment.ack_due_at, ruleset_name=ruleset_name)
 
 
 def _first_active_member(pool: Any) -> Rep | None:

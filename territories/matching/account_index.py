@@ -95,6 +95,14 @@ class AccountIndex:
         self._sorted_names = {key: _sorted_words(key) for key in by_name}
         self.fuzzy_threshold = fuzzy_threshold
         self.max_candidates = max_candidates
+        # A word shared by more accounts than the cap: its first accounts by name, with
+        # their sorted forms, made once here; building them per lead cost more than the
+        # fuzzy comparisons themselves in a large book.
+        self._capped = {
+            word: _Candidates(keys[:max_candidates], self._sorted_names)
+            for word, keys in by_word.items()
+            if len(keys) > max_candidates
+        }
         # "gmail.com on account Acme": listed, never matched. For the admin to show.
         self.ignored_domains = ignored_domains
 
@@ -181,12 +189,22 @@ class AccountIndex:
         common in this book of accounts whatever the dictionary says, so it is used only
         when the company has no rarer word (and then only its first accounts by name).
         """
-        found = [self._by_word.get(word, ()) for word in name_tokens(company_key)]
-        lists = sorted((keys for keys in found if keys), key=len)
-        rare = [keys for keys in lists if len(keys) <= self.max_candidates]
-        chosen = rare or lists[:1]
-        # A name sharing two words is met twice: cap first, then drop repeats (in C).
-        return list(dict.fromkeys(islice(chain.from_iterable(chosen), self.max_candidates)))
+        return list(self._candidates(company_key).keys)
+
+    def _candidates(self, company_key: str) -> _Candidates:
+        found = sorted(
+            (len(self._by_word[word]), word)
+            for word in name_tokens(company_key)
+            if word in self._by_word
+        )
+        rare = [self._by_word[word] for count, word in found if count <= self.max_candidates]
+        if rare:
+            # A name sharing two words is met twice: cap first, then drop repeats (in C).
+            keys = dict.fromkeys(islice(chain.from_iterable(rare), self.max_candidates))
+            return _Candidates(tuple(keys), self._sorted_names)
+        if found:
+            return self._capped[found[0][1]]
+        return _NO_CANDIDATES
 
     # ------------------------------------------------------------------------ helpers
 
@@ -204,14 +222,14 @@ class AccountIndex:
         return None
 
     def _similar(self, key: str, shown: str) -> AccountMatch | None:
-        choices = self.candidates(key)
-        if not choices:
+        candidates = self._candidates(key)
+        if not candidates.keys:
             return None
         # token_sort_ratio is ratio() of the words in sorted order; the accounts' sorted
         # forms are made once at build, so only the lead's is sorted here.
         scored = process.extract(
             _sorted_words(key),
-            [self._sorted_names[choice] for choice in choices],
+            candidates.sorted_names,
             scorer=fuzz.ratio,
             score_cutoff=self.fuzzy_threshold,
             limit=None,
@@ -220,12 +238,25 @@ class AccountIndex:
             return None
         top = max(score for _, score, _ in scored)
         record = min(
-            (self._by_name[choices[at]] for _, score, at in scored if score == top),
+            (self._by_name[candidates.keys[at]] for _, score, at in scored if score == top),
             key=lambda record: (record.name, record.id),
         )
         score = round(float(top), 1)
         detail = f"company name '{shown}' is {score:g}% like {record.name}"
         return _match(record, "similar company name", detail, score)
+
+
+class _Candidates:
+    """Normalized names to compare a company with, and their words in sorted order."""
+
+    __slots__ = ("keys", "sorted_names")
+
+    def __init__(self, keys: tuple[str, ...], sorted_names: dict[str, str]) -> None:
+        self.keys = keys
+        self.sorted_names = [sorted_names[key] for key in keys]
+
+
+_NO_CANDIDATES = _Candidates((), {})
 
 
 def _match(

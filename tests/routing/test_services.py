@@ -67,7 +67,7 @@ def test_intake_stores_the_lead_routes_it_and_logs_both(inbound):
     assignment = lead.assignments.get()
     assert assignment.ack_due_at - assignment.assigned_at == timedelta(minutes=15)
     assert list(lead.events.values_list("kind", flat=True)) == ["submitted", "routed"]
-    decision = result.decision
+    decision = result.routed.decision
     inbound.refresh_from_db()
     assert decision.ruleset_version == inbound.version
     assert decision.rule_name == "Demo requests"
@@ -92,7 +92,7 @@ def test_the_same_email_inside_the_window_joins_the_open_lead(inbound):
     assert Lead.objects.count() == 1 and Assignment.objects.count() == 1
     resubmitted = LeadEvent.objects.get(kind=LeadEvent.Kind.RESUBMITTED)
     assert resubmitted.data["payload"]["message"] == "Still keen"
-    assert again.decision == first.decision
+    assert again.routed.decision == first.routed.decision
 
 
 def test_the_same_email_after_the_window_is_a_new_lead(inbound):
@@ -116,7 +116,7 @@ def test_a_failing_route_gives_the_lead_to_the_fallback_with_the_error(inbound, 
 
     lead = Lead.objects.get()
     assert lead.owner.name == "Fallback" and lead.status == Lead.Status.ASSIGNED
-    decision = result.decision
+    decision = result.routed.decision
     assert decision.kind == RoutingDecision.Kind.FALLBACK_ON_ERROR
     assert "Mars/Olympus_Mons" in decision.error
     assert decision.steps[0]["step"] == "error"
@@ -126,7 +126,7 @@ def test_without_an_active_rule_set_the_lead_is_kept_and_the_reason_recorded():
     result = submit(email="pat@prospect.com")
     lead = Lead.objects.get()
     assert lead.status == Lead.Status.NEW and lead.owner is None
-    assert "No rule set is active" in result.decision.error
+    assert "No rule set is active" in result.routed.decision.error
 
 
 def test_simulation_stores_nothing_and_does_not_move_the_rotation(inbound, smb_pool):
@@ -174,7 +174,7 @@ def test_capacity_counts_open_unacknowledged_assignments_in_the_database(inbound
     ana.max_open = 1
     ana.save()
     AssignmentFactory(rep=ana)  # one open, unacknowledged lead already
-    decision = submit(email="pat@prospect.com", source="demo_request").decision
+    decision = submit(email="pat@prospect.com", source="demo_request").routed.decision
     assert decision.owner.name == "Bo"
     skip = next(step for step in decision.steps if step["step"] == "skip")
     assert skip["rep"] == "Ana" and "at capacity: 1 of 1" in skip["reason"]
