@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Case, Count, Q, Value, When
 
 from routing.engine import RepLoad, Rotation, RotationUpdate, RoutingData
 from routing.models import Assignment, PoolRotation
@@ -17,45 +15,39 @@ def rep_loads(rep_ids: Iterable[int], *, data: RoutingData, now: datetime) -> di
     """Open and today's assignments of these reps, counted by the database in one query.
 
     "Today" is since midnight in each rep's own time zone, so only the last day's
-    assignments (plus the still-open ones) are looked at.
+    assignments (plus the still-open ones) are looked at. Hand-written SQL: this runs
+    for every lead, and compiling the equivalent ORM query (a CASE per time zone inside
+    three filtered counts) cost more than the rest of the routing step together.
     """
-    ids = set(rep_ids)
-    if not ids:
-        return {}
-    rows = (
-        Assignment.objects.filter(rep_id__in=ids)
-        .filter(Q(ended_at__isnull=True) | Q(assigned_at__gte=now - timedelta(days=1, hours=1)))
-        .order_by()
-        .values("rep_id")
-        .annotate(
-            open_unacknowledged=Count(
-                "id", filter=Q(ended_at__isnull=True, acknowledged_at__isnull=True)
-            ),
-            open_total=Count("id", filter=Q(ended_at__isnull=True)),
-            assigned_today=Count("id", filter=Q(assigned_at__gte=_local_midnight(ids, data, now))),
-        )
-        .values_list("rep_id", "open_unacknowledged", "open_total", "assigned_today")
-    )
-    return {rep_id: RepLoad(*counts) for rep_id, *counts in rows}
-
-
-def _local_midnight(rep_ids: set[int], data: RoutingData, now: datetime) -> Case:
-    """Each rep's last midnight in their own time zone, as one SQL expression (a few
-    branches: reps share time zones)."""
-    by_zone: dict[object, list[int]] = defaultdict(list)
-    for rep_id in sorted(rep_ids):
-        rep = data.reps.get(rep_id)
-        if rep is not None:
-            by_zone[rep.timezone].append(rep_id)
-    branches = [
-        When(
-            rep_id__in=members,
-            then=Value(now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)),
-        )
-        for zone, members in by_zone.items()
+    midnights = [
+        (rep_id, connection.ops.adapt_datetimefield_value(_local_midnight(data, rep_id, now)))
+        for rep_id in sorted(set(rep_ids))
     ]
-    # A rep the snapshot does not know has no daily limit to check: nothing counts.
-    return Case(*branches, default=Value(now + timedelta(days=1)))
+    if not midnights:
+        return {}
+    reps = ", ".join(["(%s, %s)"] * len(midnights))
+    sql = f"""
+        WITH reps (rep_id, midnight) AS (VALUES {reps})
+        SELECT a.rep_id,
+               SUM(CASE WHEN a.ended_at IS NULL AND a.acknowledged_at IS NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN a.ended_at IS NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN a.assigned_at >= reps.midnight THEN 1 ELSE 0 END)
+        FROM {Assignment._meta.db_table} a JOIN reps ON reps.rep_id = a.rep_id
+        WHERE a.ended_at IS NULL OR a.assigned_at >= %s
+        GROUP BY a.rep_id
+    """  # formatted in: placeholders and the model's own table name, nothing from a request
+    params = [value for pair in midnights for value in pair]
+    params.append(connection.ops.adapt_datetimefield_value(now - timedelta(days=1, hours=1)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {rep_id: RepLoad(*map(int, counts)) for rep_id, *counts in cursor.fetchall()}
+
+
+def _local_midnight(data: RoutingData, rep_id: int, now: datetime) -> datetime:
+    rep = data.reps.get(rep_id)
+    if rep is None:  # not in the snapshot: no daily limit to check, nothing counts
+        return now + timedelta(days=1)
+    return now.astimezone(rep.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def read_rotations(pool_ids: Iterable[int], *, lock: bool) -> dict[int, Rotation]:
