@@ -209,7 +209,7 @@ class RepAdmin(AuditedAdmin):
     list_filter = ("kind", "is_active", "timezone", "pools")
     search_fields = ("name", "email")
     autocomplete_fields = ("user",)
-    readonly_fields = ("pool_links", "created_at", "updated_at")
+    readonly_fields = ("pool_links", "webhook_secret", "created_at", "updated_at")
     related_history = (("Pool membership changes", PoolMembership, "rep"),)
     fieldsets = (
         ("Identity", {"fields": ("name", "email", "kind", "user", "is_active", "pool_links")}),
@@ -235,8 +235,9 @@ class RepAdmin(AuditedAdmin):
         (
             "Notifications",
             {
-                "fields": ("notify_email", "slack_webhook_url", "webhook_url"),
-                "description": "Where the rep is told about a new lead. AI agents need a webhook.",
+                "fields": ("notify_email", "slack_webhook_url", "webhook_url", "webhook_secret"),
+                "description": "Where the rep is told about a new lead. AI agents need a "
+                "webhook; give its receiver the secret to verify signatures with.",
             },
         ),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),

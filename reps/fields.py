@@ -6,9 +6,11 @@ manager types them in one box; code and the database see a plain JSON list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 
@@ -33,12 +35,31 @@ class CommaSeparatedField(forms.CharField):
 
 
 class ListField(models.JSONField):
-    """A JSON list of strings, blank meaning "no values"."""
+    """A JSON list of strings, blank meaning "no values". `item_validator` checks each."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, item_validator: Callable[[str], None] | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("default", list)
         kwargs.setdefault("blank", True)
+        self.item_validator = item_validator
         super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.item_validator is not None:
+            kwargs["item_validator"] = self.item_validator
+        return name, path, args, kwargs
+
+    def validate(self, value: Any, model_instance: Any) -> None:
+        super().validate(value, model_instance)
+        if self.item_validator is None:
+            return
+        for item in value or []:
+            try:
+                self.item_validator(item)
+            except ValidationError as error:
+                raise ValidationError(f"{item!r}: {' '.join(error.messages)}") from error
 
     def formfield(self, **kwargs: Any) -> forms.Field:
         return CommaSeparatedField(

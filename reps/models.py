@@ -7,14 +7,19 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from routing.notifications.secrets import new_webhook_secret
+
 from .audit import audited_history
 from .fields import ListField
 from .working_hours import validate_working_hours
+
+# Outgoing HTTP goes to web addresses only: no ftp://, no file://.
+WEB_ADDRESS = URLValidator(schemes=["http", "https"])
 
 
 class UserManager(BaseUserManager["User"]):
@@ -148,17 +153,28 @@ class Rep(models.Model):
     languages = ListField(help_text="Languages the rep speaks (e.g. en, es), comma-separated.")
     notify_email = models.BooleanField(default=True, verbose_name="notify by e-mail")
     slack_webhook_url = models.URLField(
-        blank=True, verbose_name="Slack webhook URL", help_text="A Slack incoming-webhook URL."
+        blank=True,
+        validators=[WEB_ADDRESS],
+        verbose_name="Slack webhook URL",
+        help_text="A Slack incoming-webhook URL.",
     )
     webhook_url = models.URLField(
         blank=True,
+        validators=[WEB_ADDRESS],
         verbose_name="webhook URL",
-        help_text="Leads are posted here as signed JSON; the usual channel for AI agents.",
+        help_text="Leads are posted here as signed JSON; the usual channel for AI agents. "
+        "An AI agent's 2xx answer acknowledges the lead.",
+    )
+    webhook_secret = models.CharField(
+        max_length=100,
+        default=new_webhook_secret,
+        help_text="Signs what is posted to the webhook URL (Standard Webhooks); "
+        "the receiver verifies with it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = audited_history(excluded_fields=["updated_at"])
+    history = audited_history(excluded_fields=["updated_at", "webhook_secret"])
 
     class Meta:
         ordering = ["name"]

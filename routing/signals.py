@@ -20,7 +20,7 @@ from django.dispatch import receiver
 from reps.models import Pool, PoolMembership, Rep
 from territories.models import AccountDomain, NamedAccount, Territory
 
-from .models import RoutingVersion, Rule, RuleSet
+from .models import RoutingVersion, Rule, RuleSet, WebhookSubscription
 
 
 def _bump(ruleset_id: int | None) -> None:
@@ -49,6 +49,18 @@ def _routing_data_changed(**_: Any) -> None:
     )
 
 
-for _model in (Rep, Pool, PoolMembership, Territory, NamedAccount, AccountDomain, RuleSet, Rule):
+# Webhook subscriptions are in the snapshot too (see routing.notifications.contacts).
+_ROUTING_DATA = (
+    Rep,
+    Pool,
+    PoolMembership,
+    Territory,
+    NamedAccount,
+    AccountDomain,
+    RuleSet,
+    Rule,
+    WebhookSubscription,
+)
+for _model in _ROUTING_DATA:
     post_save.connect(_routing_data_changed, sender=_model, dispatch_uid=f"version-{_model}")
     post_delete.connect(_routing_data_changed, sender=_model, dispatch_uid=f"version-{_model}-del")

@@ -31,6 +31,7 @@ from routing.engine import (
 )
 from routing.engine.predicates import compile_conditions
 from routing.models import RoutingVersion, Rule, RuleSet
+from routing.notifications.contacts import Contact, Subscriber, active_subscribers, contact_of
 from territories.matching import AccountIndex, AccountRecord, TerritoryIndex, TerritoryRecord
 from territories.models import NamedAccount, Territory
 
@@ -41,6 +42,8 @@ class Snapshot:
     active: CompiledRuleSet | None
     rulesets: dict[int, CompiledRuleSet]  # every rule set, for simulation and replay
     stamp: uuid.UUID
+    contacts: dict[int, Contact]  # how to tell each rep of a lead
+    subscribers: tuple[Subscriber, ...]  # systems that receive lead events
 
 
 _lock = threading.Lock()
@@ -76,7 +79,8 @@ def current_snapshot() -> Snapshot:
 
 
 def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
-    reps = {rep.id: _rep_profile(rep) for rep in Rep.objects.all()}
+    all_reps = list(Rep.objects.all())
+    reps = {rep.id: _rep_profile(rep) for rep in all_reps}
     pools = {
         pool.id: PoolProfile(
             id=pool.id,
@@ -104,7 +108,14 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
         ).prefetch_related(Prefetch("rules", queryset=_enabled_rules()))
     }
     active_id = RuleSet.objects.filter(is_active=True).values_list("id", flat=True).first()
-    return Snapshot(data=data, active=rulesets.get(active_id), rulesets=rulesets, stamp=stamp)
+    return Snapshot(
+        data=data,
+        active=rulesets.get(active_id),
+        rulesets=rulesets,
+        stamp=stamp,
+        contacts={rep.id: contact_of(rep) for rep in all_reps},
+        subscribers=active_subscribers(),
+    )
 
 
 def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
@@ -132,6 +143,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
         target=Owner.of(rule, "route"),
         ack_sla=rule.ack_sla,
         escalate_to=Owner.of(rule, "escalate_to"),
+        handoff_to=Owner.of(rule, "handoff_to"),
         uses_account=(
             "named_account" in (rule.conditions or {})
             or rule.route_to == Rule.RouteTo.ACCOUNT_OWNER
@@ -145,7 +157,14 @@ def compile_rule(rule: Rule) -> CompiledRule:
 def _enabled_rules():
     return (
         Rule.objects.filter(is_enabled=True)
-        .select_related("route_rep", "route_pool", "escalate_to_rep", "escalate_to_pool")
+        .select_related(
+            "route_rep",
+            "route_pool",
+            "escalate_to_rep",
+            "escalate_to_pool",
+            "handoff_to_rep",
+            "handoff_to_pool",
+        )
         .order_by("position", "id")
     )
 

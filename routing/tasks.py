@@ -7,6 +7,8 @@ from datetime import timedelta
 from celery import shared_task
 
 from routing.api.idempotency import IDEMPOTENCY_TTL, idempotency_records_purge
+from routing.notifications.sending import notification_send, notifications_send_due
+from routing.services.escalation import assignments_escalate_overdue
 
 
 @shared_task(ignore_result=True)
@@ -14,3 +16,25 @@ def purge_idempotency_records() -> int:
     """Forget idempotency keys once they are past the 24 hours promised to clients (with an
     hour to spare, so a replay at 23:59 still finds its record)."""
     return idempotency_records_purge(older_than=IDEMPOTENCY_TTL + timedelta(hours=1))
+
+
+@shared_task(ignore_result=True)
+def send_notifications(notification_ids: list[int]) -> int:
+    """The fast path, queued when the outbox rows commit. Safe to run twice or late:
+    each row is claimed before it is sent."""
+    return sum(notification_send(notification_id=pk) for pk in notification_ids)
+
+
+@shared_task(ignore_result=True)
+def send_due_notifications() -> int:
+    """The guarantee: whatever the fast path missed (broker down, worker killed) and
+    every retry whose time has come."""
+    return notifications_send_due()
+
+
+@shared_task(ignore_result=True, expires=30)
+def escalate_overdue() -> int:
+    """Expire and escalate assignments past their acknowledgment deadline. Runs every
+    second or so; a run that waited in the queue for long is dropped (`expires`), the
+    next one does its work."""
+    return assignments_escalate_overdue()

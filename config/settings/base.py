@@ -174,10 +174,29 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A broker that is down must cost intake little: the outbox sweep sends later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+ESCALATION_SWEEP_SECONDS = env.float("ESCALATION_SWEEP_SECONDS", default=1.0)
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "routing.tasks.purge_idempotency_records",
         "schedule": timedelta(hours=1),
+    },
+    # The guarantee behind every SLA: expire and escalate what is overdue.
+    "escalate-overdue": {
+        "task": "routing.tasks.escalate_overdue",
+        "schedule": timedelta(seconds=ESCALATION_SWEEP_SECONDS),
+    },
+    # The guarantee behind every notification: send what is pending and due.
+    "send-due-notifications": {
+        "task": "routing.tasks.send_due_notifications",
+        "schedule": timedelta(seconds=5),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -188,6 +207,12 @@ LEADROUTER = {
     "DEFAULT_ACK_SLA": timedelta(minutes=15),
     "DEFAULT_DUPLICATE_WINDOW": timedelta(days=90),
     "DEFAULT_MAX_ESCALATIONS": 2,
+    # Where people reach this app: the base of the links in notifications.
+    "SITE_URL": env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/"),
+    # One-click acknowledgment links stop working after this (and when the lead moves on).
+    "ACK_LINK_MAX_AGE": timedelta(days=7),
+    # Outgoing HTTP (Slack, webhooks): seconds to connect, and for the whole request.
+    "HTTP_TIMEOUT": {"connect": 3.0, "total": 10.0},
 }
 
 LOGGING = {

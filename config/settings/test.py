@@ -15,3 +15,7 @@ STORAGES = {
 # Serve static files from the apps, as in development: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tasks queued by code under test run in the test process. Tests that need a real worker
+# start one (tests/integration).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -22,8 +22,10 @@ if admin.site.is_registered(APIKey):
 class IntakeKeyAdmin(APIKeyModelAdmin):
     """The library's admin: it assigns the key and shows it once, in a message, on creation."""
 
+    autocomplete_fields = ("rep",)
     list_display = (
         "name",
+        "rep",
         "prefix",
         "created",
         "created_by",
@@ -32,15 +34,16 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
         "expiry_date",
         "_has_expired",
     )
-    list_select_related = ("created_by",)
+    list_select_related = ("created_by", "rep")
     list_filter = ("revoked", "created", "expiry_date")
     search_fields = ("name", "prefix")
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is None:
-            return ("name", "expiry_date")
+            return ("name", "rep", "expiry_date")
         return (
             "name",
+            "rep",
             "prefix",
             "revoked",
             "expiry_date",

@@ -24,7 +24,14 @@ class RuleInline(admin.StackedInline):
     formset = RuleFormSet
     extra = 1
     ordering = ("position", "id")
-    autocomplete_fields = ("route_rep", "route_pool", "escalate_to_rep", "escalate_to_pool")
+    autocomplete_fields = (
+        "route_rep",
+        "route_pool",
+        "escalate_to_rep",
+        "escalate_to_pool",
+        "handoff_to_rep",
+        "handoff_to_pool",
+    )
     readonly_fields = ("reads_as",)
     fields = (
         ("position", "name", "is_enabled"),
@@ -32,6 +39,7 @@ class RuleInline(admin.StackedInline):
         "reads_as",
         ("route_to", "route_rep", "route_pool"),
         ("ack_sla", "escalate_to_rep", "escalate_to_pool"),
+        ("handoff_to_rep", "handoff_to_pool"),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Rule]:
@@ -79,9 +87,15 @@ class RuleSetAdmin(AuditedAdmin):
         (
             "Acknowledgment and escalation",
             {
-                "fields": ("ack_sla", ("escalate_to_rep", "escalate_to_pool"), "max_escalations"),
+                "fields": (
+                    "ack_sla",
+                    ("escalate_to_rep", "escalate_to_pool"),
+                    "max_escalations",
+                    "notify_on_escalation",
+                ),
                 "description": "A lead not acknowledged within the SLA goes to the escalation "
-                "target (a rep or a pool; blank: the fallback owner).",
+                "target (a rep or a pool; blank: the fallback owner). After the last "
+                "escalation it waits, unclaimed, in its pools' shared queue.",
             },
         ),
         ("Duplicates", {"fields": ("duplicate_window",)}),

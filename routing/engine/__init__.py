@@ -1,6 +1,6 @@
 """The routing decision as pure functions over plain data (see decide.py)."""
 
-from .decide import choose, decide, owner_rep_ids, plan
+from .decide import choose, decide, owner_rep_ids, plan, plan_escalation
 from .types import (
     Candidate,
     CompiledRule,
@@ -35,4 +35,5 @@ __all__ = [
     "decide",
     "owner_rep_ids",
     "plan",
+    "plan_escalation",
 ]

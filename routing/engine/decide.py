@@ -107,6 +107,22 @@ def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Pla
     )
 
 
+def plan_escalation(
+    lead: LeadFacts, *, ruleset: CompiledRuleSet, rule: CompiledRule | None
+) -> Plan:
+    """Nobody acknowledged in time: the escalation target (the rule's, else the rule
+    set's), then the fallback. The conditions are not run again: the lead keeps its
+    rule, whose SLA and escalation target still apply."""
+    target = (rule.escalate_to if rule else None) or ruleset.escalate_to
+    entries: list[Candidate | Miss | dict[str, Any]] = []
+    if target is not None:
+        entries.append(Candidate(rule, target, escalation=True))
+    else:
+        entries.append({"step": "escalation", "reason": "no escalation target is set"})
+    entries.append(Candidate(None, ruleset.fallback))
+    return Plan(ruleset, lead, tuple(entries), None, None, ())
+
+
 def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime) -> Decision:
     steps = list(plan.intro)
     for entry in plan.entries:
@@ -117,17 +133,11 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
             steps.append(entry)
             continue
         rule = entry.rule
-        label = {"rule": rule.name, "rule_id": rule.id} if rule else {"fallback": True}
-        steps.append(
-            {
-                "step": "rule" if rule else "fallback",
-                **label,
-                "matched": True,
-                "route": str(entry.owner),
-            }
-        )
+        is_fallback = rule is None and not entry.escalation
+        steps.append(_candidate_step(entry))
         rep_id, pool_id, rotation = _owner_pick(entry.owner, data, state, now, steps)
-        if rep_id is None and rule is None:
+        relaxed = False
+        if rep_id is None and is_fallback:
             steps.append(
                 {
                     "step": "fallback",
@@ -139,13 +149,11 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
                 entry.owner, data, state, now, steps, relaxed=True
             )
             relaxed = True
-        else:
-            relaxed = False
-        if rep_id is None and rule is not None:
+        if rep_id is None and not is_fallback:
             steps.append(
                 {
                     "step": "fell_through",
-                    "rule": rule.name,
+                    **({"escalation": True} if entry.escalation else {"rule": rule.name}),
                     "reason": f"nobody eligible in {entry.owner}",
                 }
             )
@@ -185,6 +193,16 @@ def _first_failed_condition(rule: CompiledRule, lead: LeadFacts, matches: _Match
         if not condition.test(value):
             return Miss(rule, condition, value)
     return None
+
+
+def _candidate_step(candidate: Candidate) -> dict[str, Any]:
+    route = str(candidate.owner)
+    if candidate.escalation:
+        return {"step": "escalation", "route": route}
+    rule = candidate.rule
+    if rule is None:
+        return {"step": "fallback", "fallback": True, "matched": True, "route": route}
+    return {"step": "rule", "rule": rule.name, "rule_id": rule.id, "matched": True, "route": route}
 
 
 def _miss_step(miss: Miss, lead: LeadFacts) -> dict[str, Any]:

@@ -63,6 +63,7 @@ class CompiledRule:
     ack_sla: timedelta | None
     escalate_to: Owner | None
     uses_account: bool  # tests named_account or routes to the account owner
+    handoff_to: Owner | None = None  # who takes over from an AI agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,7 @@ class Candidate:
 
     rule: CompiledRule | None  # None: the rule set's fallback
     owner: Owner
+    escalation: bool = False  # the owner is the rule's (or rule set's) escalation target
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,15 @@ class IntakeKey(AbstractAPIKey):
     """
 
     last_used_at = models.DateTimeField(null=True, blank=True)
+    rep = models.ForeignKey(
+        "reps.Rep",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        help_text="An AI agent's key: it may also acknowledge, record outcomes for and hand "
+        "off the leads of this rep. Blank: a lead source that only submits.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -86,6 +86,12 @@ class Lead(models.Model):
         IntakeKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
     escalation_count = models.PositiveSmallIntegerField(default=0)
+    queue_pools = models.ManyToManyField(
+        "reps.Pool",
+        blank=True,
+        related_name="unclaimed_leads",
+        help_text="Unclaimed: the pools whose members may claim it from the shared queue.",
+    )
     outcome_note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     acknowledged_at = models.DateTimeField(

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 
 from reps.audit import audited_history
+from reps.fields import ListField
 from reps.models import Pool, Rep, owner_constraint
 from routing.conditions import describe_conditions, validate_conditions
 
@@ -67,6 +69,11 @@ class RuleSet(models.Model):
     max_escalations = models.PositiveSmallIntegerField(
         default=_default_max_escalations,
         help_text="After this many escalations an unacknowledged lead becomes unclaimed.",
+    )
+    notify_on_escalation = ListField(
+        item_validator=validate_email,
+        verbose_name="tell of escalations",
+        help_text="E-mail addresses (managers) told of every escalation, comma-separated.",
     )
     duplicate_window = models.DurationField(
         default=_default_duplicate_window,
@@ -142,6 +149,12 @@ class Rule(models.Model):
     )
     escalate_to_rep = _rep_fk(help_text="Blank (and no pool): the rule set's escalation target.")
     escalate_to_pool = _pool_fk()
+    handoff_to_rep = _rep_fk(
+        verbose_name="hand-off rep",
+        help_text="Who takes over when an AI agent hands a lead of this rule to a person. "
+        "Blank (and no pool): the rule set decides again, without agents.",
+    )
+    handoff_to_pool = _pool_fk(verbose_name="hand-off pool")
 
     history = audited_history()
 
@@ -166,6 +179,7 @@ class Rule(models.Model):
                 ),
             ),
             owner_constraint("escalate_to", required=False),
+            owner_constraint("handoff_to", required=False),
             models.CheckConstraint(
                 condition=Q(ack_sla__isnull=True) | Q(ack_sla__gt=timedelta(0)),
                 name="rule_ack_sla_positive",
@@ -190,6 +204,10 @@ class Rule(models.Model):
     @property
     def target(self) -> Rep | Pool | None:
         return self.route_rep or self.route_pool
+
+    @property
+    def handoff_to(self) -> Rep | Pool | None:
+        return self.handoff_to_rep or self.handoff_to_pool
 
     def describe(self) -> str:
         target = {

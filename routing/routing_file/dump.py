@@ -38,6 +38,8 @@ def dump_routing() -> tuple[str, list[str]]:
             "rules__route_pool",
             "rules__escalate_to_rep",
             "rules__escalate_to_pool",
+            "rules__handoff_to_rep",
+            "rules__handoff_to_pool",
         ),
         key=lambda ruleset: ruleset.name,
     )
@@ -206,6 +208,7 @@ def _ruleset(ruleset: RuleSet) -> dict[str, Any]:
     _put(item, "escalate_to", _owner(ruleset.escalate_to_rep, ruleset.escalate_to_pool))
     if ruleset.max_escalations != defaults["max_escalations"]:
         item["max_escalations"] = ruleset.max_escalations
+    _put(item, "notify_on_escalation", FlowList(ruleset.notify_on_escalation))
     if ruleset.duplicate_window != defaults["duplicate_window"]:
         item["duplicate_window"] = format_duration(ruleset.duplicate_window)
     _put(item, "rules", [_rule(rule) for rule in ruleset.rules.all()])
@@ -222,6 +225,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
     if rule.ack_sla is not None:
         item["ack_sla"] = format_duration(rule.ack_sla)
     _put(item, "escalate_to", _owner(rule.escalate_to_rep, rule.escalate_to_pool))
+    _put(item, "handoff_to", _owner(rule.handoff_to_rep, rule.handoff_to_pool))
     if not rule.is_enabled:
         item["enabled"] = False
     return item

@@ -213,6 +213,7 @@ class _Loader:
             "is_active": spec.is_active,
             "ack_sla": spec.ack_sla,
             "max_escalations": spec.max_escalations,
+            "notify_on_escalation": list(spec.notify_on_escalation),
             "duplicate_window": spec.duplicate_window,
         }
         values.update(self._owner_ids("fallback", spec.fallback))
@@ -235,6 +236,7 @@ class _Loader:
             }
             rule_values.update(self._owner_ids("route", rule_spec.route))
             rule_values.update(self._owner_ids("escalate_to", rule_spec.escalate_to))
+            rule_values.update(self._owner_ids("handoff_to", rule_spec.handoff_to))
             self.writer.sync(
                 rule, rule_values, kind="rules", where=f"{where}, rule '{rule_spec.name}'"
             )

@@ -6,6 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from routing.conditions import condition_errors, normalize_conditions
 from routing.models import Rule, RuleSet
@@ -22,10 +24,11 @@ RULESET_KEYS = (
     "ack_sla",
     "escalate_to",
     "max_escalations",
+    "notify_on_escalation",
     "duplicate_window",
     "rules",
 )
-RULE_KEYS = ("name", "when", "route", "ack_sla", "escalate_to", "enabled")
+RULE_KEYS = ("name", "when", "route", "ack_sla", "escalate_to", "handoff_to", "enabled")
 ROUTE_EXAMPLE = "{pool: ...}, {rep: ...}, {territory: true} or {account_owner: true}"
 
 
@@ -60,10 +63,25 @@ def parse_ruleset(problems: Problems, data: Any, index: int) -> RuleSetSpec | No
             "max_escalations", default=defaults["max_escalations"], maximum=32767
         )
         or 0,
+        notify_on_escalation=_addresses(ruleset, "notify_on_escalation"),
         duplicate_window=_window(ruleset, defaults["duplicate_window"]),
         rules=_rules(ruleset),
     )
     return spec if name else None
+
+
+def _addresses(item: Item, key: str) -> tuple[str, ...]:
+    addresses = tuple(address.lower() for address in item.text_list(key))
+    for address in addresses:
+        item.checked(key, address, _email_address)
+    return addresses
+
+
+def _email_address(address: str) -> None:
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise ValidationError(f"'{address}' is not an e-mail address") from error
 
 
 def _window(ruleset: Item, default: timedelta) -> timedelta:
@@ -104,6 +122,7 @@ def _rules(ruleset: Item) -> tuple[RuleSpec, ...]:
                 is_enabled=rule.flag("enabled", default=True),
                 ack_sla=rule.duration("ack_sla", default=None),
                 escalate_to=rule.owner("escalate_to"),
+                handoff_to=rule.owner("handoff_to"),
             )
         )
     return tuple(rules)

@@ -91,6 +91,7 @@ class RuleSpec:
     is_enabled: bool = True
     ack_sla: timedelta | None = None
     escalate_to: OwnerRef | None = None
+    handoff_to: OwnerRef | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class RuleSetSpec:
     description: str = ""
     is_active: bool = False
     escalate_to: OwnerRef | None = None
+    notify_on_escalation: tuple[str, ...] = ()
     rules: tuple[RuleSpec, ...] = ()
 
 
@@ -139,4 +141,6 @@ class RoutingSpec:
                     refs.append((rule_where, "route", rule.route))
                 if rule.escalate_to:
                     refs.append((rule_where, "escalate_to", rule.escalate_to))
+                if rule.handoff_to:
+                    refs.append((rule_where, "handoff_to", rule.handoff_to))
         return refs

@@ -15,6 +15,8 @@ from django.utils import timezone
 from reps.models import Rep
 from routing.models import IntakeKey, Lead, LeadEvent, Rule, RuleSet
 from routing.normalize import lead_facts
+from routing.notifications.outbox import outbox_tell_rep, outbox_write
+from routing.notifications.payloads import event_body
 from routing.snapshot import Snapshot, current_snapshot
 
 from .routing import NO_RULESET, Routed, lead_route, lead_route_after_error, run_engine
@@ -49,12 +51,13 @@ def lead_intake(
             values["email"], window=_duplicate_window(snapshot), now=timezone.now()
         )
         if duplicate is not None:
-            LeadEvent.objects.create(
+            event = LeadEvent.objects.create(
                 lead=duplicate,
                 kind=LeadEvent.Kind.RESUBMITTED,
                 actor=actor,
                 data={"payload": payload, "intake_key": intake_key.name if intake_key else None},
             )
+            _tell_owner_of_return(duplicate, event, snapshot)
             return IntakeResult(duplicate, False, _routed_so_far(duplicate))
         lead = Lead.objects.create(**values, payload=payload, intake_key=intake_key)
         LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.SUBMITTED, actor=actor)
@@ -133,6 +136,24 @@ def _open_duplicate(email: str, *, window: timedelta, now: datetime) -> Lead | N
         .select_related("owner")
         .order_by("-created_at")
         .first()
+    )
+
+
+def _tell_owner_of_return(lead: Lead, event: LeadEvent, snapshot: Snapshot | None) -> None:
+    assignment = lead.assignments.filter(ended_at__isnull=True).first()
+    if assignment is None:
+        return
+    contact = snapshot.contacts.get(assignment.rep_id) if snapshot else None
+    body = event_body("lead.returned", lead=lead, at=event.at, assignment=assignment)
+    outbox_write(
+        outbox_tell_rep(
+            contact=contact,
+            kind="lead.returned",
+            lead=lead,
+            assignment=assignment,
+            body={**body, "data": {**body["data"], "submission": event.data["payload"]}},
+            event=event,
+        )
     )
 
 

@@ -16,8 +16,12 @@ from routing import engine
 from routing.engine import Decision, RepProfile, RoutingState
 from routing.models import Assignment, Lead, LeadEvent, RoutingDecision, RuleSet
 from routing.normalize import LeadFacts, lead_facts
+from routing.notifications.contacts import Contact, Subscriber, active_subscribers, contact_of
+from routing.notifications.outbox import outbox_tell_rep, outbox_write
+from routing.notifications.payloads import OwnerLike, event_body
 from routing.snapshot import Snapshot, current_snapshot
 
+from .events import lead_event_record
 from .state import read_rotations, rep_loads, save_rotation
 
 logger = logging.getLogger(__name__)
@@ -46,6 +50,13 @@ LEAD_FACT_FIELDS = (
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
 
 
+class NotEscalating:
+    """Routing by the rules, as opposed to escalating from a rule (which may be None)."""
+
+
+NOT_ESCALATING = NotEscalating()
+
+
 @dataclass(frozen=True)
 class Routed:
     """A recorded decision with what an answer shows of it, kept at hand so that
@@ -69,12 +80,19 @@ def run_engine(
     lock: bool,
     exclude_rep_ids: frozenset[int] = frozenset(),
     exclude_agents: bool = False,
+    escalate_from: engine.CompiledRule | NotEscalating | None = NOT_ESCALATING,
 ) -> tuple[Decision, int]:
     """Decide for one lead: plan, read (and with `lock`, lock) the state the plan needs,
-    choose. Returns the decision and the engine's own time in microseconds."""
+    choose. Returns the decision and the engine's own time in microseconds.
+
+    `escalate_from`: the lead's rule (or None) when nobody acknowledged it in time; the
+    plan is then the escalation target and the fallback, not the rules."""
     now = timezone.now()
     started = time.perf_counter_ns()
-    plan = engine.plan(facts, ruleset=ruleset, data=snapshot.data)
+    if isinstance(escalate_from, NotEscalating):
+        plan = engine.plan(facts, ruleset=ruleset, data=snapshot.data)
+    else:
+        plan = engine.plan_escalation(facts, ruleset=ruleset, rule=escalate_from)
     planned = time.perf_counter_ns()
     candidates = plan.candidates
     pool_ids = [c.owner.id for c in candidates if c.owner.kind == "pool"]
@@ -101,15 +119,22 @@ def lead_route(
     exclude_agents: bool = False,
     actor: str = "system",
     snapshot: Snapshot | None = None,
+    escalation: bool = False,
 ) -> Routed:
     """Route `lead` with the active rule set and record everything it decided.
 
     The pools the plan may use are locked while choosing, so concurrent leads take
     turns through a rotation one at a time and each rep gets exactly their share.
     `snapshot`: the current one, if the caller has just read it in this transaction.
+    `escalation`: to the escalation target of the rule set (and rule) that routed the
+    lead before, rather than through the rules again.
     """
     snapshot = snapshot or current_snapshot()
     ruleset = snapshot.active
+    escalate_from: engine.CompiledRule | NotEscalating | None = NOT_ESCALATING
+    if escalation:
+        ruleset = snapshot.rulesets.get(lead.ruleset_id) or ruleset
+        escalate_from = rule_in(ruleset, lead.rule_id)
     if ruleset is None:
         row = RoutingDecision.objects.create(
             lead=lead, kind=kind, steps=[{"step": "error", "error": NO_RULESET}], error=NO_RULESET
@@ -122,6 +147,7 @@ def lead_route(
         lock=True,
         exclude_rep_ids=exclude_rep_ids,
         exclude_agents=exclude_agents,
+        escalate_from=escalate_from,
     )
     if decision.rotation is not None:
         save_rotation(decision.rotation)
@@ -133,9 +159,18 @@ def lead_route(
         reason=reason,
         elapsed_us=elapsed_us,
         actor=actor,
+        snapshot=snapshot,
     )
     owner = snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None
     return Routed(row, owner=owner, ack_due_at=ack_due_at, ruleset_name=ruleset.name)
+
+
+def rule_in(
+    ruleset: engine.CompiledRuleSet | None, rule_id: int | None
+) -> engine.CompiledRule | None:
+    if ruleset is None or rule_id is None:
+        return None
+    return next((rule for rule in ruleset.rules if rule.id == rule_id), None)
 
 
 def record_decision(
@@ -147,10 +182,12 @@ def record_decision(
     reason: str,
     elapsed_us: int,
     actor: str,
+    snapshot: Snapshot,
     error: str = "",
 ) -> tuple[RoutingDecision, datetime | None]:
-    """Store the decision, the assignment it makes and the lead's new state; returns the
-    decision and the acknowledgment deadline (None if nobody could take the lead)."""
+    """Store the decision, the assignment it makes, the lead's new state and the outbox
+    rows telling the new owner and the subscribers; returns the decision and the
+    acknowledgment deadline (None if nobody could take the lead)."""
     now = timezone.now()
     row = RoutingDecision.objects.create(
         lead=lead,
@@ -168,13 +205,13 @@ def record_decision(
     lead.ruleset_id = ruleset.id
     lead.rule_id = decision.rule.id if decision.rule else None
     if decision.rep_id is None:
-        lead.status = Lead.Status.UNCLAIMED
-        lead.save(update_fields=["status", "ruleset", "rule", "updated_at"])
-        LeadEvent.objects.create(
+        lead_unclaim(
             lead=lead,
-            kind=LeadEvent.Kind.UNCLAIMED,
+            pool_ids=queue_pool_ids(ruleset, decision.rule),
+            reason="nobody can take it",
             actor=actor,
-            data={"decision": row.id, "reason": "nobody can take it"},
+            subscribers=snapshot.subscribers,
+            data={"decision": row.id},
         )
         return row, None
     assignment = Assignment.objects.create(
@@ -188,19 +225,82 @@ def record_decision(
     lead.owner_id = decision.rep_id
     lead.status = Lead.Status.ASSIGNED
     lead.save(update_fields=["owner", "status", "ruleset", "rule", "updated_at"])
-    LeadEvent.objects.create(
+    owner = snapshot.data.reps.get(decision.rep_id)
+    assignment_announce(
         lead=lead,
-        kind=LeadEvent.Kind.ROUTED,
-        actor=actor,
         assignment=assignment,
-        data={
-            "decision": row.id,
-            "rule": row.rule_name or "fallback",
-            "rep": decision.rep_id,
-            "ack_due_at": assignment.ack_due_at.isoformat(),
-        },
+        owner=owner,
+        contact=snapshot.contacts.get(decision.rep_id),
+        subscribers=snapshot.subscribers,
+        actor=actor,
+        data={"decision": row.id, "rule": row.rule_name or "fallback"},
     )
     return row, assignment.ack_due_at
+
+
+def assignment_announce(
+    *,
+    lead: Lead,
+    assignment: Assignment,
+    owner: OwnerLike | None,
+    contact: Contact | None,
+    subscribers: tuple[Subscriber, ...],
+    actor: str,
+    data: dict[str, Any],
+) -> None:
+    """A new assignment: on the timeline, to the owner's channels, to the subscribers."""
+    _, deliveries = lead_event_record(
+        lead=lead,
+        kind=LeadEvent.Kind.ROUTED,
+        publish_as="lead.assigned",
+        subscribers=subscribers,
+        assignment=assignment,
+        owner=owner,
+        actor=actor,
+        data={**data, "rep": assignment.rep_id, "ack_due_at": assignment.ack_due_at.isoformat()},
+    )
+    told = "lead.escalated" if assignment.reason == Assignment.Reason.ESCALATED else "lead.assigned"
+    body = event_body(
+        told, lead=lead, at=assignment.assigned_at, assignment=assignment, owner=owner
+    )
+    outbox_write(
+        outbox_tell_rep(contact=contact, kind=told, lead=lead, assignment=assignment, body=body)
+        + deliveries
+    )
+
+
+def lead_unclaim(
+    *,
+    lead: Lead,
+    pool_ids: list[int],
+    reason: str,
+    actor: str,
+    subscribers: tuple[Subscriber, ...],
+    data: dict[str, Any],
+) -> None:
+    """Nobody has the lead now: it waits in the shared queue of these pools."""
+    lead.owner_id = None
+    lead.status = Lead.Status.UNCLAIMED
+    lead.save(update_fields=["owner", "status", "ruleset", "rule", "updated_at"])
+    lead.queue_pools.set(pool_ids)
+    _, deliveries = lead_event_record(
+        lead=lead,
+        kind=LeadEvent.Kind.UNCLAIMED,
+        publish_as="lead.unclaimed",
+        subscribers=subscribers,
+        actor=actor,
+        data={**data, "reason": reason, "queue_pools": pool_ids},
+    )
+    outbox_write(deliveries)
+
+
+def queue_pool_ids(ruleset: engine.CompiledRuleSet, rule: engine.CompiledRule | None) -> list[int]:
+    """The pools whose members may claim an unclaimed lead: every pool it could have
+    gone to — the rule's, the escalation target's, the fallback's."""
+    owners = [ruleset.fallback, ruleset.escalate_to]
+    if rule is not None:
+        owners += [rule.target, rule.escalate_to]
+    return sorted({owner.id for owner in owners if owner is not None and owner.kind == "pool"})
 
 
 @transaction.atomic
@@ -233,9 +333,17 @@ def lead_route_after_error(*, lead: Lead, error: BaseException) -> Routed:
         created_at=now,
     )
     ruleset_name = ruleset.name if ruleset else None
+    subscribers = active_subscribers()
     if rep is None:
-        lead.status = Lead.Status.UNCLAIMED
-        lead.save(update_fields=["status", "updated_at"])
+        lead.ruleset = ruleset
+        lead_unclaim(
+            lead=lead,
+            pool_ids=[ruleset.fallback_pool_id] if ruleset and ruleset.fallback_pool_id else [],
+            reason="routing failed and the fallback has nobody active",
+            actor="system",
+            subscribers=subscribers,
+            data={"decision": row.id, "error": message},
+        )
         return Routed(row, owner=None, ack_due_at=None, ruleset_name=ruleset_name)
     assignment = Assignment.objects.create(
         lead=lead,
@@ -249,11 +357,13 @@ def lead_route_after_error(*, lead: Lead, error: BaseException) -> Routed:
     lead.ruleset = ruleset
     lead.status = Lead.Status.ASSIGNED
     lead.save(update_fields=["owner", "ruleset", "status", "updated_at"])
-    LeadEvent.objects.create(
+    assignment_announce(
         lead=lead,
-        kind=LeadEvent.Kind.ROUTED,
-        actor="system",
         assignment=assignment,
+        owner=rep,
+        contact=contact_of(rep),
+        subscribers=subscribers,
+        actor="system",
         data={"decision": row.id, "error": message},
     )
     return Routed(row, owner=rep, ack_due_at=assignment.ack_due_at, ruleset_name=ruleset_name)

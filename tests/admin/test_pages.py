@@ -14,8 +14,10 @@ from routing.models import (
     Assignment,
     IdempotencyRecord,
     LeadEvent,
+    Notification,
     PoolRotation,
     RoutingDecision,
+    WebhookSubscription,
 )
 from tests.admin.helpers import admin_url
 from tests.factories import (
@@ -53,6 +55,16 @@ def _make(label: str, request: pytest.FixtureRequest) -> Model:
         ),
         "routing.intakekey": lambda: request.getfixturevalue("intake_key"),
         "routing.poolrotation": lambda: PoolRotation.objects.create(pool=PoolFactory()),
+        "routing.webhooksubscription": lambda: WebhookSubscription.objects.create(
+            name="CRM", url="https://crm.example.com/hooks/leads"
+        ),
+        "routing.notification": lambda: Notification.objects.create(
+            key="assignment 1 lead.assigned email",
+            channel=Notification.Channel.EMAIL,
+            kind="lead.assigned",
+            lead=request.getfixturevalue("routed_lead"),
+            destination="ana@example.com",
+        ),
         "routing.idempotencyrecord": lambda: IdempotencyRecord.objects.create(
             intake_key=request.getfixturevalue("intake_key"), key="k-1", request_hash="0" * 64
         ),

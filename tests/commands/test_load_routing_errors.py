@@ -64,6 +64,14 @@ CASES = {
         ("    active: true\n", "    active: true\n    ack_sla: 15 minutes\n"),
         "rule set 'Inbound': ack_sla '15 minutes' is not a duration",
     ),
+    "bad manager address": (
+        ("    active: true\n", "    active: true\n    notify_on_escalation: [boss at example]\n"),
+        "rule set 'Inbound': notify_on_escalation: 'boss at example' is not an e-mail address",
+    ),
+    "unknown hand-off pool": (
+        ("route: {pool: SMB AEs}}", "route: {pool: SMB AEs}, handoff_to: {pool: Nobody}}"),
+        "rule set 'Inbound', rule 'Enterprise': handoff_to 'Nobody' is not a pool",
+    ),
     "bad rule duration": (
         ("route: {pool: SMB AEs}}", "route: {pool: SMB AEs}, ack_sla: soon}"),
         "rule set 'Inbound', rule 'Enterprise': ack_sla 'soon' is not a duration",

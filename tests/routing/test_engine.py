@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reps.owners import Owner
-from routing.engine import RepLoad, Rotation, RoutingState
+from routing.engine import RepLoad, Rotation, RoutingState, choose, plan_escalation
 from territories.matching import AccountRecord, TerritoryRecord
 from tests.routing.engine_builders import (
     NOW,
@@ -354,3 +354,58 @@ def test_the_decision_records_the_rule_set_version_inputs():
     assert isinstance(decision.steps, tuple)
     assert all(isinstance(step, dict) for step in decision.steps)
     assert Owner("rep", 1, "Rep 1") == rules[0].target
+
+
+# ----------------------------------------------------------------------------- escalation
+
+
+def _escalate(the_ruleset, the_rule, the_data, state: RoutingState):
+    the_plan = plan_escalation(lead(), ruleset=the_ruleset, rule=the_rule)
+    return choose(the_plan, data=the_data, state=state, now=NOW)
+
+
+def test_escalation_goes_to_the_rules_target_through_its_pool_and_keeps_the_rule():
+    first = rule(1, {}, "rep", rep_owner(1), escalate_to=pool_owner(20), ack_sla=timedelta(1))
+    the_ruleset = ruleset([first], rep_owner(9), escalate_to=rep_owner(8))
+    the_data = data([rep(1), rep(2), rep(3), rep(8), rep(9)], [pool(20, [1, 2, 3])])
+    state = RoutingState(exclude_rep_ids=frozenset({1}))
+
+    decision = _escalate(the_ruleset, first, the_data, state)
+
+    assert decision.rep_id == 2  # rep 1 let it expire: skipped, the rotation moves on
+    assert decision.rule == first and decision.ack_sla == timedelta(1)
+    assert decision.rotation.pool_id == 20
+    assert decision.steps[0] == {"step": "escalation", "route": "pool Pool 20"}
+    assert decision.steps[1]["reason"] == "let this lead expire before"
+
+
+def test_escalation_without_a_rule_target_uses_the_rule_sets():
+    the_ruleset = ruleset([], rep_owner(9), escalate_to=rep_owner(8))
+    decision = _escalate(the_ruleset, None, data([rep(8), rep(9)]), RoutingState())
+    assert decision.rep_id == 8
+
+
+def test_escalation_falls_to_the_fallback_when_the_target_has_nobody():
+    the_ruleset = ruleset([], rep_owner(9), escalate_to=rep_owner(8))
+    the_data = data([rep(8, is_active=False), rep(9)])
+    decision = _escalate(the_ruleset, None, the_data, RoutingState())
+    assert decision.rep_id == 9
+    assert {
+        "step": "fell_through",
+        "escalation": True,
+        "reason": "nobody eligible in rep Rep 8",
+    } in (decision.steps)
+
+
+def test_escalation_with_no_target_set_says_so_and_uses_the_fallback():
+    the_ruleset = ruleset([], rep_owner(9))
+    decision = _escalate(the_ruleset, None, data([rep(9)]), RoutingState())
+    assert decision.rep_id == 9
+    assert decision.steps[0] == {"step": "escalation", "reason": "no escalation target is set"}
+
+
+def test_escalation_never_returns_to_a_rep_who_let_the_lead_expire_even_as_fallback():
+    the_ruleset = ruleset([], rep_owner(9), escalate_to=rep_owner(8))
+    state = RoutingState(exclude_rep_ids=frozenset({8, 9}))
+    decision = _escalate(the_ruleset, None, data([rep(8), rep(9)]), state)
+    assert decision.rep_id is None

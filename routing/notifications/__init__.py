@@ -1,0 +1,1 @@
+"""Telling people and systems what happened: the outbox, its channels and its messages."""

@@ -1,0 +1,110 @@
+"""What a person is told, independent of the channel: headline, facts, why, deadline
+and the acknowledge link. Built when the message is sent, from the rows as they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.urls import reverse
+
+from routing.explain import why_text
+from routing.links import acknowledge_url
+from routing.models import Lead, Notification
+
+HEADLINES = {
+    "lead.assigned": "New lead: {who}",
+    "lead.escalated": "Escalated to you: {who}",
+    "lead.expired": "Moved on: {who}",
+    "lead.returned": "Back again: {who}",
+    "manager.escalated": "Not acknowledged in time: {who}",
+}
+# Kinds that ask the rep to act, with a deadline and an acknowledge button.
+ACTIONABLE = {"lead.assigned", "lead.escalated"}
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    headline: str
+    summary: str  # the e-mail subject; Slack's notification text
+    facts: tuple[tuple[str, str], ...]
+    why: str
+    deadline_text: str
+    note: str
+    ack_url: str
+    lead_url: str
+
+
+def message_for(notification: Notification) -> Message:
+    lead = notification.lead
+    assignment = notification.assignment
+    kind = notification.kind
+    who = lead_title(lead)
+    headline = HEADLINES.get(kind, "{who}").format(who=who)
+    zone = ZoneInfo(notification.rep.timezone) if notification.rep else ZoneInfo("UTC")
+    deadline_text = ""
+    ack_url = ""
+    why = ""
+    if kind in ACTIONABLE and assignment is not None:
+        why = why_text(assignment.decision)
+        if assignment.ack_due_at:
+            due = assignment.ack_due_at.astimezone(zone)
+            deadline_text = f"Acknowledge by {due:%H:%M} {zone.key} ({due:%a %d %b})."
+        ack_url = acknowledge_url(assignment)
+    summary = headline if not deadline_text else f"{headline}. {deadline_text}"
+    return Message(
+        kind=kind,
+        headline=headline,
+        summary=summary,
+        facts=lead_facts_shown(lead),
+        why=why,
+        deadline_text=deadline_text,
+        note=_note(notification),
+        ack_url=ack_url,
+        lead_url=settings.LEADROUTER["SITE_URL"] + reverse("queue:lead", args=[lead.pk]),
+    )
+
+
+def lead_title(lead: Lead) -> str:
+    name = f"{lead.first_name} {lead.last_name}".strip() or lead.email
+    return f"{name} ({lead.company})" if lead.company else name
+
+
+def lead_facts_shown(lead: Lead) -> tuple[tuple[str, str], ...]:
+    place = ", ".join(part for part in (lead.city, lead.state, lead.country) if part)
+    return (
+        ("E-mail", lead.email),
+        ("Phone", lead.phone),
+        ("Company", lead.company),
+        ("Employees", str(lead.employee_count) if lead.employee_count is not None else ""),
+        ("Where", place),
+        ("Source", lead.source),
+        ("Product", lead.product),
+        ("Message", lead.message[:300]),
+    )
+
+
+def _note(notification: Notification) -> str:
+    kind = notification.kind
+    if kind == "lead.expired":
+        return (
+            "You did not acknowledge this lead in time, so it has gone to someone else. "
+            "Nothing more to do."
+        )
+    if kind == "lead.returned":
+        return "This lead submitted a form again; it is still yours."
+    if kind == "manager.escalated":
+        lead = notification.lead
+        return (
+            f"Escalation {lead.escalation_count} for this lead: its owner did not acknowledge "
+            "it in time. " + _current_owner(lead)
+        )
+    return ""
+
+
+def _current_owner(lead: Lead) -> str:
+    if lead.status == Lead.Status.UNCLAIMED:
+        return "Nobody has it now: it waits in the shared queue."
+    return f"It is now with {lead.owner}." if lead.owner_id else ""

@@ -1,0 +1,102 @@
+"""Writing the outbox: the rows that say who must be told what, in the caller's
+transaction, and a nudge to the worker once that transaction has committed.
+
+Every row has a `key` naming the message; it is unique, so the same message is never
+queued twice. If the broker is down when the nudge is sent, the rows wait for the
+periodic sweep (routing.tasks.send_due_notifications): late, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+
+from routing.models import Assignment, Lead, LeadEvent, Notification
+
+from .contacts import Contact, Subscriber
+
+logger = logging.getLogger(__name__)
+
+
+def outbox_tell_rep(
+    *,
+    contact: Contact | None,
+    kind: str,
+    lead: Lead,
+    assignment: Assignment,
+    body: dict[str, Any],
+    event: LeadEvent | None = None,
+) -> list[Notification]:
+    """A message to a rep on each of their channels; `body` is what their webhook gets.
+    Once per assignment and kind, or per `event` for what can happen again (a return)."""
+    if contact is None:
+        return []
+    occasion = f"event {event.pk}" if event is not None else f"assignment {assignment.pk}"
+    return [
+        Notification(
+            key=f"{occasion} {kind} {channel}",
+            channel=channel,
+            kind=kind,
+            lead=lead,
+            assignment=assignment,
+            rep_id=contact.rep_id,
+            destination=destination,
+            payload=body if channel == Notification.Channel.WEBHOOK else {},
+        )
+        for channel, destination in contact.channels
+    ]
+
+
+def outbox_publish(
+    *, subscribers: Iterable[Subscriber], event: LeadEvent, name: str, body: dict[str, Any]
+) -> list[Notification]:
+    """An event for each subscriber that wants it."""
+    return [
+        Notification(
+            key=f"event {event.pk} subscriber {subscriber.id}",
+            channel=Notification.Channel.WEBHOOK,
+            kind=name,
+            lead_id=event.lead_id,
+            assignment_id=event.assignment_id,
+            subscription_id=subscriber.id,
+            destination=subscriber.url,
+            payload=body,
+        )
+        for subscriber in subscribers
+        if subscriber.wants(name)
+    ]
+
+
+def outbox_tell_managers(
+    *, addresses: Sequence[str], kind: str, event: LeadEvent
+) -> list[Notification]:
+    return [
+        Notification(
+            key=f"event {event.pk} manager {address}",
+            channel=Notification.Channel.EMAIL,
+            kind=kind,
+            lead_id=event.lead_id,
+            assignment_id=event.assignment_id,
+            destination=address,
+        )
+        for address in addresses
+    ]
+
+
+def outbox_write(rows: Sequence[Notification]) -> None:
+    """Store the rows and, after commit, ask a worker to send them now."""
+    if not rows:
+        return
+    stored = Notification.objects.bulk_create(rows)
+    ids = [row.pk for row in stored]
+    # robust: a broker that is down must not turn a committed intake into an error.
+    transaction.on_commit(lambda: _enqueue(ids), robust=True)
+
+
+def _enqueue(ids: list[int]) -> None:
+    from routing.tasks import send_notifications  # tasks import services: import late
+
+    send_notifications.delay(ids)

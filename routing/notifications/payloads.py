@@ -1,0 +1,82 @@
+"""The JSON a webhook receives: the event, the lead and its current assignment.
+
+Fixed when the outbox row is written, so a delivery retried an hour later still says
+what was true when the event happened.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from routing.models import Assignment, Lead
+
+LEAD_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "company",
+    "website",
+    "employee_count",
+    "country",
+    "state",
+    "postal_code",
+    "city",
+    "industry",
+    "product",
+    "source",
+    "score",
+    "message",
+    "attributes",
+)
+
+
+class OwnerLike(Protocol):
+    id: int
+    name: str
+    email: str
+    kind: str
+
+
+def event_body(
+    event: str,
+    *,
+    lead: Lead,
+    at: datetime,
+    assignment: Assignment | None = None,
+    owner: OwnerLike | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """`details` are the event's own facts (the outcome, who it escalated from, ...)."""
+    data: dict[str, Any] = {
+        "lead": {
+            "id": lead.pk,
+            "status": lead.status,
+            **{name: getattr(lead, name) for name in LEAD_FIELDS},
+            "annual_revenue": float(lead.annual_revenue) if lead.annual_revenue else None,
+            "created_at": _iso(lead.created_at),
+        },
+        "assignment": _assignment(assignment, owner) if assignment else None,
+    }
+    data.update(details)
+    return {"type": event, "timestamp": _iso(at), "data": data}
+
+
+def _assignment(assignment: Assignment, owner: OwnerLike | None) -> dict[str, Any]:
+    return {
+        "id": assignment.pk,
+        "owner": (
+            {"id": owner.id, "name": owner.name, "email": owner.email, "kind": owner.kind}
+            if owner
+            else {"id": assignment.rep_id}
+        ),
+        "reason": assignment.reason,
+        "assigned_at": _iso(assignment.assigned_at),
+        "ack_due_at": _iso(assignment.ack_due_at),
+        "acknowledged_at": _iso(assignment.acknowledged_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

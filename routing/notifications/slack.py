@@ -1,0 +1,64 @@
+"""A Slack incoming webhook: a Block Kit message with an Acknowledge button.
+
+The button is a link: Slack opens the signed acknowledgment page, whose button
+acknowledges (no Slack app or interactivity endpoint needed).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from routing.models import Notification
+
+from .base import post
+from .messages import Message
+
+
+class SlackTransport:
+    def send(self, notification: Notification, message: Message) -> int | None:
+        body = json.dumps(slack_blocks(message), ensure_ascii=False).encode()
+        return post(notification.destination, content=body, headers={})
+
+
+def slack_blocks(message: Message) -> dict[str, Any]:
+    facts = [f"*{label}*\n{value}" for label, value in message.facts if value]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": message.headline[:150]}},
+    ]
+    if facts:
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [{"type": "mrkdwn", "text": _escape(text)} for text in facts[:10]],
+            }
+        )
+    if message.why:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _escape(message.why)}})
+    if message.deadline_text:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": _escape(message.deadline_text)}],
+            }
+        )
+    if message.ack_url:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "style": "primary",
+                        "text": {"type": "plain_text", "text": "Acknowledge"},
+                        "url": message.ack_url,
+                    }
+                ],
+            }
+        )
+    return {"text": message.summary, "blocks": blocks}
+
+
+def _escape(text: str) -> str:
+    # Slack's mrkdwn treats these three as control characters.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,133 @@
+"""Nobody acknowledged in time: expire the assignment and move the lead on.
+
+The database is the guarantee. The sweep (routing.tasks.escalate_overdue, every second
+or so) looks for open, unacknowledged assignments past `ack_due_at` through a partial
+index, takes one at a time with FOR UPDATE SKIP LOCKED (PostgreSQL: concurrent sweeps
+take different rows instead of queueing) and expires it with a conditional UPDATE (still
+open, still unacknowledged), which is also what makes a racing acknowledgment or a
+second sweep harmless: only one of them changes the row. A restarted worker, a lost task
+or a wiped Redis only delay the next sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from routing.models import Assignment, Lead, LeadEvent, RoutingDecision, RuleSet
+from routing.notifications.outbox import outbox_tell_managers, outbox_tell_rep, outbox_write
+from routing.notifications.payloads import event_body
+from routing.snapshot import current_snapshot
+
+from .events import lead_event_record
+from .routing import lead_route, lead_unclaim, queue_pool_ids, rule_in
+
+logger = logging.getLogger(__name__)
+
+
+def assignments_escalate_overdue(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Expire and escalate every overdue assignment (up to `limit`); returns how many."""
+    done = 0
+    while done < limit:
+        with transaction.atomic():
+            assignment = _next_overdue(now or timezone.now())
+            if assignment is None:
+                break
+            if assignment_expire(assignment=assignment, now=now or timezone.now()):
+                done += 1
+    return done
+
+
+def _next_overdue(now: datetime) -> Assignment | None:
+    overdue = Assignment.objects.filter(
+        ended_at__isnull=True, acknowledged_at__isnull=True, ack_due_at__lte=now
+    ).order_by("ack_due_at", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        overdue = overdue.select_for_update(skip_locked=True)
+    return overdue.first()
+
+
+@transaction.atomic
+def assignment_expire(*, assignment: Assignment, now: datetime) -> bool:
+    """Expire one overdue assignment and escalate its lead. False if it was acknowledged,
+    ended or expired by someone else first (nothing is done then)."""
+    expired = Assignment.objects.filter(
+        pk=assignment.pk,
+        ended_at__isnull=True,
+        acknowledged_at__isnull=True,
+        ack_due_at__lte=now,
+    ).update(ended_at=now, end_reason=Assignment.EndReason.EXPIRED)
+    if not expired:
+        return False
+    assignment.refresh_from_db()
+    lead = Lead.objects.select_for_update().get(pk=assignment.lead_id)
+    snapshot = current_snapshot()
+    ruleset = snapshot.rulesets.get(lead.ruleset_id) or snapshot.active
+    number = lead.escalation_count + 1
+    last = ruleset is None or lead.escalation_count >= ruleset.max_escalations
+    event, deliveries = lead_event_record(
+        lead=lead,
+        kind=LeadEvent.Kind.ESCALATED,
+        publish_as="lead.escalated",
+        subscribers=snapshot.subscribers,
+        assignment=assignment,
+        owner=snapshot.data.reps.get(assignment.rep_id),
+        data={
+            "from_rep": assignment.rep_id,
+            "escalation": number,
+            "ack_due_at": assignment.ack_due_at.isoformat(),
+            "last": last,
+        },
+    )
+    expired_body = event_body("lead.expired", lead=lead, at=now, assignment=assignment)
+    rows = deliveries + outbox_tell_rep(
+        contact=snapshot.contacts.get(assignment.rep_id),
+        kind="lead.expired",
+        lead=lead,
+        assignment=assignment,
+        body=expired_body,
+    )
+    managers = _manager_addresses(lead.ruleset_id)
+    rows += outbox_tell_managers(addresses=managers, kind="manager.escalated", event=event)
+    if last:
+        rule = rule_in(ruleset, lead.rule_id)
+        lead_unclaim(
+            lead=lead,
+            pool_ids=queue_pool_ids(ruleset, rule) if ruleset else [],
+            reason=f"not acknowledged after {lead.escalation_count} escalations",
+            actor="system",
+            subscribers=snapshot.subscribers,
+            data={"escalations": lead.escalation_count},
+        )
+    else:
+        lead.escalation_count = number
+        lead.status = Lead.Status.ESCALATED
+        lead.save(update_fields=["escalation_count", "status", "updated_at"])
+        lead_route(
+            lead=lead,
+            kind=RoutingDecision.Kind.ESCALATION,
+            reason=Assignment.Reason.ESCALATED,
+            exclude_rep_ids=_reps_who_let_it_expire(lead),
+            snapshot=snapshot,
+            escalation=True,
+        )
+    outbox_write(rows)
+    return True
+
+
+def _reps_who_let_it_expire(lead: Lead) -> frozenset[int]:
+    return frozenset(
+        lead.assignments.filter(end_reason=Assignment.EndReason.EXPIRED).values_list(
+            "rep_id", flat=True
+        )
+    )
+
+
+def _manager_addresses(ruleset_id: int | None) -> list[str]:
+    if ruleset_id is None:
+        return []
+    addresses = RuleSet.objects.filter(pk=ruleset_id).values_list("notify_on_escalation", flat=True)
+    return list(addresses.first() or [])

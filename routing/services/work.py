@@ -1,0 +1,109 @@
+"""A rep working leads: claiming from the shared queue and recording outcomes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from reps.models import Rep
+from routing.models import Assignment, Lead, LeadEvent
+from routing.notifications.contacts import active_subscribers
+from routing.notifications.outbox import outbox_write
+
+from .acknowledge import AcknowledgeError, assignment_acknowledge
+from .events import lead_event_record
+
+OUTCOMES = (
+    Lead.Status.CONTACTED,
+    Lead.Status.QUALIFIED,
+    Lead.Status.CONVERTED,
+    Lead.Status.DISQUALIFIED,
+)
+# These end the rep's work on the lead; contacted and qualified leads stay theirs.
+FINAL_OUTCOMES = (Lead.Status.CONVERTED, Lead.Status.DISQUALIFIED)
+
+
+class WorkError(Exception):
+    """The rep cannot do this to this lead now; the message says why."""
+
+
+def lead_claim(*, lead: Lead, rep: Rep, actor_user: Any = None) -> Assignment:
+    """Take an unclaimed lead from a pool's shared queue. The first rep wins: the lead's
+    row is locked, so a second claim waits and then finds it claimed."""
+    now = timezone.now()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if lead.status != Lead.Status.UNCLAIMED:
+            raise WorkError("Someone else claimed this lead first.")
+        if not lead.queue_pools.filter(memberships__rep=rep).exists():
+            raise WorkError("This lead is not in the shared queue of any of your pools.")
+        assignment = Assignment.objects.create(
+            lead=lead,
+            rep=rep,
+            reason=Assignment.Reason.CLAIMED,
+            assigned_at=now,
+            acknowledged_at=now,  # claiming is acknowledging
+        )
+        lead.owner = rep
+        lead.status = Lead.Status.ACKNOWLEDGED
+        lead.acknowledged_at = lead.acknowledged_at or now
+        lead.save(update_fields=["owner", "status", "acknowledged_at", "updated_at"])
+        lead.queue_pools.clear()
+        _, deliveries = lead_event_record(
+            lead=lead,
+            kind=LeadEvent.Kind.CLAIMED,
+            publish_as="lead.assigned",
+            subscribers=active_subscribers(),
+            assignment=assignment,
+            owner=rep,
+            actor=str(rep),
+            actor_user=actor_user,
+            data={"rep": rep.pk, "reason": "claimed from the shared queue"},
+        )
+        outbox_write(deliveries)
+    return assignment
+
+
+def lead_record_outcome(
+    *, lead: Lead, rep: Rep, outcome: str, note: str = "", actor_user: Any = None
+) -> Lead:
+    """The owner records what came of the lead. An unacknowledged lead is acknowledged
+    first (it was worked); converted and disqualified close the assignment."""
+    if outcome not in OUTCOMES:
+        raise WorkError(f"'{outcome}' is not an outcome; choose from {', '.join(OUTCOMES)}.")
+    now = timezone.now()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        assignment = lead.assignments.filter(ended_at__isnull=True).first()
+        if assignment is None or assignment.rep_id != rep.pk:
+            raise WorkError("Only the lead's current owner can record an outcome.")
+        if assignment.acknowledged_at is None:
+            try:
+                assignment_acknowledge(
+                    assignment=assignment, rep=rep, via="outcome", actor_user=actor_user
+                )
+            except AcknowledgeError as error:
+                raise WorkError(str(error)) from error
+            lead.refresh_from_db()
+        lead.status = outcome
+        lead.outcome_note = note
+        lead.save(update_fields=["status", "outcome_note", "updated_at"])
+        if outcome in FINAL_OUTCOMES:
+            Assignment.objects.filter(pk=assignment.pk, ended_at__isnull=True).update(
+                ended_at=now, end_reason=Assignment.EndReason.CLOSED
+            )
+        _, deliveries = lead_event_record(
+            lead=lead,
+            kind=LeadEvent.Kind.OUTCOME,
+            publish_as="lead.outcome",
+            subscribers=active_subscribers(),
+            assignment=assignment,
+            owner=rep,
+            actor=str(rep),
+            actor_user=actor_user,
+            data={"outcome": outcome, "note": note},
+        )
+        outbox_write(deliveries)
+    return lead
