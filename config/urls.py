@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from routing.views import AcknowledgeLinkView
+
 admin.site.site_header = "Lead Router"
 admin.site.site_title = "Lead Router admin"
 admin.site.index_title = "Routing set-up"
@@ -10,6 +12,8 @@ admin.site.index_title = "Routing set-up"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("queue/", include("reps.urls")),
+    path("ack/<str:token>/", AcknowledgeLinkView.as_view(), name="acknowledge"),
     path("api/v1/", include("routing.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

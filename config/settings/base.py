@@ -101,7 +101,8 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "reps.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "queue:login"
+LOGIN_REDIRECT_URL = "queue:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

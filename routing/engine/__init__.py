@@ -1,6 +1,6 @@
 """The routing decision as pure functions over plain data (see decide.py)."""
 
-from .decide import choose, decide, owner_rep_ids, plan, plan_escalation
+from .decide import choose, decide, owner_rep_ids, plan, plan_escalation, plan_handoff
 from .types import (
     Candidate,
     CompiledRule,
@@ -36,4 +36,5 @@ __all__ = [
     "owner_rep_ids",
     "plan",
     "plan_escalation",
+    "plan_handoff",
 ]

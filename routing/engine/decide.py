@@ -114,11 +114,28 @@ def plan_escalation(
     set's), then the fallback. The conditions are not run again: the lead keeps its
     rule, whose SLA and escalation target still apply."""
     target = (rule.escalate_to if rule else None) or ruleset.escalate_to
+    return _plan_via("escalation", target, lead, ruleset=ruleset, rule=rule)
+
+
+def plan_handoff(lead: LeadFacts, *, ruleset: CompiledRuleSet, rule: CompiledRule) -> Plan:
+    """An AI agent hands the lead to people: the rule's hand-off target, then the
+    fallback (the caller excludes agents from both)."""
+    return _plan_via("handoff", rule.handoff_to, lead, ruleset=ruleset, rule=rule)
+
+
+def _plan_via(
+    via: str,
+    target: Owner | None,
+    lead: LeadFacts,
+    *,
+    ruleset: CompiledRuleSet,
+    rule: CompiledRule | None,
+) -> Plan:
     entries: list[Candidate | Miss | dict[str, Any]] = []
     if target is not None:
-        entries.append(Candidate(rule, target, escalation=True))
+        entries.append(Candidate(rule, target, via=via))
     else:
-        entries.append({"step": "escalation", "reason": "no escalation target is set"})
+        entries.append({"step": via, "reason": f"no {via} target is set"})
     entries.append(Candidate(None, ruleset.fallback))
     return Plan(ruleset, lead, tuple(entries), None, None, ())
 
@@ -133,7 +150,7 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
             steps.append(entry)
             continue
         rule = entry.rule
-        is_fallback = rule is None and not entry.escalation
+        is_fallback = rule is None and not entry.via
         steps.append(_candidate_step(entry))
         rep_id, pool_id, rotation = _owner_pick(entry.owner, data, state, now, steps)
         relaxed = False
@@ -153,7 +170,7 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
             steps.append(
                 {
                     "step": "fell_through",
-                    **({"escalation": True} if entry.escalation else {"rule": rule.name}),
+                    **({entry.via: True} if entry.via else {"rule": rule.name}),
                     "reason": f"nobody eligible in {entry.owner}",
                 }
             )
@@ -197,8 +214,8 @@ def _first_failed_condition(rule: CompiledRule, lead: LeadFacts, matches: _Match
 
 def _candidate_step(candidate: Candidate) -> dict[str, Any]:
     route = str(candidate.owner)
-    if candidate.escalation:
-        return {"step": "escalation", "route": route}
+    if candidate.via:
+        return {"step": candidate.via, "route": route}
     rule = candidate.rule
     if rule is None:
         return {"step": "fallback", "fallback": True, "matched": True, "route": route}

@@ -117,7 +117,9 @@ class Candidate:
 
     rule: CompiledRule | None  # None: the rule set's fallback
     owner: Owner
-    escalation: bool = False  # the owner is the rule's (or rule set's) escalation target
+    # Why this owner besides a rule: "escalation" (the escalation target), "handoff" (the
+    # rule's hand-off target); empty for a rule's route or the fallback.
+    via: str = ""
 
 
 @dataclass(frozen=True, slots=True)

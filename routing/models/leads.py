@@ -93,6 +93,9 @@ class Lead(models.Model):
         help_text="Unclaimed: the pools whose members may claim it from the shared queue.",
     )
     outcome_note = models.TextField(blank=True)
+    handoff_note = models.TextField(
+        blank=True, help_text="What an AI agent said when it handed the lead to people."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     acknowledged_at = models.DateTimeField(
         null=True, blank=True, help_text="First acknowledgment: the end of speed-to-lead."

@@ -23,7 +23,7 @@ from routing.notifications.payloads import event_body
 from routing.snapshot import current_snapshot
 
 from .events import lead_event_record
-from .routing import lead_route, lead_unclaim, queue_pool_ids, rule_in
+from .routing import ESCALATION, lead_route, lead_unclaim, queue_pool_ids, rule_in
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def assignment_expire(*, assignment: Assignment, now: datetime) -> bool:
             reason=Assignment.Reason.ESCALATED,
             exclude_rep_ids=_reps_who_let_it_expire(lead),
             snapshot=snapshot,
-            escalation=True,
+            mode=ESCALATION,
         )
     outbox_write(rows)
     return True

@@ -49,12 +49,9 @@ LEAD_FACT_FIELDS = (
 )
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
 
-
-class NotEscalating:
-    """Routing by the rules, as opposed to escalating from a rule (which may be None)."""
-
-
-NOT_ESCALATING = NotEscalating()
+# How a lead is routed: through the rules (a new lead), to the escalation target (nobody
+# acknowledged in time), or to the hand-off target (an AI agent hands it to people).
+RULES, ESCALATION, HANDOFF = "rules", "escalation", "handoff"
 
 
 @dataclass(frozen=True)
@@ -80,19 +77,22 @@ def run_engine(
     lock: bool,
     exclude_rep_ids: frozenset[int] = frozenset(),
     exclude_agents: bool = False,
-    escalate_from: engine.CompiledRule | NotEscalating | None = NOT_ESCALATING,
+    mode: str = RULES,
+    rule: engine.CompiledRule | None = None,
 ) -> tuple[Decision, int]:
     """Decide for one lead: plan, read (and with `lock`, lock) the state the plan needs,
     choose. Returns the decision and the engine's own time in microseconds.
 
-    `escalate_from`: the lead's rule (or None) when nobody acknowledged it in time; the
-    plan is then the escalation target and the fallback, not the rules."""
+    `mode` ESCALATION or HANDOFF plans from the lead's `rule` (its targets) instead of
+    running the rules again."""
     now = timezone.now()
     started = time.perf_counter_ns()
-    if isinstance(escalate_from, NotEscalating):
-        plan = engine.plan(facts, ruleset=ruleset, data=snapshot.data)
+    if mode == ESCALATION:
+        plan = engine.plan_escalation(facts, ruleset=ruleset, rule=rule)
+    elif mode == HANDOFF and rule is not None and rule.handoff_to is not None:
+        plan = engine.plan_handoff(facts, ruleset=ruleset, rule=rule)
     else:
-        plan = engine.plan_escalation(facts, ruleset=ruleset, rule=escalate_from)
+        plan = engine.plan(facts, ruleset=ruleset, data=snapshot.data)
     planned = time.perf_counter_ns()
     candidates = plan.candidates
     pool_ids = [c.owner.id for c in candidates if c.owner.kind == "pool"]
@@ -119,22 +119,20 @@ def lead_route(
     exclude_agents: bool = False,
     actor: str = "system",
     snapshot: Snapshot | None = None,
-    escalation: bool = False,
+    mode: str = RULES,
 ) -> Routed:
     """Route `lead` with the active rule set and record everything it decided.
 
     The pools the plan may use are locked while choosing, so concurrent leads take
     turns through a rotation one at a time and each rep gets exactly their share.
     `snapshot`: the current one, if the caller has just read it in this transaction.
-    `escalation`: to the escalation target of the rule set (and rule) that routed the
-    lead before, rather than through the rules again.
+    `mode`: ESCALATION or HANDOFF route with the rule set (and rule) that routed the
+    lead before, to its escalation or hand-off target; RULES runs the active rules.
     """
     snapshot = snapshot or current_snapshot()
     ruleset = snapshot.active
-    escalate_from: engine.CompiledRule | NotEscalating | None = NOT_ESCALATING
-    if escalation:
+    if mode != RULES:
         ruleset = snapshot.rulesets.get(lead.ruleset_id) or ruleset
-        escalate_from = rule_in(ruleset, lead.rule_id)
     if ruleset is None:
         row = RoutingDecision.objects.create(
             lead=lead, kind=kind, steps=[{"step": "error", "error": NO_RULESET}], error=NO_RULESET
@@ -147,7 +145,8 @@ def lead_route(
         lock=True,
         exclude_rep_ids=exclude_rep_ids,
         exclude_agents=exclude_agents,
-        escalate_from=escalate_from,
+        mode=mode,
+        rule=rule_in(ruleset, lead.rule_id),
     )
     if decision.rotation is not None:
         save_rotation(decision.rotation)

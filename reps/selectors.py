@@ -1,0 +1,44 @@
+"""What a rep may see: their own leads and their pools' unclaimed ones. Nothing else."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from reps.models import Rep
+from routing.models import Assignment, Lead
+
+# Leads still being worked: shown in "My leads". Closed ones (converted, disqualified)
+# stay reachable by their page but leave the list.
+WORKING_STATUSES = (
+    Lead.Status.ASSIGNED,
+    Lead.Status.ESCALATED,
+    Lead.Status.ACKNOWLEDGED,
+    Lead.Status.CONTACTED,
+    Lead.Status.QUALIFIED,
+)
+
+
+def rep_visible_leads(*, rep: Rep) -> QuerySet[Lead]:
+    """The rep's own leads (they own them now) and the unclaimed leads of their pools."""
+    return Lead.objects.filter(
+        Q(owner=rep) | Q(status=Lead.Status.UNCLAIMED, queue_pools__memberships__rep=rep)
+    ).distinct()
+
+
+def rep_working_leads(*, rep: Rep) -> QuerySet[Lead]:
+    """The rep's leads being worked, the most urgent (earliest deadline) first."""
+    open_assignments = Assignment.objects.filter(ended_at__isnull=True)
+    return (
+        Lead.objects.filter(owner=rep, status__in=WORKING_STATUSES)
+        .prefetch_related(Prefetch("assignments", open_assignments, to_attr="open_assignments"))
+        .order_by("acknowledged_at", "created_at")
+    )
+
+
+def rep_shared_queue(*, rep: Rep) -> QuerySet[Lead]:
+    """Unclaimed leads the rep may claim, oldest first."""
+    return (
+        Lead.objects.filter(status=Lead.Status.UNCLAIMED, queue_pools__memberships__rep=rep)
+        .distinct()
+        .order_by("created_at")
+    )

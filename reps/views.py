@@ -1,0 +1,137 @@
+"""The rep queue at /queue/: my leads with their deadlines, a lead's page, and the
+actions a rep takes on it (acknowledge, record an outcome, claim from the shared queue).
+
+Every lead is looked up through `rep_visible_leads`: a lead the rep may not see is a
+404, whether it exists or not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.http import require_POST
+
+from reps.models import Rep
+from routing.explain import why_sentences
+from routing.models import Lead
+from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
+from routing.services.work import OUTCOMES, WorkError, lead_claim, lead_record_outcome
+
+from .selectors import rep_shared_queue, rep_visible_leads, rep_working_leads
+
+
+class QueueLoginView(LoginView):
+    template_name = "queue/login.html"
+    redirect_authenticated_user = True
+
+
+def _rep_of(request: HttpRequest) -> Rep | None:
+    return getattr(request.user, "rep", None)
+
+
+def rep_required(view: Any) -> Any:
+    """Signed in, and the login belongs to a rep; otherwise a page that says what to do."""
+
+    @login_required(login_url="queue:login")
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _rep_of(request) is None:
+            return render(request, "queue/not_a_rep.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@rep_required
+def queue_home(request: HttpRequest) -> HttpResponse:
+    rep = _rep_of(request)
+    return render(
+        request,
+        "queue/home.html",
+        {
+            "rep": rep,
+            "leads": list(rep_working_leads(rep=rep)),
+            "shared": list(rep_shared_queue(rep=rep)),
+        },
+    )
+
+
+@method_decorator(rep_required, name="dispatch")
+class LeadPageView(View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        rep = _rep_of(request)
+        lead = get_object_or_404(rep_visible_leads(rep=rep), pk=pk)
+        assignment = lead.assignments.filter(ended_at__isnull=True, rep=rep).first()
+        decision = assignment.decision if assignment else lead.decisions.order_by("-id").first()
+        return render(
+            request,
+            "queue/lead.html",
+            {
+                "rep": rep,
+                "lead": lead,
+                "assignment": assignment,
+                "why": why_sentences(decision),
+                "events": lead.events.select_related("actor_user").order_by("at", "id"),
+                "outcomes": [(value, Lead.Status(value).label) for value in OUTCOMES],
+                "claimable": lead.status == Lead.Status.UNCLAIMED,
+            },
+        )
+
+
+def _lead_page(pk: int) -> HttpResponse:
+    return redirect(reverse("queue:lead", args=[pk]))
+
+
+@require_POST
+@rep_required
+def lead_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    rep = _rep_of(request)
+    lead = get_object_or_404(rep_visible_leads(rep=rep), pk=pk)
+    assignment = lead.assignments.filter(ended_at__isnull=True, rep=rep).first()
+    if assignment is None:
+        messages.error(request, "This lead has no open assignment of yours to acknowledge.")
+        return _lead_page(pk)
+    try:
+        assignment_acknowledge(assignment=assignment, rep=rep, via="queue", actor_user=request.user)
+    except AcknowledgeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Acknowledged: the clock has stopped. Now reach out!")
+    return _lead_page(pk)
+
+
+@require_POST
+@rep_required
+def lead_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    rep = _rep_of(request)
+    lead = get_object_or_404(rep_visible_leads(rep=rep), pk=pk)
+    outcome = request.POST.get("outcome", "")
+    note = request.POST.get("note", "").strip()[:2000]
+    try:
+        lead_record_outcome(lead=lead, rep=rep, outcome=outcome, note=note, actor_user=request.user)
+    except WorkError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Recorded: {Lead.Status(outcome).label.lower()}.")
+    return _lead_page(pk)
+
+
+@require_POST
+@rep_required
+def lead_claim_view(request: HttpRequest, pk: int) -> HttpResponse:
+    rep = _rep_of(request)
+    lead = get_object_or_404(rep_visible_leads(rep=rep), pk=pk)
+    try:
+        lead_claim(lead=lead, rep=rep, actor_user=request.user)
+    except WorkError as error:
+        messages.error(request, str(error))
+        return redirect("queue:home")
+    messages.success(request, "The lead is yours, and acknowledged.")
+    return _lead_page(pk)
