@@ -14,3 +14,18 @@ def staff_user():
 def admin_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture
+def receiver():
+    from tests.receiver import Receiver
+
+    with Receiver() as server:
+        yield server
+
+
+@pytest.fixture
+def team(db, receiver):
+    from tests.team import build_team
+
+    return build_team(receiver)
