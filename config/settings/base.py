@@ -119,7 +119,12 @@ STORAGES = {
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is down or unreachable must cost a request a second, not hang it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -213,7 +218,10 @@ LEADROUTER = {
     # One-click acknowledgment links stop working after this (and when the lead moves on).
     "ACK_LINK_MAX_AGE": timedelta(days=7),
     # Outgoing HTTP (Slack, webhooks): seconds to connect, and for the whole request.
-    "HTTP_TIMEOUT": {"connect": 3.0, "total": 10.0},
+    "HTTP_TIMEOUT": {"connect": 3.0, "total": env.float("HTTP_TIMEOUT_SECONDS", default=10.0)},
+    # A worker sending a notification holds it this long; if it dies meanwhile, the sweep
+    # sends it after that. Must be longer than any one send (the HTTP timeout above).
+    "NOTIFICATION_CLAIM": timedelta(seconds=env.int("NOTIFICATION_CLAIM_SECONDS", default=120)),
 }
 
 LOGGING = {

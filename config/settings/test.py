@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import *  # noqa: F403
+from .base import env
 
 DEBUG = False
 SECRET_KEY = "tests-only-secret-key-not-for-production-use-0123456789"
@@ -15,7 +16,7 @@ STORAGES = {
 # Serve static files from the apps, as in development: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
-# Tasks queued by code under test run in the test process. Tests that need a real worker
-# start one (tests/integration).
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks queued by code under test run in the test process. The real-worker tests
+# (tests/integration) start web and worker processes with this turned off.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from routing.models import IntakeKey
+
+logger = logging.getLogger(__name__)
 
 
 class IntakeKeyRateThrottle(SimpleRateThrottle):
@@ -22,6 +26,15 @@ class IntakeKeyRateThrottle(SimpleRateThrottle):
     """
 
     scope = "intake"
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        # The counts are a guard, the lead is the business: with the cache (Redis) down,
+        # let the request through rather than lose the lead.
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError) as error:
+            logger.warning("Intake rate not checked, the cache is unreachable: %s", error)
+            return True
 
     def get_rate(self) -> str | None:
         # Read at each request, not at import (SimpleRateThrottle.THROTTLE_RATES is bound

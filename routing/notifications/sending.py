@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,8 +33,6 @@ TRANSPORTS: dict[str, Transport] = {
     Notification.Channel.EMAIL: EmailTransport(),
     Notification.Channel.WEBHOOK: WebhookTransport(),
 }
-# Longer than any one send may take (HTTP timeouts, a slow mail server).
-CLAIM_FOR = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 
 
@@ -47,7 +46,10 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> b
     now = now or timezone.now()
     claimed = Notification.objects.filter(
         pk=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=now
-    ).update(next_attempt_at=now + CLAIM_FOR, attempts=F("attempts") + 1)
+    ).update(
+        next_attempt_at=now + settings.LEADROUTER["NOTIFICATION_CLAIM"],
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         return False  # sent, failed for good, or another worker has it
     notification = Notification.objects.select_related(

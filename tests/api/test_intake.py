@@ -154,3 +154,16 @@ def test_answering_reads_nothing_back(api, routing):
     assert set(statements[last_write + 1 :]) <= {"RELEASE", "COMMIT"}
     # 21 before the answer stopped reading back; one more since the outbox is written.
     assert len(statements) <= 16
+
+
+def test_a_lead_is_taken_even_when_the_rate_counter_is_unreachable(api, routing, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
+    response = api.post(LEADS_URL, DEMO_LEAD, format="json")
+    assert response.status_code == 201
+    assert Lead.objects.count() == 1

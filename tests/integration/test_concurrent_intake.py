@@ -20,8 +20,8 @@ from django.db.models import Count
 from reps.models import Pool
 from routing.models import Assignment, Lead
 from tests.factories import PoolMembershipFactory, RepFactory, RuleFactory, RuleSetFactory
+from tests.integration.stack import ROOT, database_url
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKER = """
 import os, sys, time
 import django
@@ -51,20 +51,11 @@ def _postgres_only():
         pytest.skip("row locks and several writer processes need PostgreSQL")
 
 
-def _database_url() -> str:
-    settings = connection.settings_dict
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    return (
-        f"postgres://{settings['USER']}{password}@{settings['HOST'] or '127.0.0.1'}:"
-        f"{settings['PORT'] or 5432}/{settings['NAME']}"
-    )
-
-
 def _run_workers(tmp_path: Path, processes: int, per_process: int, email: str = "") -> None:
     go = tmp_path / "go"
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
     }
     workers = [

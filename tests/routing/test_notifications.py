@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.test import override_settings
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -150,17 +149,8 @@ def test_retries_stop_after_the_last_attempt(team, receiver):
     assert slack.status == Notification.Status.FAILED and slack.attempts == MAX_ATTEMPTS
 
 
-@override_settings(
-    LEADROUTER={
-        "DEFAULT_ACK_SLA": timedelta(minutes=15),
-        "DEFAULT_DUPLICATE_WINDOW": timedelta(days=90),
-        "DEFAULT_MAX_ESCALATIONS": 2,
-        "SITE_URL": "http://testserver",
-        "ACK_LINK_MAX_AGE": timedelta(days=7),
-        "HTTP_TIMEOUT": {"connect": 0.5, "total": 0.3},
-    }
-)
-def test_a_receiver_that_does_not_answer_in_time_is_a_retry(team, receiver):
+def test_a_receiver_that_does_not_answer_in_time_is_a_retry(team, receiver, settings):
+    settings.LEADROUTER = {**settings.LEADROUTER, "HTTP_TIMEOUT": {"connect": 0.5, "total": 0.3}}
     lead = submit(source="demo_request")
     slack = rows(lead=lead, channel="slack").get()
     receiver.delay = 1.0
