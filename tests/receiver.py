@@ -16,6 +16,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float  # time.time() when it arrived
 
     @property
     def json(self) -> Any:
@@ -33,10 +34,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver._lock:
-                    receiver.requests.append(
-                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                    )
+                    receiver.requests.append(Received(self.path, headers, body, time.time()))
                     status = receiver._answers.pop(0) if receiver._answers else 200
                 if receiver.delay:
                     time.sleep(receiver.delay)

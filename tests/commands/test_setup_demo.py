@@ -68,3 +68,10 @@ def test_setup_prints_a_demo_intake_key_that_works_and_keeps_it(tmp_path):
     assert first == second
     assert IntakeKey.objects.is_valid(first)
     assert IntakeKey.objects.count() == 1
+
+
+def test_the_demo_rep_can_sign_in_to_the_queue_with_the_demo_password(tmp_path, client):
+    output = _setup_demo(tmp_path)
+    assert "Demo rep:   nate.brooks@example.com" in output
+    assert client.login(username="nate.brooks@example.com", password=_printed_password(output))
+    assert client.get("/queue/").status_code == 200

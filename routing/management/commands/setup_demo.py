@@ -11,11 +11,15 @@ from django.core.management import BaseCommand, call_command
 from django.db import transaction
 from django.utils.crypto import get_random_string
 
+from reps.models import Rep
 from routing.models import IntakeKey
 
 DEMO_ROUTING_FILE = Path(settings.BASE_DIR) / "demo" / "routing.yaml"
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_KEY_NAME = "Demo web form"
+# The rep the README's example lead goes to (Mid-market, territory US Central): signed in
+# at /queue/ with the demo password, a newcomer sees the lead from the rep's side.
+DEMO_REP_EMAIL = "nate.brooks@example.com"
 
 
 class Command(BaseCommand):
@@ -50,10 +54,14 @@ class Command(BaseCommand):
         password = self._demo_admin(email=email, password_file=Path(password_file))
         call_command("load_routing", routing_file, user=email, stdout=self.stdout)
         key = self._demo_intake_key(key_file=Path(key_file))
+        rep_line = ""
+        if self._demo_rep_login(password=password):
+            rep_line = f"  Demo rep:   {DEMO_REP_EMAIL} (same password) at /queue/\n"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Demo admin: {email}\n  Password:   {password}\n"
                 "  Sign in at http://127.0.0.1:8000/admin/\n"
+                f"{rep_line}"
                 f"  Demo intake key: {key}\n"
             )
         )
@@ -77,6 +85,17 @@ class Command(BaseCommand):
         password_file.write_text(password)
         password_file.chmod(0o600)
         return password
+
+    @transaction.atomic
+    def _demo_rep_login(self, *, password: str) -> bool:
+        """Let the demo rep sign in to the queue; False if the demo has no such rep."""
+        rep = Rep.objects.filter(email=DEMO_REP_EMAIL).select_related("user").first()
+        if rep is None or rep.user is None:
+            return False
+        if not rep.user.check_password(password):
+            rep.user.set_password(password)
+            rep.user.save(update_fields=["password"])
+        return True
 
     @transaction.atomic
     def _demo_intake_key(self, *, key_file: Path) -> str:
