@@ -440,6 +440,25 @@ def run_wrk(
 # -------------------------------------------------------------------------- the stack
 
 
+def production_env(db_name: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """Production settings on this machine's PostgreSQL and Redis, DEBUG off, no TLS."""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{db_name}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "bench",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": HOST,
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "REDIS_URL": redis_url,
+        "INTAKE_RATE": "1000000/s",  # per second: DRF keeps one timestamp per request in the window
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
+
+
 def run(command: list[str], env: dict[str, str], timeout: float) -> str:
     completed = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -603,20 +622,7 @@ def main() -> int:
     began = time.perf_counter()
     print(f"bench_intake: {machine()}; client {client}")
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{DB_NAME}",
-        "DJANGO_SETTINGS_MODULE": "bench.bare.settings",
-        "SECRET_KEY": "bench",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": HOST,
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "REDIS_URL": REDIS_URL,
-        "INTAKE_RATE": "1000000/s",  # per second: DRF keeps one timestamp per request in the window
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = production_env(DB_NAME, REDIS_URL, DJANGO_SETTINGS_MODULE="bench.bare.settings")
     leads = Leads(args.seed)
     settings: list[Setting] = []
     process: subprocess.Popen | None = None

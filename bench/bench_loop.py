@@ -23,7 +23,6 @@ What it does (only 127.0.0.1 is contacted; every step has a timeout):
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from bench.bench_intake import (  # noqa: E402 - after the path is set
     free_port,
     machine,
     maintenance,
+    production_env,
     run,
     stop,
 )
@@ -120,21 +120,7 @@ def main() -> int:
         args.leads = 60
     print(f"bench_loop: {machine()}")
     workdir = Path(tempfile.mkdtemp(prefix="bench-loop-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{DB_NAME}",
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "bench",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": HOST,
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "REDIS_URL": REDIS_URL,
-        "INTAKE_RATE": "1000000/s",
-        "LOG_LEVEL": "WARNING",
-        "VAR_DIR": str(workdir),
-        "PYTHONPATH": str(ROOT),
-    }
+    env = production_env(DB_NAME, REDIS_URL, VAR_DIR=str(workdir))
     python, manage = sys.executable, str(ROOT / "manage.py")
     processes: list[subprocess.Popen] = []
     with Receiver() as receiver:

@@ -14,7 +14,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from routing.models import Assignment, Lead, LeadEvent, RoutingDecision
+from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 
 from .display import microseconds, pairs_html, pretty_json, steps_html
 
@@ -136,6 +136,14 @@ class LeadEventInline(EventColumns, ReadOnlyInline):
         return super().get_queryset(request).select_related("actor_user")
 
 
+class NotificationInline(ReadOnlyInline):
+    model = Notification
+    fields = ("created_at", "kind", "channel", "destination", "status", "attempts", "sent_at")
+    readonly_fields = fields
+    verbose_name_plural = "notifications (who was told what)"
+    ordering = ("created_at", "id")
+
+
 # ---------------------------------------------------------------------------- leads
 
 
@@ -161,7 +169,7 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
     )
     search_fields = ("email", "company", "first_name", "last_name")
     date_hierarchy = "created_at"
-    inlines = (RoutingDecisionInline, AssignmentInline, LeadEventInline)
+    inlines = (RoutingDecisionInline, AssignmentInline, LeadEventInline, NotificationInline)
     fieldsets = (
         ("Contact", {"fields": ("email", ("first_name", "last_name"), "phone")}),
         (
@@ -199,6 +207,8 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
                     "escalation_count",
                     "acknowledged_at",
                     "outcome_note",
+                    "handoff_note",
+                    "shared_queue",
                 )
             },
         ),
@@ -213,6 +223,12 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return bool(request.user.is_superuser) and super().has_delete_permission(request, obj)
+
+    @admin.display(description="shared queue of")
+    def shared_queue(self, lead: Lead) -> str:
+        if lead.status != Lead.Status.UNCLAIMED:
+            return "—"
+        return ", ".join(pool.name for pool in lead.queue_pools.all()) or "no pool: reassign it"
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         # A lead's decisions, assignments and events cannot be deleted on their own (their

@@ -9,25 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from routing.conditions import LEAD_FIELDS
 from routing.models import Assignment, Lead
 
-LEAD_FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "phone",
-    "company",
-    "website",
-    "employee_count",
-    "country",
-    "state",
-    "postal_code",
-    "city",
-    "industry",
-    "product",
-    "source",
-    "score",
-    "message",
+# What the lead said, as it is stored (annual_revenue, a decimal, is added as a number).
+SHOWN_FIELDS = (
+    *(name for name in LEAD_FIELDS if name not in ("email_domain", "annual_revenue")),
     "attributes",
 )
 
@@ -53,7 +40,7 @@ def event_body(
         "lead": {
             "id": lead.pk,
             "status": lead.status,
-            **{name: getattr(lead, name) for name in LEAD_FIELDS},
+            **{name: getattr(lead, name) for name in SHOWN_FIELDS},
             "annual_revenue": float(lead.annual_revenue) if lead.annual_revenue else None,
             "created_at": _iso(lead.created_at),
         },

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from reps.models import Rep
 from routing import engine
+from routing.conditions import LEAD_FIELDS
 from routing.engine import Decision, RepProfile, RoutingState
 from routing.models import Assignment, Lead, LeadEvent, RoutingDecision, RuleSet
 from routing.normalize import LeadFacts, lead_facts
@@ -26,27 +27,8 @@ from .state import read_rotations, rep_loads, save_rotation
 
 logger = logging.getLogger(__name__)
 
-LEAD_FACT_FIELDS = (
-    "email",
-    "email_domain",
-    "first_name",
-    "last_name",
-    "phone",
-    "company",
-    "website",
-    "employee_count",
-    "annual_revenue",
-    "country",
-    "state",
-    "postal_code",
-    "city",
-    "industry",
-    "product",
-    "source",
-    "score",
-    "message",
-    "attributes",
-)
+# The lead's fields the engine decides on: those conditions can test, and attributes.
+LEAD_FACT_FIELDS = (*LEAD_FIELDS, "attributes")
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
 
 # How a lead is routed: through the rules (a new lead), to the escalation target (nobody

@@ -36,6 +36,36 @@ def database_url() -> str:
     )
 
 
+def run_together(script: str, arguments: list[list[str]], go: Path) -> list[str]:
+    """One Python process per argument list, each running `script` on the test database
+    with its arguments and then the path `go`, which the script waits for, so that all
+    start their work at the same moment. Returns what each printed; fails on an error."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *args, str(go)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args in arguments
+    ]
+    time.sleep(1.5)  # let every process import Django and wait at the line
+    go.touch()
+    outputs = []
+    for process in processes:
+        out, errors = process.communicate(timeout=300)
+        assert process.returncode == 0, errors
+        outputs.append(out)
+    return outputs
+
+
 def wait_until(check, *, timeout: float, step: float = 0.05, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -6,10 +6,6 @@ through the same service the API uses; they start together on a signal file.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +16,7 @@ from django.db.models import Count
 from reps.models import Pool
 from routing.models import Assignment, Lead
 from tests.factories import PoolMembershipFactory, RepFactory, RuleFactory, RuleSetFactory
-from tests.integration.stack import ROOT, database_url
+from tests.integration.stack import run_together
 
 WORKER = """
 import os, sys, time
@@ -52,35 +48,11 @@ def _postgres_only():
 
 
 def _run_workers(tmp_path: Path, processes: int, per_process: int, email: str = "") -> None:
-    go = tmp_path / "go"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    }
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                WORKER,
-                str(index * per_process),
-                str(per_process),
-                email,
-                str(go),
-            ],
-            cwd=ROOT,
-            env=env,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for index in range(processes)
-    ]
-    time.sleep(1.5)  # let every worker import Django and wait at the line
-    go.touch()
-    for worker in workers:
-        _, errors = worker.communicate(timeout=300)
-        assert worker.returncode == 0, errors
+    run_together(
+        WORKER,
+        [[str(index * per_process), str(per_process), email] for index in range(processes)],
+        tmp_path / "go",
+    )
 
 
 def _round_robin_set_up(reps: int) -> Pool:

@@ -7,10 +7,7 @@ Slack and webhook posts on a local server, and reads the database.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
@@ -22,7 +19,7 @@ from django.db.models import Count, F
 
 from routing.links import acknowledge_url
 from routing.models import Assignment, IntakeKey, LeadEvent, Notification
-from tests.integration.stack import ROOT, Stack, database_url, wait_until
+from tests.integration.stack import Stack, run_together, wait_until
 from tests.team import submit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -170,7 +167,7 @@ import os, sys, time
 import django
 django.setup()
 from routing.services.escalation import assignments_escalate_overdue
-while not os.path.exists(sys.argv[1]):
+while not os.path.exists(sys.argv[-1]):
     time.sleep(0.005)
 print(assignments_escalate_overdue())
 """
@@ -179,30 +176,8 @@ print(assignments_escalate_overdue())
 def test_sweeps_racing_escalate_each_assignment_once(tmp_path, team):
     leads = [submit(source="demo_request", email=f"lead{n}@prospect.com") for n in range(30)]
     Assignment.objects.update(ack_due_at=F("assigned_at"))  # all overdue
-    go = tmp_path / "go"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    }
-    sweepers = [
-        subprocess.Popen(
-            [sys.executable, "-c", SWEEPER, str(go)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    time.sleep(1.5)
-    go.touch()
-    counts = []
-    for sweeper in sweepers:
-        out, errors = sweeper.communicate(timeout=120)
-        assert sweeper.returncode == 0, errors
-        counts.append(int(out.strip().splitlines()[-1]))
+    outputs = run_together(SWEEPER, [[] for _ in range(3)], tmp_path / "go")
+    counts = [int(out.strip().splitlines()[-1]) for out in outputs]
 
     assert sum(counts) == len(leads), counts
     per_lead = Assignment.objects.values("lead").annotate(n=Count("id"))

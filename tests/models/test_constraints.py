@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.models import Assignment, LeadEvent, RoutingVersion, Rule, RuleSet
+from routing.models import (
+    Assignment,
+    LeadEvent,
+    RoutingVersion,
+    Rule,
+    RuleSet,
+    WebhookSubscription,
+)
 from routing.models.leads import AppendOnlyError
 from territories.models import AccountDomain
 from tests.factories import (
@@ -158,3 +166,14 @@ def test_any_change_to_routing_data_moves_the_routing_version():
     rep.save()
     pool.delete()  # the membership goes with it
     assert version() >= start + 5
+
+
+@pytest.mark.parametrize("url", ["ftp://hooks.example.com/x", "file:///etc/passwd", "gopher://x"])
+def test_outgoing_urls_must_be_web_addresses(url):
+    rep = RepFactory.build(webhook_url=url, slack_webhook_url=url)
+    with pytest.raises(ValidationError) as error:
+        rep.full_clean(exclude=["user"])
+    assert {"webhook_url", "slack_webhook_url"} <= set(error.value.message_dict)
+    with pytest.raises(ValidationError) as error:
+        WebhookSubscription(name="CRM", url=url).full_clean()
+    assert "url" in error.value.message_dict
