@@ -180,7 +180,7 @@ def describe_conditions(conditions: dict[str, Any] | None) -> str:
         if field == "work_email":
             parts.append("work e-mail" if test else "free-mail address")
         elif field == "named_account":
-            parts.append("matches a named account" if test else "no named account")
+            parts.append("a named account" if test else "no named account")
         elif isinstance(test, dict):
             tests = []
             # PostgreSQL's jsonb stores keys in its own order; read them in ours.
