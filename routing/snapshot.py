@@ -144,6 +144,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
         ack_sla=rule.ack_sla,
         escalate_to=Owner.of(rule, "escalate_to"),
         handoff_to=Owner.of(rule, "handoff_to"),
+        sla_in_working_hours=rule.sla_in_working_hours,
         uses_account=(
             "named_account" in (rule.conditions or {})
             or rule.route_to == Rule.RouteTo.ACCOUNT_OWNER

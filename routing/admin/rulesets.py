@@ -38,7 +38,8 @@ class RuleInline(admin.StackedInline):
         "conditions",
         "reads_as",
         ("route_to", "route_rep", "route_pool"),
-        ("ack_sla", "escalate_to_rep", "escalate_to_pool"),
+        ("ack_sla", "sla_in_working_hours"),
+        ("escalate_to_rep", "escalate_to_pool"),
         ("handoff_to_rep", "handoff_to_pool"),
     )
 

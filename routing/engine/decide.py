@@ -15,6 +15,7 @@ from reps.owners import Owner
 from routing.normalize import LeadFacts
 from territories.matching import AccountMatch, TerritoryMatch
 
+from .deadlines import working_deadline
 from .distribution import pick_member
 from .eligibility import unavailable_because
 from .types import (
@@ -175,7 +176,7 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
                 }
             )
             continue
-        return _decision(plan, rule, rep_id, pool_id, rotation, steps, relaxed, data)
+        return _decision(plan, rule, rep_id, pool_id, rotation, steps, relaxed, data, now)
     raise AssertionError("the plan always ends with the fallback")  # pragma: no cover
 
 
@@ -304,8 +305,11 @@ def _decision(
     steps: list[dict[str, Any]],
     relaxed: bool,
     data: RoutingData,
+    now: datetime,
 ) -> Decision:
     ruleset = plan.ruleset
+    ack_sla = rule.ack_sla if rule and rule.ack_sla else ruleset.ack_sla
+    ack_due_at = None
     if rep_id is None:
         steps.append(
             {
@@ -315,25 +319,31 @@ def _decision(
         )
     else:
         rep = data.reps[rep_id]
-        steps.append(
-            {
-                "step": "assigned",
-                "rep": rep.name,
-                "rep_id": rep.id,
-                "rule": rule.name if rule else None,
-            }
-        )
+        assigned: dict[str, Any] = {
+            "step": "assigned",
+            "rep": rep.name,
+            "rep_id": rep.id,
+            "rule": rule.name if rule else None,
+        }
+        if rule is not None and rule.sla_in_working_hours:
+            ack_due_at = working_deadline(now, ack_sla, shifts=rep.shifts, zone=rep.timezone)
+            local = ack_due_at.astimezone(rep.timezone)
+            assigned["due"] = f"{local:%a %H:%M} {rep.timezone.key}, SLA in working hours"
+        else:
+            ack_due_at = now + ack_sla
+        steps.append(assigned)
     return Decision(
         rep_id=rep_id,
         rule=rule,
         pool_id=pool_id if rep_id is not None else None,
         rotation=rotation if rep_id is not None else None,
-        ack_sla=(rule.ack_sla if rule and rule.ack_sla else ruleset.ack_sla),
+        ack_sla=ack_sla,
         escalate_to=(rule.escalate_to if rule and rule.escalate_to else ruleset.escalate_to),
         account=plan.account,
         territory=plan.territory,
         steps=tuple(steps),
         relaxed=relaxed,
+        ack_due_at=ack_due_at,
     )
 
 

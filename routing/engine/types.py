@@ -64,6 +64,7 @@ class CompiledRule:
     escalate_to: Owner | None
     uses_account: bool  # tests named_account or routes to the account owner
     handoff_to: Owner | None = None  # who takes over from an AI agent
+    sla_in_working_hours: bool = False  # the SLA counts only the owner's working hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +171,4 @@ class Decision:
     territory: TerritoryMatch | None
     steps: tuple[dict[str, Any], ...]
     relaxed: bool  # the fallback answered, ignoring availability
+    ack_due_at: datetime | None = None  # None when nobody took the lead

@@ -147,6 +147,12 @@ class Rule(models.Model):
         verbose_name="acknowledgment SLA",
         help_text="Blank: the rule set's SLA.",
     )
+    sla_in_working_hours = models.BooleanField(
+        default=False,
+        verbose_name="SLA in working hours",
+        help_text="Count the SLA only in the owner's working hours (their time zone): a lead "
+        "at 18:55 for a 9-17 rep with 20 minutes is due at 09:15 on their next working day.",
+    )
     escalate_to_rep = _rep_fk(help_text="Blank (and no pool): the rule set's escalation target.")
     escalate_to_pool = _pool_fk()
     handoff_to_rep = _rep_fk(

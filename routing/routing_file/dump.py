@@ -224,6 +224,8 @@ def _rule(rule: Rule) -> dict[str, Any]:
         item["route"] = Flow({rule.route_to: True})
     if rule.ack_sla is not None:
         item["ack_sla"] = format_duration(rule.ack_sla)
+    if rule.sla_in_working_hours:
+        item["sla_in_working_hours"] = True
     _put(item, "escalate_to", _owner(rule.escalate_to_rep, rule.escalate_to_pool))
     _put(item, "handoff_to", _owner(rule.handoff_to_rep, rule.handoff_to_pool))
     if not rule.is_enabled:

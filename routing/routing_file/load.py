@@ -233,6 +233,7 @@ class _Loader:
                 "conditions": rule_spec.conditions,
                 "route_to": rule_spec.route_to,
                 "ack_sla": rule_spec.ack_sla,
+                "sla_in_working_hours": rule_spec.sla_in_working_hours,
             }
             rule_values.update(self._owner_ids("route", rule_spec.route))
             rule_values.update(self._owner_ids("escalate_to", rule_spec.escalate_to))

@@ -28,7 +28,16 @@ RULESET_KEYS = (
     "duplicate_window",
     "rules",
 )
-RULE_KEYS = ("name", "when", "route", "ack_sla", "escalate_to", "handoff_to", "enabled")
+RULE_KEYS = (
+    "name",
+    "when",
+    "route",
+    "ack_sla",
+    "sla_in_working_hours",
+    "escalate_to",
+    "handoff_to",
+    "enabled",
+)
 ROUTE_EXAMPLE = "{pool: ...}, {rep: ...}, {territory: true} or {account_owner: true}"
 
 
@@ -121,6 +130,7 @@ def _rules(ruleset: Item) -> tuple[RuleSpec, ...]:
                 conditions=_conditions(rule),
                 is_enabled=rule.flag("enabled", default=True),
                 ack_sla=rule.duration("ack_sla", default=None),
+                sla_in_working_hours=rule.flag("sla_in_working_hours", default=False),
                 escalate_to=rule.owner("escalate_to"),
                 handoff_to=rule.owner("handoff_to"),
             )

@@ -92,6 +92,7 @@ class RuleSpec:
     ack_sla: timedelta | None = None
     escalate_to: OwnerRef | None = None
     handoff_to: OwnerRef | None = None
+    sla_in_working_hours: bool = False
 
 
 @dataclass(frozen=True)

@@ -87,13 +87,15 @@ def lead_simulate(*, values: dict[str, Any]) -> Simulation:
             duplicate,
         )
     facts = lead_facts({**values})
-    decision, elapsed_us = run_engine(facts, snapshot=snapshot, ruleset=ruleset, lock=False)
+    decision, elapsed_us = run_engine(
+        facts, snapshot=snapshot, ruleset=ruleset, lock=False, now=now
+    )
     owner = Rep.objects.filter(pk=decision.rep_id).first() if decision.rep_id else None
     rule = Rule.objects.filter(pk=decision.rule.id).first() if decision.rule else None
     return Simulation(
         owner=owner,
         rule=rule,
-        ack_due_at=now + decision.ack_sla if owner else None,
+        ack_due_at=decision.ack_due_at if owner else None,
         decision={
             "ruleset": {"id": ruleset.id, "name": ruleset.name, "version": ruleset.version},
             "steps": list(decision.steps),

@@ -61,13 +61,14 @@ def run_engine(
     exclude_agents: bool = False,
     mode: str = RULES,
     rule: engine.CompiledRule | None = None,
+    now: datetime | None = None,
 ) -> tuple[Decision, int]:
     """Decide for one lead: plan, read (and with `lock`, lock) the state the plan needs,
     choose. Returns the decision and the engine's own time in microseconds.
 
     `mode` ESCALATION or HANDOFF plans from the lead's `rule` (its targets) instead of
     running the rules again."""
-    now = timezone.now()
+    now = now or timezone.now()
     started = time.perf_counter_ns()
     if mode == ESCALATION:
         plan = engine.plan_escalation(facts, ruleset=ruleset, rule=rule)
@@ -120,10 +121,12 @@ def lead_route(
             lead=lead, kind=kind, steps=[{"step": "error", "error": NO_RULESET}], error=NO_RULESET
         )
         return Routed(row, owner=None, ack_due_at=None, ruleset_name=None)
+    now = timezone.now()
     decision, elapsed_us = run_engine(
         facts_of(lead),
         snapshot=snapshot,
         ruleset=ruleset,
+        now=now,
         lock=True,
         exclude_rep_ids=exclude_rep_ids,
         exclude_agents=exclude_agents,
@@ -141,6 +144,7 @@ def lead_route(
         elapsed_us=elapsed_us,
         actor=actor,
         snapshot=snapshot,
+        now=now,
     )
     owner = snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None
     return Routed(row, owner=owner, ack_due_at=ack_due_at, ruleset_name=ruleset.name)
@@ -164,12 +168,12 @@ def record_decision(
     elapsed_us: int,
     actor: str,
     snapshot: Snapshot,
+    now: datetime,
     error: str = "",
 ) -> tuple[RoutingDecision, datetime | None]:
-    """Store the decision, the assignment it makes, the lead's new state and the outbox
-    rows telling the new owner and the subscribers; returns the decision and the
-    acknowledgment deadline (None if nobody could take the lead)."""
-    now = timezone.now()
+    """Store the decision (made at `now`), the assignment it makes, the lead's new state
+    and the outbox rows telling the new owner and the subscribers; returns the decision
+    and the acknowledgment deadline (None if nobody could take the lead)."""
     row = RoutingDecision.objects.create(
         lead=lead,
         kind=kind,
@@ -201,7 +205,7 @@ def record_decision(
         decision=row,
         reason=reason,
         assigned_at=now,
-        ack_due_at=now + decision.ack_sla,
+        ack_due_at=decision.ack_due_at,
     )
     lead.owner_id = decision.rep_id
     lead.status = Lead.Status.ASSIGNED

@@ -1,0 +1,45 @@
+"""When an acknowledgment is due: the SLA on the clock, or counted in the owner's
+working hours (a lead arriving at 18:55 for a rep working 9-17, with 20 minutes, is due
+at 09:15 on their next working day, in their time zone)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+Shifts = Mapping[int, tuple[tuple[int, int], ...]]  # weekday -> ((start, end) minutes, ...)
+# How far ahead to look for working time: more than a year of days, far beyond any SLA.
+_DAYS_AHEAD = 400
+
+
+def working_deadline(
+    start: datetime, sla: timedelta, *, shifts: Shifts, zone: ZoneInfo
+) -> datetime:
+    """`start` plus `sla` of working time. No shifts (blank working hours) means the
+    clock. Shifts are wall-clock times in `zone`, so on the day clocks change a 9-17
+    shift still starts at 9 local; durations are counted in real (UTC) time."""
+    if not any(shifts.values()):
+        return start + sla
+    remaining = sla
+    first_day = start.astimezone(zone).date()
+    for offset in range(_DAYS_AHEAD):
+        day = first_day + timedelta(days=offset)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+        for start_minute, end_minute in sorted(shifts.get(day.weekday(), ())):
+            opens = _utc(midnight, start_minute, zone)
+            closes = _utc(midnight, end_minute, zone)
+            begin = max(opens, start)
+            if begin >= closes:
+                continue
+            if remaining <= closes - begin:
+                return begin + remaining
+            remaining -= closes - begin
+    return start + sla  # unreachable: some weekday has a shift
+
+
+def _utc(midnight: datetime, minute: int, zone: ZoneInfo) -> datetime:
+    # Wall-clock arithmetic (same tzinfo), then the real instant: 09:00 local is 09:00
+    # whatever the offset that day.
+    local = (midnight.replace(tzinfo=None) + timedelta(minutes=minute)).replace(tzinfo=zone)
+    return local.astimezone(UTC)
