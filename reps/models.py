@@ -218,11 +218,19 @@ class Pool(models.Model):
         ROUND_ROBIN = "round_robin", "Round robin (strict rotation)"
         WEIGHTED = "weighted", "Weighted rotation"
         LEAST_LOADED = "least_loaded", "Least loaded (fewest open leads)"
+        NEAREST = "nearest", "Nearest (closest rep to the lead)"
 
     name = models.CharField(max_length=100, unique=True)
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.ROUND_ROBIN)
     respect_working_hours = models.BooleanField(
         default=False, help_text="Skip members outside their working hours."
+    )
+    max_distance_km = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="max distance (km)",
+        help_text="Nearest pools: nobody farther than this gets the lead, and the rule falls "
+        "through to the next. Blank: no limit.",
     )
     description = models.TextField(blank=True)
     members = models.ManyToManyField(Rep, through="PoolMembership", related_name="pools")

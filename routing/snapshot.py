@@ -32,6 +32,7 @@ from routing.engine import (
 from routing.engine.predicates import compile_conditions
 from routing.models import RoutingVersion, Rule, RuleSet
 from routing.notifications.contacts import Contact, Subscriber, active_subscribers, contact_of
+from territories import geo
 from territories.matching import AccountIndex, AccountRecord, TerritoryIndex, TerritoryRecord
 from territories.models import NamedAccount, Territory
 
@@ -87,6 +88,7 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
             name=pool.name,
             method=pool.method,
             respect_working_hours=pool.respect_working_hours,
+            max_distance_km=pool.max_distance_km,
             members=tuple(
                 Member(m.id, m.rep_id, m.weight)
                 for m in sorted(pool.memberships.all(), key=lambda m: m.id)
@@ -94,6 +96,8 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
         )
         for pool in Pool.objects.prefetch_related("memberships")
     }
+    if any(pool.method == Pool.Method.NEAREST for pool in pools.values()):
+        geo.warm_up()  # the ZIP table, so that no decision pays for loading it
     data = RoutingData(
         version=version,
         reps=reps,
@@ -186,6 +190,7 @@ def _rep_profile(rep: Rep) -> RepProfile:
         out_of_office_until=rep.out_of_office_until,
         max_open=rep.max_open,
         max_per_day=rep.max_per_day,
+        location=geo.point(rep.latitude, rep.longitude) or geo.us_zip_point(rep.postal_code),
     )
 
 

@@ -153,7 +153,7 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
         rule = entry.rule
         is_fallback = rule is None and not entry.via
         steps.append(_candidate_step(entry))
-        rep_id, pool_id, rotation = _owner_pick(entry.owner, data, state, now, steps)
+        rep_id, pool_id, rotation = _owner_pick(entry.owner, data, state, now, steps, plan.lead)
         relaxed = False
         if rep_id is None and is_fallback:
             steps.append(
@@ -164,7 +164,7 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
                 }
             )
             rep_id, pool_id, rotation = _owner_pick(
-                entry.owner, data, state, now, steps, relaxed=True
+                entry.owner, data, state, now, steps, plan.lead, relaxed=True
             )
             relaxed = True
         if rep_id is None and not is_fallback:
@@ -271,6 +271,7 @@ def _owner_pick(
     state: RoutingState,
     now: datetime,
     steps: list[dict[str, Any]],
+    lead: LeadFacts,
     *,
     relaxed: bool = False,
 ) -> tuple[int | None, int | None, RotationUpdate | None]:
@@ -280,7 +281,7 @@ def _owner_pick(
             steps.append({"step": "skip", "pool": owner.name, "reason": "the pool has no members"})
             return None, None, None
         member, rotation, pool_steps = pick_member(
-            pool, reps=data.reps, state=state, now=now, relaxed=relaxed
+            pool, reps=data.reps, state=state, now=now, relaxed=relaxed, lead=lead
         )
         steps.extend(pool_steps)
         return (member.rep_id if member else None), pool.id, rotation

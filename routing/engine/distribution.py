@@ -11,6 +11,9 @@ from bisect import bisect_right
 from datetime import datetime
 from typing import Any
 
+from routing.normalize import LeadFacts
+from territories import geo
+
 from .eligibility import NO_LOAD, unavailable_because
 from .types import Member, PoolProfile, RepProfile, Rotation, RotationUpdate, RoutingState
 
@@ -33,8 +36,10 @@ def pick_member(
     state: RoutingState,
     now: datetime,
     relaxed: bool = False,
+    lead: LeadFacts | None = None,
 ) -> tuple[Member | None, RotationUpdate | None, list[dict[str, Any]]]:
-    """The member who gets the lead (None: nobody eligible), the new rotation, the steps."""
+    """The member who gets the lead (None: nobody eligible), the new rotation, the steps.
+    `lead`: for pools that choose by the lead itself (nearest)."""
     rotation = state.rotations.get(pool.id, NO_ROTATION)
     steps: list[dict[str, Any]] = []
     hours = pool.respect_working_hours and not relaxed
@@ -54,11 +59,13 @@ def pick_member(
         why = "next in the rotation"
     else:
         eligible = [member for member in order if available(member)]
-        chosen, weights, why = (
-            _weighted(eligible, rotation)
-            if pool.method == "weighted"
-            else _least_loaded(eligible, rotation, state)
-        )
+        if pool.method == "weighted":
+            chosen, weights, why = _weighted(eligible, rotation)
+        elif pool.method == "nearest":
+            chosen, why = _nearest(eligible, pool, reps, lead, steps)
+            weights = rotation.weights
+        else:
+            chosen, weights, why = _least_loaded(eligible, rotation, state)
     if chosen is None:
         return None, None, steps
     rep = reps[chosen.rep_id]
@@ -74,6 +81,54 @@ def pick_member(
     )
     update = RotationUpdate(pool.id, chosen.membership_id, weights)
     return chosen, update, steps
+
+
+def _nearest(
+    eligible: list[Member],
+    pool: PoolProfile,
+    reps: dict[int, RepProfile] | Any,
+    lead: LeadFacts | None,
+    steps: list[dict[str, Any]],
+) -> tuple[Member | None, str]:
+    """The eligible member closest to the lead (great-circle), within the pool's radius;
+    equal distances (to 0.1 km) go by turn order, which `eligible` is in."""
+    where = (
+        geo.place(country=lead.country, postal_code=lead.postal_code, attributes=lead.attributes)
+        if lead
+        else None
+    )
+    if where is None:
+        steps.append(
+            {
+                "step": "skip",
+                "pool": pool.name,
+                "reason": "the lead has no location (a US ZIP code, or attributes.latitude "
+                "and attributes.longitude)",
+            }
+        )
+        return None, ""
+    distances: list[tuple[float, int, Member]] = []
+    for turn, member in enumerate(eligible):
+        rep = reps[member.rep_id]
+        if rep.location is None:
+            steps.append(_skip(pool, rep, "no location on file"))
+            continue
+        distances.append((round(geo.distance_km(where, rep.location), 1), turn, member))
+    distances.sort(key=lambda entry: entry[:2])
+    shown = ", ".join(f"{reps[m.rep_id].name} {km:,.1f} km" for km, _, m in distances)
+    if not distances:
+        return None, ""
+    km, _, chosen = distances[0]
+    if pool.max_distance_km is not None and km > pool.max_distance_km:
+        steps.append(
+            {
+                "step": "skip",
+                "pool": pool.name,
+                "reason": f"nobody within {pool.max_distance_km:g} km ({shown})",
+            }
+        )
+        return None, ""
+    return chosen, f"nearest: {shown}"
 
 
 def _weighted(

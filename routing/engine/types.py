@@ -28,6 +28,7 @@ class RepProfile:
     out_of_office_until: datetime | None
     max_open: int | None
     max_per_day: int | None
+    location: tuple[float, float] | None = None  # (latitude, longitude), for nearest
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class PoolProfile:
     method: str  # "round_robin" | "weighted" | "least_loaded"
     respect_working_hours: bool
     members: tuple[Member, ...]  # by membership_id
+    max_distance_km: float | None = None  # nearest: nobody farther gets the lead
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,6 +157,8 @@ def _pool(pool: Pool) -> dict[str, Any]:
     item: dict[str, Any] = {"name": pool.name}
     if pool.method != Pool.Method.ROUND_ROBIN:
         item["method"] = pool.method
+    if pool.max_distance_km is not None:
+        item["max_distance_km"] = pool.max_distance_km
     if pool.respect_working_hours:
         item["respect_working_hours"] = True
     _put(item, "description", pool.description)

@@ -124,6 +124,7 @@ class _Loader:
             pool,
             {
                 "method": spec.method,
+                "max_distance_km": spec.max_distance_km,
                 "respect_working_hours": spec.respect_working_hours,
                 "description": spec.description,
             },

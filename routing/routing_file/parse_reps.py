@@ -31,7 +31,14 @@ REP_KEYS = (
     "skills",
     "notify",
 )
-POOL_KEYS = ("name", "method", "respect_working_hours", "description", "members")
+POOL_KEYS = (
+    "name",
+    "method",
+    "max_distance_km",
+    "respect_working_hours",
+    "description",
+    "members",
+)
 
 
 @functools.cache
@@ -140,11 +147,16 @@ def parse_pool(problems: Problems, data: Any, index: int) -> PoolSpec | None:
     spec = PoolSpec(
         name=name,
         method=method,
+        max_distance_km=_whole(pool.number("max_distance_km", minimum=1, maximum=20_000)),
         respect_working_hours=pool.flag("respect_working_hours", default=False),
         description=pool.text("description"),
         members=_members(pool),
     )
     return spec if name else None
+
+
+def _whole(number: float | None) -> int | None:
+    return None if number is None else round(number)
 
 
 def _members(pool: Item) -> tuple[MemberSpec, ...]:

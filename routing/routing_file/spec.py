@@ -55,6 +55,7 @@ class MemberSpec:
 class PoolSpec:
     name: str
     method: str = "round_robin"
+    max_distance_km: int | None = None
     respect_working_hours: bool = False
     description: str = ""
     members: tuple[MemberSpec, ...] = ()
