@@ -335,7 +335,14 @@ class PoolAdmin(AuditedAdmin):
     list_display = ("name", "method", "member_count", "respect_working_hours")
     list_filter = ("method", "respect_working_hours")
     search_fields = ("name", "description")
-    fields = ("name", "method", "max_distance_km", "respect_working_hours", "description")
+    fields = (
+        "name",
+        "method",
+        "max_distance_km",
+        "performance_window_days",
+        "respect_working_hours",
+        "description",
+    )
     related_history = (("Member changes", PoolMembership, "pool"),)
     revert_allowed = False
 

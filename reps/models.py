@@ -219,6 +219,7 @@ class Pool(models.Model):
         WEIGHTED = "weighted", "Weighted rotation"
         LEAST_LOADED = "least_loaded", "Least loaded (fewest open leads)"
         NEAREST = "nearest", "Nearest (closest rep to the lead)"
+        PERFORMANCE = "performance", "Performance (weighted by conversion rate)"
 
     name = models.CharField(max_length=100, unique=True)
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.ROUND_ROBIN)
@@ -231,6 +232,12 @@ class Pool(models.Model):
         verbose_name="max distance (km)",
         help_text="Nearest pools: nobody farther than this gets the lead, and the rule falls "
         "through to the next. Blank: no limit.",
+    )
+    performance_window_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        verbose_name="performance window (days)",
+        help_text="Performance pools: conversion rates over this many past days.",
     )
     description = models.TextField(blank=True)
     members = models.ManyToManyField(Rep, through="PoolMembership", related_name="pools")

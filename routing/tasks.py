@@ -9,6 +9,7 @@ from celery import shared_task
 from routing.api.idempotency import IDEMPOTENCY_TTL, idempotency_records_purge
 from routing.notifications.sending import notification_send, notifications_send_due
 from routing.services.escalation import assignments_escalate_overdue
+from routing.services.performance import pools_performance_refresh
 
 
 @shared_task(ignore_result=True)
@@ -38,3 +39,9 @@ def escalate_overdue() -> int:
     second or so; a run that waited in the queue for long is dropped (`expires`), the
     next one does its work."""
     return assignments_escalate_overdue()
+
+
+@shared_task(ignore_result=True)
+def refresh_performance_weights() -> int:
+    """Performance pools' weights from the outcomes recorded since the last run."""
+    return pools_performance_refresh()

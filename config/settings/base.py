@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "routing.tasks.escalate_overdue",
         "schedule": timedelta(seconds=ESCALATION_SWEEP_SECONDS),
     },
+    "refresh-performance-weights": {
+        "task": "routing.tasks.refresh_performance_weights",
+        "schedule": timedelta(minutes=10),
+    },
     # The guarantee behind every notification: send what is pending and due.
     "send-due-notifications": {
         "task": "routing.tasks.send_due_notifications",

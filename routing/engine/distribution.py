@@ -61,6 +61,8 @@ def pick_member(
         eligible = [member for member in order if available(member)]
         if pool.method == "weighted":
             chosen, weights, why = _weighted(eligible, rotation)
+        elif pool.method == "performance":
+            chosen, weights, why = _by_performance(eligible, rotation)
         elif pool.method == "nearest":
             chosen, why = _nearest(eligible, pool, reps, lead, steps)
             weights = rotation.weights
@@ -134,18 +136,46 @@ def _nearest(
 def _weighted(
     eligible: list[Member], rotation: Rotation
 ) -> tuple[Member | None, dict[int, int], str]:
+    chosen, weights, total = _smooth_weighted(eligible, rotation, lambda m: m.weight)
+    if chosen is None:
+        return None, weights, ""
+    return chosen, weights, f"weighted rotation: weight {chosen.weight} of {total}"
+
+
+def _by_performance(
+    eligible: list[Member], rotation: Rotation
+) -> tuple[Member | None, dict[int, int], str]:
+    """Weighted rotation with weights from conversion rates (routing.services.performance),
+    a neutral 1.00 for members without figures yet."""
+
+    def weight(member: Member) -> int:
+        return rotation.performance.get(member.membership_id, NEUTRAL)[0]
+
+    chosen, weights, total = _smooth_weighted(eligible, rotation, weight)
+    if chosen is None:
+        return None, weights, ""
+    share, source = rotation.performance.get(chosen.membership_id, NEUTRAL)
+    return chosen, weights, f"performance weight {share / 100:.2f} of {total / 100:.2f} ({source})"
+
+
+NEUTRAL = (100, "no outcomes yet: neutral weight")
+
+
+def _smooth_weighted(
+    eligible: list[Member], rotation: Rotation, weight_of: Any
+) -> tuple[Member | None, dict[int, int], int]:
     """Smooth weighted rotation (as nginx balances upstreams): over any run of
     sum(weights) leads each member gets exactly its weight, spread out, not in bursts."""
     weights = dict(rotation.weights)
     if not eligible:
-        return None, weights, ""
-    total = sum(member.weight for member in eligible)
+        return None, weights, 0
+    total = sum(weight_of(member) for member in eligible)
     for member in eligible:
-        weights[member.membership_id] = weights.get(member.membership_id, 0) + member.weight
+        weights[member.membership_id] = weights.get(member.membership_id, 0) + weight_of(member)
     # max() keeps the first of equals, and `eligible` starts after the last pick.
     chosen = max(eligible, key=lambda member: weights[member.membership_id])
     weights[chosen.membership_id] -= total
-    return chosen, weights, f"weighted rotation: weight {chosen.weight} of {total}"
+    return chosen, weights, total
 
 
 def _least_loaded(

@@ -104,6 +104,8 @@ class RepLoad:
 class Rotation:
     cursor: int = 0  # membership id of the last member picked
     weights: Mapping[int, int] = field(default_factory=dict)  # membership id -> current weight
+    # Performance pools: membership id -> (weight in hundredths, where it came from)
+    performance: Mapping[int, tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

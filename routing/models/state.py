@@ -30,6 +30,12 @@ class PoolRotation(models.Model):
         blank=True,
         help_text="Smooth weighted rotation: current weight per membership.",
     )
+    performance = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Performance pools: each membership's weight and where it came from, "
+        "refreshed every few minutes from recorded outcomes.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

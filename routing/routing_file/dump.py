@@ -159,6 +159,8 @@ def _pool(pool: Pool) -> dict[str, Any]:
         item["method"] = pool.method
     if pool.max_distance_km is not None:
         item["max_distance_km"] = pool.max_distance_km
+    if pool.performance_window_days != 30:
+        item["performance_window"] = f"{pool.performance_window_days}d"
     if pool.respect_working_hours:
         item["respect_working_hours"] = True
     _put(item, "description", pool.description)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -35,6 +35,7 @@ POOL_KEYS = (
     "name",
     "method",
     "max_distance_km",
+    "performance_window",
     "respect_working_hours",
     "description",
     "members",
@@ -148,11 +149,17 @@ def parse_pool(problems: Problems, data: Any, index: int) -> PoolSpec | None:
         name=name,
         method=method,
         max_distance_km=_whole(pool.number("max_distance_km", minimum=1, maximum=20_000)),
+        performance_window_days=_days(pool.duration("performance_window", default=None)),
         respect_working_hours=pool.flag("respect_working_hours", default=False),
         description=pool.text("description"),
         members=_members(pool),
     )
     return spec if name else None
+
+
+def _days(window: timedelta | None) -> int:
+    """A window like `30d`, in whole days (at least one); 30 when not given."""
+    return max(1, round(window.total_seconds() / 86400)) if window else 30
 
 
 def _whole(number: float | None) -> int | None:

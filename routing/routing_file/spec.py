@@ -56,6 +56,7 @@ class PoolSpec:
     name: str
     method: str = "round_robin"
     max_distance_km: int | None = None
+    performance_window_days: int = 30
     respect_working_hours: bool = False
     description: str = ""
     members: tuple[MemberSpec, ...] = ()

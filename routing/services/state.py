@@ -79,8 +79,14 @@ def _rotation_rows(ids: list[int], *, lock: bool) -> dict[int, Rotation]:
             cursor=cursor,
             # JSON object keys are text; membership ids are numbers.
             weights={int(key): value for key, value in (weights or {}).items()},
+            performance={
+                int(key): (entry["weight"], entry["source"])
+                for key, entry in (performance or {}).items()
+            },
         )
-        for pool_id, cursor, weights in rows.values_list("pool_id", "cursor", "weights")
+        for pool_id, cursor, weights, performance in rows.values_list(
+            "pool_id", "cursor", "weights", "performance"
+        )
     }
 
 
