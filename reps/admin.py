@@ -231,7 +231,7 @@ class RepAdmin(AuditedAdmin):
                 "description": "Used by location-aware pools: a postal code, or both coordinates.",
             },
         ),
-        ("Skills", {"fields": ("products", "industries", "languages")}),
+        ("Skills", {"fields": ("products", "industries", "languages", "technologies")}),
         (
             "Notifications",
             {
@@ -339,6 +339,7 @@ class PoolAdmin(AuditedAdmin):
         "name",
         "method",
         "max_distance_km",
+        "no_match",
         "performance_window_days",
         "respect_working_hours",
         "description",

@@ -151,6 +151,9 @@ class Rep(models.Model):
     products = ListField(help_text="Products the rep sells, comma-separated.")
     industries = ListField(help_text="Industries the rep knows, comma-separated.")
     languages = ListField(help_text="Languages the rep speaks (e.g. en, es), comma-separated.")
+    technologies = ListField(
+        help_text="Technologies the rep knows (e.g. Salesforce, Shopify), comma-separated."
+    )
     notify_email = models.BooleanField(default=True, verbose_name="notify by e-mail")
     slack_webhook_url = models.URLField(
         blank=True,
@@ -220,6 +223,11 @@ class Pool(models.Model):
         LEAST_LOADED = "least_loaded", "Least loaded (fewest open leads)"
         NEAREST = "nearest", "Nearest (closest rep to the lead)"
         PERFORMANCE = "performance", "Performance (weighted by conversion rate)"
+        BEST_MATCH = "best_match", "Best match (skills against the lead's needs)"
+
+    class NoMatch(models.TextChoices):
+        ROTATION = "rotation", "Take turns among everyone"
+        FALL_THROUGH = "fall_through", "Fall through to the next rule"
 
     name = models.CharField(max_length=100, unique=True)
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.ROUND_ROBIN)
@@ -232,6 +240,13 @@ class Pool(models.Model):
         verbose_name="max distance (km)",
         help_text="Nearest pools: nobody farther than this gets the lead, and the rule falls "
         "through to the next. Blank: no limit.",
+    )
+    no_match = models.CharField(
+        max_length=20,
+        choices=NoMatch.choices,
+        default=NoMatch.ROTATION,
+        verbose_name="when nobody matches",
+        help_text="Best-match pools: what happens when no member has any skill the lead needs.",
     )
     performance_window_days = models.PositiveSmallIntegerField(
         default=30,

@@ -29,6 +29,7 @@ from routing.engine import (
     RepProfile,
     RoutingData,
 )
+from routing.engine.matching import SKILL_KINDS
 from routing.engine.predicates import compile_conditions
 from routing.models import RoutingVersion, Rule, RuleSet
 from routing.notifications.contacts import Contact, Subscriber, active_subscribers, contact_of
@@ -89,6 +90,7 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
             method=pool.method,
             respect_working_hours=pool.respect_working_hours,
             max_distance_km=pool.max_distance_km,
+            no_match=pool.no_match,
             members=tuple(
                 Member(m.id, m.rep_id, m.weight)
                 for m in sorted(pool.memberships.all(), key=lambda m: m.id)
@@ -191,6 +193,10 @@ def _rep_profile(rep: Rep) -> RepProfile:
         max_open=rep.max_open,
         max_per_day=rep.max_per_day,
         location=geo.point(rep.latitude, rep.longitude) or geo.us_zip_point(rep.postal_code),
+        skills={
+            kind: frozenset(item.casefold() for item in getattr(rep, kind) or ())
+            for kind in SKILL_KINDS
+        },
     )
 
 

@@ -15,6 +15,7 @@ from routing.normalize import LeadFacts
 from territories import geo
 
 from .eligibility import NO_LOAD, unavailable_because
+from .matching import covered, lead_needs
 from .types import Member, PoolProfile, RepProfile, Rotation, RotationUpdate, RoutingState
 
 NO_ROTATION = Rotation()
@@ -65,6 +66,9 @@ def pick_member(
             chosen, weights, why = _by_performance(eligible, rotation)
         elif pool.method == "nearest":
             chosen, why = _nearest(eligible, pool, reps, lead, steps)
+            weights = rotation.weights
+        elif pool.method == "best_match":
+            chosen, why = _best_match(eligible, pool, reps, lead, steps)
             weights = rotation.weights
         else:
             chosen, weights, why = _least_loaded(eligible, rotation, state)
@@ -140,6 +144,44 @@ def _weighted(
     if chosen is None:
         return None, weights, ""
     return chosen, weights, f"weighted rotation: weight {chosen.weight} of {total}"
+
+
+def _best_match(
+    eligible: list[Member],
+    pool: PoolProfile,
+    reps: dict[int, RepProfile] | Any,
+    lead: LeadFacts | None,
+    steps: list[dict[str, Any]],
+) -> tuple[Member | None, str]:
+    """The eligible member whose skills cover most of what the lead needs; equal cover
+    goes by turn order. Nobody covering anything: the pool's `no_match` decides."""
+    needs = lead_needs(lead) if lead else {}
+    wanted = sum(len(values) for values in needs.values())
+    scored = [(covered(needs, reps[member.rep_id].skills), member) for member in eligible]
+    if not scored:
+        return None, ""
+    best_cover, chosen = max(scored, key=lambda entry: len(entry[0]))  # first of equals
+    if not best_cover:
+        what = "; ".join(f"{kind} {', '.join(sorted(values))}" for kind, values in needs.items())
+        if pool.no_match == "fall_through":
+            steps.append(
+                {
+                    "step": "skip",
+                    "pool": pool.name,
+                    "reason": f"nobody has a skill the lead needs ({what or 'it names none'})",
+                }
+            )
+            return None, ""
+        return eligible[0], f"nobody matches ({what or 'the lead names no needs'}); next in turn"
+    others = ", ".join(
+        f"{reps[member.rep_id].name} {len(cover)}"
+        for cover, member in scored
+        if member is not chosen
+    )
+    return chosen, (
+        f"best match: {', '.join(best_cover)} ({len(best_cover)} of {wanted})"
+        + (f"; {others}" if others else "")
+    )
 
 
 def _by_performance(

@@ -29,6 +29,8 @@ class RepProfile:
     max_open: int | None
     max_per_day: int | None
     location: tuple[float, float] | None = None  # (latitude, longitude), for nearest
+    # For best_match: "products", "industries", "languages", "technologies" -> casefolded
+    skills: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class PoolProfile:
     respect_working_hours: bool
     members: tuple[Member, ...]  # by membership_id
     max_distance_km: float | None = None  # nearest: nobody farther gets the lead
+    no_match: str = "rotation"  # best_match with nobody matching: "rotation" | "fall_through"
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,6 +139,7 @@ def _rep(rep: Rep) -> dict[str, Any]:
             products=FlowList(rep.products),
             industries=FlowList(rep.industries),
             languages=FlowList(rep.languages),
+            technologies=FlowList(rep.technologies),
         ),
     )
     _put(
@@ -159,6 +160,8 @@ def _pool(pool: Pool) -> dict[str, Any]:
         item["method"] = pool.method
     if pool.max_distance_km is not None:
         item["max_distance_km"] = pool.max_distance_km
+    if pool.no_match != Pool.NoMatch.ROTATION:
+        item["no_match"] = pool.no_match
     if pool.performance_window_days != 30:
         item["performance_window"] = f"{pool.performance_window_days}d"
     if pool.respect_working_hours:

@@ -125,6 +125,7 @@ class _Loader:
             {
                 "method": spec.method,
                 "max_distance_km": spec.max_distance_km,
+                "no_match": spec.no_match,
                 "performance_window_days": spec.performance_window_days,
                 "respect_working_hours": spec.respect_working_hours,
                 "description": spec.description,

@@ -35,6 +35,7 @@ POOL_KEYS = (
     "name",
     "method",
     "max_distance_km",
+    "no_match",
     "performance_window",
     "respect_working_hours",
     "description",
@@ -92,7 +93,7 @@ def parse_rep(problems: Problems, data: Any, index: int) -> RepSpec | None:
     longitude = location.number("longitude", minimum=-180, maximum=180)
     if location.has("latitude") != location.has("longitude"):
         rep.error("location needs both latitude and longitude, or neither")
-    skills = rep.mapping("skills", ("products", "industries", "languages"))
+    skills = rep.mapping("skills", ("products", "industries", "languages", "technologies"))
     notify = rep.mapping("notify", ("email", "slack_webhook", "webhook"))
     spec = RepSpec(
         email=email,
@@ -111,6 +112,7 @@ def parse_rep(problems: Problems, data: Any, index: int) -> RepSpec | None:
         products=skills.text_list("products"),
         industries=skills.text_list("industries"),
         languages=skills.text_list("languages"),
+        technologies=skills.text_list("technologies"),
         notify_email=notify.flag("email", default=True),
         slack_webhook_url=notify.url("slack_webhook"),
         webhook_url=notify.url("webhook"),
@@ -149,12 +151,21 @@ def parse_pool(problems: Problems, data: Any, index: int) -> PoolSpec | None:
         name=name,
         method=method,
         max_distance_km=_whole(pool.number("max_distance_km", minimum=1, maximum=20_000)),
+        no_match=_choice(pool, "no_match", Pool.NoMatch.values, default=Pool.NoMatch.ROTATION),
         performance_window_days=_days(pool.duration("performance_window", default=None)),
         respect_working_hours=pool.flag("respect_working_hours", default=False),
         description=pool.text("description"),
         members=_members(pool),
     )
     return spec if name else None
+
+
+def _choice(item: Item, key: str, allowed: list[str], *, default: str) -> str:
+    value = item.text(key, default=default)
+    if value not in allowed:
+        item.error(f"{item.label(key)} '{value}' is not one of {', '.join(allowed)}")
+        return default
+    return value
 
 
 def _days(window: timedelta | None) -> int:

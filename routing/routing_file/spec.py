@@ -40,6 +40,7 @@ class RepSpec:
     products: tuple[str, ...] = ()
     industries: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    technologies: tuple[str, ...] = ()
     notify_email: bool = True
     slack_webhook_url: str = ""
     webhook_url: str = ""
@@ -56,6 +57,7 @@ class PoolSpec:
     name: str
     method: str = "round_robin"
     max_distance_km: int | None = None
+    no_match: str = "rotation"
     performance_window_days: int = 30
     respect_working_hours: bool = False
     description: str = ""

@@ -64,6 +64,10 @@ CASES = {
         ("    active: true\n", "    active: true\n    ack_sla: 15 minutes\n"),
         "rule set 'Inbound': ack_sla '15 minutes' is not a duration",
     ),
+    "unknown no-match choice": (
+        ("{name: SMB AEs, members", "{name: SMB AEs, method: best_match, no_match: shrug, members"),
+        "pool 'SMB AEs': no_match 'shrug' is not one of rotation, fall_through",
+    ),
     "bad manager address": (
         ("    active: true\n", "    active: true\n    notify_on_escalation: [boss at example]\n"),
         "rule set 'Inbound': notify_on_escalation: 'boss at example' is not an e-mail address",
