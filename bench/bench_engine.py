@@ -26,6 +26,7 @@ Targets (SPEC "Fast"): median ≤ 50 µs per decision; largest / smallest ≤ 2�
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import os
 import platform
@@ -684,6 +685,9 @@ def main() -> None:
         sample_leads = leads[ACCOUNT_SIZES[0]]
         facts_us = time_lead_facts(sample_leads, max(2, rounds // 3))
         normalize_us = time_normalize(submissions[ACCOUNT_SIZES[0]], max(2, rounds // 3))
+        method_us = time_methods(
+            reps, pools, loads, combos[0].data, sample_leads, max(2, rounds // 3), rng
+        )
     finally:
         gc.enable()
 
@@ -741,6 +745,19 @@ def main() -> None:
     )
 
     print()
+    print(
+        "µs per decide() by pool method: one rule → a pool of 10 of the 500 reps "
+        f"({TERRITORY_SIZES[0]} territories, {ACCOUNT_SIZES[0]} accounts)"
+    )
+    for method, times in method_us.items():
+        median, p90, p99, _ = summary(times)
+        verdict = "met" if median <= TARGET_MEDIAN_US else "MISSED"
+        print(
+            f"  {method:<13} median {median:6.1f}  p90 {p90:6.1f}  p99 {p99:6.1f}   "
+            f"target median <= {TARGET_MEDIAN_US:.0f}: {verdict}"
+        )
+
+    print()
     fm, f90, f99, _ = summary(facts_us)
     nm, n90, n99, _ = summary(normalize_us)
     print("per lead, before the engine (not in the timed section in production):")
@@ -751,6 +768,94 @@ def main() -> None:
         f"total run time {time.perf_counter() - began:.1f} s; load average "
         f"{os.getloadavg()[0]:.2f}, sum(range(1000)) {calibration():.1f} µs at the end"
     )
+
+
+METHOD_POOL = 2  # its ten members stand in for every method's pool
+METHODS_TIMED = ("round_robin", "weighted", "least_loaded", "nearest", "best_match", "performance")
+PRODUCTS = ("CRM", "Analytics", "Payments", "API", "Support")
+LANGUAGES = ("en", "es", "de", "fr")
+
+
+def time_methods(
+    reps: dict[int, RepProfile],
+    pools: dict[int, PoolProfile],
+    loads: dict[int, RepLoad],
+    data: RoutingData,
+    leads: list,
+    rounds: int,
+    rng: random.Random,
+) -> dict[str, list[float]]:
+    """µs per decide() with one rule sending every lead to a pool of ten of the 500 reps,
+    for each distribution method. Members get a location (around New York) and skills;
+    leads a location and needs; the performance pool carries weights, as its rotation row
+    would."""
+    base = pools[METHOD_POOL]
+    members = [member.rep_id for member in base.members]
+    placed = dict(reps)
+    for rep_id in members:
+        placed[rep_id] = dataclasses.replace(
+            reps[rep_id],
+            location=(40.0 + rng.random(), -74.5 + rng.random()),
+            skills={
+                "products": frozenset(p.casefold() for p in rng.sample(PRODUCTS, 2)),
+                "languages": frozenset(rng.sample(LANGUAGES, 2)),
+            },
+        )
+    needy = [
+        (shape, values, dataclasses.replace(
+            facts,
+            product=rng.choice(PRODUCTS),
+            attributes={
+                **facts.attributes,
+                "latitude": 40.0 + rng.random(),
+                "longitude": -74.5 + rng.random(),
+                "language": rng.choice(LANGUAGES),
+            },
+        ), at)
+        for shape, values, facts, at in leads
+    ]  # fmt: skip
+    performance = {
+        member.membership_id: (rng.randrange(50, 201), "bench") for member in base.members
+    }
+    samples: dict[str, list[float]] = {}
+    clock = time.perf_counter_ns
+    for method in (
+        "round_robin",
+        "weighted",
+        "least_loaded",
+        "nearest",
+        "best_match",
+        "performance",
+    ):
+        the_pool = dataclasses.replace(base, method=method, respect_working_hours=False)
+        method_data = dataclasses.replace(data, reps=placed, pools={**pools, METHOD_POOL: the_pool})
+        owner = pool_owner(pools, METHOD_POOL)
+        only_rule = CompiledRule(
+            id=1, name="Everyone", conditions=(), route_to="pool", target=owner,
+            ack_sla=None, escalate_to=None, uses_account=False,
+        )  # fmt: skip
+        the_ruleset = CompiledRuleSet(
+            id=9, name=method, version=1, rules=(only_rule,), fallback=pool_owner(pools, 3),
+            ack_sla=timedelta(minutes=15), escalate_to=None, max_escalations=2,
+            duplicate_window=timedelta(days=90),
+        )  # fmt: skip
+        rotation = Rotation(performance=performance if method == "performance" else {})
+        times: list[float] = []
+        for round_ in range(rounds + 1):
+            for _shape, _values, facts, at in needy:
+                state = RoutingState(loads=loads, rotations={METHOD_POOL: rotation})
+                started = clock()
+                decision = decide(facts, ruleset=the_ruleset, data=method_data, state=state, now=at)
+                elapsed = clock() - started
+                if decision.rotation is not None and decision.rotation.pool_id == METHOD_POOL:
+                    update = decision.rotation
+                    rotation = dataclasses.replace(
+                        rotation, cursor=update.cursor, weights=update.weights
+                    )
+                if round_:  # the first pass warms up
+                    times.append(elapsed / 1000)
+        samples[method] = times
+    return samples
 
 
 if __name__ == "__main__":
