@@ -38,13 +38,22 @@ def requirements() -> list[str]:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project.get("optional-dependencies", {})
-    return [*project["dependencies"], *extras.get("dev", []), *extras.get("browser", [])]
+    wanted = ["dev", *chosen_extras()]
+    return [*project["dependencies"], *(pin for name in wanted for pin in extras.get(name, []))]
+
+
+def chosen_extras() -> list[str]:
+    """Optional extras to install too, e.g. LEADROUTER_EXTRAS=semantic."""
+    return [
+        name.strip() for name in os.environ.get("LEADROUTER_EXTRAS", "").split(",") if name.strip()
+    ]
 
 
 def ensure_environment() -> None:
     """Create the virtual environment and install what pyproject.toml pins, once."""
+    pins = (ROOT / "pyproject.toml").read_text()
     wanted = hashlib.sha256(
-        f"{sys.version_info[:2]}\n{(ROOT / 'pyproject.toml').read_text()}".encode()
+        f"{sys.version_info[:2]}\n{chosen_extras()}\n{pins}".encode()
     ).hexdigest()
     if PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
         return

@@ -231,7 +231,10 @@ class RepAdmin(AuditedAdmin):
                 "description": "Used by location-aware pools: a postal code, or both coordinates.",
             },
         ),
-        ("Skills", {"fields": ("products", "industries", "languages", "technologies")}),
+        (
+            "Skills",
+            {"fields": ("products", "industries", "languages", "technologies", "expertise")},
+        ),
         (
             "Notifications",
             {

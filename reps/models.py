@@ -154,6 +154,11 @@ class Rep(models.Model):
     technologies = ListField(
         help_text="Technologies the rep knows (e.g. Salesforce, Shopify), comma-separated."
     )
+    expertise = models.TextField(
+        blank=True,
+        help_text="What the rep is good at, in a few sentences. Best-match pools compare it "
+        "in meaning with the lead's message when semantic matching is installed.",
+    )
     notify_email = models.BooleanField(default=True, verbose_name="notify by e-mail")
     slack_webhook_url = models.URLField(
         blank=True,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -21,6 +22,7 @@ from django.db.models import Prefetch
 from reps.models import Pool, Rep
 from reps.owners import Owner
 from reps.working_hours import parse as parse_working_hours
+from routing import semantic
 from routing.engine import (
     CompiledRule,
     CompiledRuleSet,
@@ -46,6 +48,8 @@ class Snapshot:
     stamp: uuid.UUID
     contacts: dict[int, Contact]  # how to tell each rep of a lead
     subscribers: tuple[Subscriber, ...]  # systems that receive lead events
+    # Best-match pools with semantic matching installed: rep id -> expertise vector.
+    expertise: dict[int, Any] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -121,6 +125,7 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
         stamp=stamp,
         contacts={rep.id: contact_of(rep) for rep in all_reps},
         subscribers=active_subscribers(),
+        expertise=_expertise(all_reps, pools),
     )
 
 
@@ -174,6 +179,20 @@ def _enabled_rules():
         )
         .order_by("position", "id")
     )
+
+
+def _expertise(reps: list[Rep], pools: dict[int, PoolProfile]) -> dict[int, Any]:
+    """Expertise vectors of best-match pool members, if semantic matching is installed."""
+    members = {
+        member.rep_id
+        for pool in pools.values()
+        if pool.method == Pool.Method.BEST_MATCH
+        for member in pool.members
+    }
+    texts = {rep.id: rep.expertise for rep in reps if rep.id in members and rep.expertise}
+    if not texts or not semantic.available():
+        return {}
+    return semantic.expertise_vectors(texts)
 
 
 def _rep_profile(rep: Rep) -> RepProfile:

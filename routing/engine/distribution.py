@@ -8,6 +8,7 @@ shift everybody else's turn.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from routing.normalize import LeadFacts
 from territories import geo
 
 from .eligibility import NO_LOAD, unavailable_because
-from .matching import covered, lead_needs
+from .matching import SEMANTIC_THRESHOLD, covered, lead_needs
 from .types import Member, PoolProfile, RepProfile, Rotation, RotationUpdate, RoutingState
 
 NO_ROTATION = Rotation()
@@ -68,7 +69,7 @@ def pick_member(
             chosen, why = _nearest(eligible, pool, reps, lead, steps)
             weights = rotation.weights
         elif pool.method == "best_match":
-            chosen, why = _best_match(eligible, pool, reps, lead, steps)
+            chosen, why = _best_match(eligible, pool, reps, lead, steps, state.similarity)
             weights = rotation.weights
         else:
             chosen, weights, why = _least_loaded(eligible, rotation, state)
@@ -152,16 +153,25 @@ def _best_match(
     reps: dict[int, RepProfile] | Any,
     lead: LeadFacts | None,
     steps: list[dict[str, Any]],
+    similarity: Mapping[int, float] | None,
 ) -> tuple[Member | None, str]:
-    """The eligible member whose skills cover most of what the lead needs; equal cover
-    goes by turn order. Nobody covering anything: the pool's `no_match` decides."""
+    """The eligible member whose skills cover most of what the lead needs, plus (with
+    semantic matching) how close the lead's message is to their expertise; equal scores
+    go by turn order. Nobody matching at all: the pool's `no_match` decides."""
     needs = lead_needs(lead) if lead else {}
     wanted = sum(len(values) for values in needs.values())
-    scored = [(covered(needs, reps[member.rep_id].skills), member) for member in eligible]
+    meaning = {
+        rep: score for rep, score in (similarity or {}).items() if score >= SEMANTIC_THRESHOLD
+    }
+    scored = [
+        (covered(needs, reps[member.rep_id].skills), meaning.get(member.rep_id, 0.0), member)
+        for member in eligible
+    ]
     if not scored:
         return None, ""
-    best_cover, chosen = max(scored, key=lambda entry: len(entry[0]))  # first of equals
-    if not best_cover:
+    mode = "exact skills" if similarity is None else "skills and meaning"
+    best_cover, best_meaning, chosen = max(scored, key=lambda entry: len(entry[0]) + entry[1])
+    if not best_cover and not best_meaning:
         what = "; ".join(f"{kind} {', '.join(sorted(values))}" for kind, values in needs.items())
         if pool.no_match == "fall_through":
             steps.append(
@@ -174,13 +184,15 @@ def _best_match(
             return None, ""
         return eligible[0], f"nobody matches ({what or 'the lead names no needs'}); next in turn"
     others = ", ".join(
-        f"{reps[member.rep_id].name} {len(cover)}"
-        for cover, member in scored
+        f"{reps[member.rep_id].name} {len(cover) + score:g}"
+        for cover, score, member in scored
         if member is not chosen
     )
+    found = [f"{', '.join(best_cover) or 'no skill'} ({len(best_cover)} of {wanted})"]
+    if best_meaning:
+        found.append(f"message {best_meaning:.2f} like their expertise")
     return chosen, (
-        f"best match: {', '.join(best_cover)} ({len(best_cover)} of {wanted})"
-        + (f"; {others}" if others else "")
+        f"best match by {mode}: {'; '.join(found)}" + (f"; others {others}" if others else "")
     )
 
 

@@ -14,6 +14,9 @@ from typing import Any
 from routing.normalize import LeadFacts
 
 SKILL_KINDS = ("products", "industries", "languages", "technologies")
+# A message this close in meaning to a rep's expertise counts (up to one need more);
+# below it, unrelated texts (which still score 0.1-0.2) count for nothing.
+SEMANTIC_THRESHOLD = 0.3
 _SIGNALS: dict[str, tuple[str, ...]] = {  # skill kind -> attribute names that ask for it
     "products": ("products", "interest"),
     "industries": ("industries",),

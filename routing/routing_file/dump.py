@@ -140,6 +140,7 @@ def _rep(rep: Rep) -> dict[str, Any]:
             industries=FlowList(rep.industries),
             languages=FlowList(rep.languages),
             technologies=FlowList(rep.technologies),
+            expertise=rep.expertise,
         ),
     )
     _put(

@@ -93,7 +93,9 @@ def parse_rep(problems: Problems, data: Any, index: int) -> RepSpec | None:
     longitude = location.number("longitude", minimum=-180, maximum=180)
     if location.has("latitude") != location.has("longitude"):
         rep.error("location needs both latitude and longitude, or neither")
-    skills = rep.mapping("skills", ("products", "industries", "languages", "technologies"))
+    skills = rep.mapping(
+        "skills", ("products", "industries", "languages", "technologies", "expertise")
+    )
     notify = rep.mapping("notify", ("email", "slack_webhook", "webhook"))
     spec = RepSpec(
         email=email,
@@ -113,6 +115,7 @@ def parse_rep(problems: Problems, data: Any, index: int) -> RepSpec | None:
         industries=skills.text_list("industries"),
         languages=skills.text_list("languages"),
         technologies=skills.text_list("technologies"),
+        expertise=skills.text("expertise"),
         notify_email=notify.flag("email", default=True),
         slack_webhook_url=notify.url("slack_webhook"),
         webhook_url=notify.url("webhook"),

@@ -41,6 +41,7 @@ class RepSpec:
     industries: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     technologies: tuple[str, ...] = ()
+    expertise: str = ""
     notify_email: bool = True
     slack_webhook_url: str = ""
     webhook_url: str = ""

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reps.models import Rep
-from routing import engine
+from routing import engine, semantic
 from routing.conditions import LEAD_FIELDS
 from routing.engine import Decision, RepProfile, RoutingState
 from routing.models import Assignment, Lead, LeadEvent, RoutingDecision, RuleSet
@@ -85,11 +85,32 @@ def run_engine(
         rotations=read_rotations(pool_ids, lock=lock),
         exclude_rep_ids=exclude_rep_ids,
         exclude_agents=exclude_agents,
+        similarity=_message_similarity(facts, plan, snapshot),
     )
     choosing = time.perf_counter_ns()
     decision = engine.choose(plan, data=snapshot.data, state=state, now=now)
     elapsed_ns = (planned - started) + (time.perf_counter_ns() - choosing)
     return decision, elapsed_ns // 1000
+
+
+def _message_similarity(
+    facts: LeadFacts, plan: engine.Plan, snapshot: Snapshot
+) -> dict[int, float] | None:
+    """For best-match pools, when semantic matching is installed and the lead wrote a
+    message: how close it is to each member's expertise. None: not used for this lead."""
+    if not snapshot.expertise or not facts.message.strip():
+        return None
+    members = [
+        member.rep_id
+        for candidate in plan.candidates
+        if candidate.owner.kind == "pool"
+        and (pool := snapshot.data.pools.get(candidate.owner.id)) is not None
+        and pool.method == "best_match"
+        for member in pool.members
+    ]
+    if not members:
+        return None
+    return semantic.similarities(facts.message, snapshot.expertise, members)
 
 
 @transaction.atomic

@@ -57,7 +57,8 @@ def test_the_rep_covering_most_needs_gets_the_lead_and_the_trace_counts():
     decision = decide(reps, pool(10, [1, 2, 3], method="best_match"), the_lead)
     assert decision.rep_id == 2
     assert pick_of(decision)["why"] == (
-        "best match: product crm, language es, technology salesforce (3 of 3); Rep 1 1, Rep 3 1"
+        "best match by exact skills: product crm, language es, technology salesforce "
+        "(3 of 3); others Rep 1 1, Rep 3 1"
     )
 
 
@@ -89,3 +90,21 @@ def test_unavailable_members_are_not_matched():
     reps[0] = replace(reps[0], is_active=False)
     decision = decide(reps, pool(10, [1, 2], method="best_match"), lead(product="CRM"))
     assert decision.rep_id == 2
+
+
+def test_with_message_similarity_the_closest_expertise_breaks_an_even_cover():
+    reps = [skilled(1, products=["CRM"]), skilled(2, products=["CRM"])]
+    state = RoutingState(similarity={1: 0.12, 2: 0.71})
+    decision = decide(reps, pool(10, [1, 2], method="best_match"), lead(product="crm"), state)
+    assert decision.rep_id == 2
+    assert pick_of(decision)["why"] == (
+        "best match by skills and meaning: product crm (1 of 1); message 0.71 like their "
+        "expertise; others Rep 1 1"
+    )
+
+
+def test_meaning_alone_can_match_when_no_skill_does():
+    reps = [skilled(1, products=["ERP"]), skilled(2, products=["HR"])]
+    strict = replace(pool(10, [1, 2], method="best_match"), no_match="fall_through")
+    state = RoutingState(similarity={1: 0.2, 2: 0.45})
+    assert decide(reps, strict, lead(product="CRM"), state).rep_id == 2
