@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from routing.dashboard import dashboard
 from routing.views import AcknowledgeLinkView
 
 admin.site.site_header = "Lead Router"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("queue/", include("reps.urls")),
+    path("dashboard/", dashboard, name="dashboard"),
     path("ack/<str:token>/", AcknowledgeLinkView.as_view(), name="acknowledge"),
     path("api/v1/", include("routing.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from .lead_actions import LeadAcknowledgeView, LeadHandoffView, LeadOutcomeView
+from .metrics import MetricsView
 from .views import LeadDetailView, LeadIntakeView, RouteSimulateView
 
 app_name = "api"
@@ -14,4 +15,5 @@ urlpatterns = [
     path("leads/<int:pk>/outcome/", LeadOutcomeView.as_view(), name="lead-outcome"),
     path("leads/<int:pk>/handoff/", LeadHandoffView.as_view(), name="lead-handoff"),
     path("route/simulate/", RouteSimulateView.as_view(), name="route-simulate"),
+    path("metrics/", MetricsView.as_view(), name="metrics"),
 ]

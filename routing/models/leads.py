@@ -136,6 +136,14 @@ class RoutingDecision(models.Model):
     rule = models.ForeignKey(Rule, null=True, on_delete=models.SET_NULL, related_name="+")
     rule_name = models.CharField(max_length=100, blank=True, help_text="As it was named then.")
     owner = models.ForeignKey(Rep, null=True, on_delete=models.PROTECT, related_name="+")
+    pool = models.ForeignKey(
+        "reps.Pool",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The pool the owner was picked from, if any.",
+    )
     steps = models.JSONField(default=list)
     elapsed_us = models.PositiveIntegerField(default=0, help_text="Decision time, microseconds.")
     error = models.TextField(blank=True)

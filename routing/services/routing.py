@@ -203,6 +203,7 @@ def record_decision(
         rule_id=decision.rule.id if decision.rule else None,
         rule_name=decision.rule.name if decision.rule else "",
         owner_id=decision.rep_id,
+        pool_id=decision.pool_id,
         steps=list(decision.steps),
         elapsed_us=elapsed_us,
         error=error,

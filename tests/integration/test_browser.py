@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from routing.models import Lead
+from tests.factories import StaffUserFactory
 from tests.team import PASSWORD, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,3 +97,19 @@ def test_a_rep_acknowledges_and_records_an_outcome_and_nobody_else_sees_the_lead
     other = sign_in(browser, live_server, "bo@example.com")
     response = other.goto(f"{live_server.url}/queue/leads/{lead.pk}/")
     assert response.status == 404
+
+
+def test_the_dashboard_draws_its_charts_without_errors(browser, live_server, team):
+    StaffUserFactory(email="manager@example.com", password=PASSWORD)
+    submit(source="demo_request")
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/admin/login/?next=/dashboard/")
+    page.fill("#id_username", "manager@example.com")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    for canvas in ("chart-volume", "chart-speed", "chart-rules", "chart-pools"):
+        assert page.evaluate(f"Chart.getChart('{canvas}') !== undefined"), canvas
+    assert errors == []

@@ -1,0 +1,36 @@
+"""The managers' dashboard at /dashboard/: the figures of routing.metrics, with charts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from routing.metrics import BadPeriod, lead_metrics, period_of
+
+PRESETS = (7, 30, 90)
+
+
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    try:
+        start, end, label = period_of(request.GET)
+        problem = ""
+    except BadPeriod as error:
+        start, end, label = period_of({})
+        problem = f"{error} Showing the last 30 days."
+    figures = lead_metrics(start=start, end=end)
+    return render(
+        request,
+        "dashboard/index.html",
+        {
+            "figures": figures,
+            "label": label,
+            "problem": problem,
+            "presets": PRESETS,
+            "start": start.date().isoformat(),
+            "end": (end - timedelta(days=1)).date().isoformat(),
+        },
+    )

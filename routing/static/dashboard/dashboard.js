@@ -1,0 +1,73 @@
+// Draws the dashboard's charts from the figures the page embeds (json_script).
+(function () {
+  "use strict";
+  const figures = JSON.parse(document.getElementById("figures").textContent);
+  const days = figures.daily.map((d) => d.date.slice(5));
+  const minutes = (s) => (s === null ? null : Math.round((s / 60) * 10) / 10);
+  const percent = (share) => (share === null ? null : Math.round(share * 1000) / 10);
+
+  function chart(id, config) {
+    const canvas = document.getElementById(id);
+    if (canvas) new Chart(canvas, config);
+  }
+
+  chart("chart-volume", {
+    type: "bar",
+    data: {
+      labels: days,
+      datasets: [
+        { label: "Leads", data: figures.daily.map((d) => d.leads), yAxisID: "y" },
+        {
+          type: "line", label: "Within SLA (%)", yAxisID: "share",
+          data: figures.daily.map((d) => percent(d.within_sla_share)),
+        },
+      ],
+    },
+    options: {
+      scales: { y: { beginAtZero: true }, share: { position: "right", min: 0, max: 100 } },
+    },
+  });
+
+  chart("chart-speed", {
+    type: "line",
+    data: {
+      labels: days,
+      datasets: [
+        { label: "Median (min)", data: figures.daily.map((d) => minutes(d.speed_median_seconds)) },
+        { label: "90th percentile (min)", data: figures.daily.map((d) => minutes(d.speed_p90_seconds)) },
+      ],
+    },
+    options: { spanGaps: true, scales: { y: { beginAtZero: true } } },
+  });
+
+  figures.fairness.forEach((pool, index) => {
+    chart(`chart-fairness-${index}`, {
+      type: "bar",
+      data: {
+        labels: pool.members.map((m) => m.rep),
+        datasets: [
+          { label: "Leads", data: pool.members.map((m) => m.leads) },
+          { label: "Expected", data: pool.members.map((m) => m.expected) },
+        ],
+      },
+      options: { scales: { y: { beginAtZero: true } } },
+    });
+  });
+
+  for (const [id, rows] of [
+    ["chart-rules", figures.conversion_by_rule],
+    ["chart-pools", figures.conversion_by_pool],
+  ]) {
+    chart(id, {
+      type: "bar",
+      data: {
+        labels: rows.map((r) => r.name),
+        datasets: [
+          { label: "Leads", data: rows.map((r) => r.leads) },
+          { label: "Converted", data: rows.map((r) => r.converted) },
+        ],
+      },
+      options: { indexAxis: "y", scales: { x: { beginAtZero: true } } },
+    });
+  }
+})();

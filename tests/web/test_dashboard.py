@@ -1,0 +1,53 @@
+"""/dashboard/ and GET /api/v1/metrics/: managers only, the same figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.metrics import lead_metrics, period_of
+from tests.team import PASSWORD, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_dashboard_shows_the_period_figures_and_local_charts(admin_client, team):
+    submit(source="demo_request")
+    page = admin_client.get("/dashboard/?days=7")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Leads submitted in the last 7 days" in html
+    assert "Demo requests" in html  # conversion by rule
+    assert "/static/dashboard/chart.umd.min.js" in html
+    assert 'id="figures"' in html
+    assert admin_client.get("/static/dashboard/chart.umd.min.js").status_code == 200
+    assert "https://" not in html
+
+
+def test_a_bad_period_is_explained_and_the_default_shown(admin_client):
+    html = admin_client.get("/dashboard/?start=soon").content.decode()
+    assert "start and end are dates like 2026-11-01. Showing the last 30 days." in html
+
+
+def test_reps_and_strangers_are_sent_to_sign_in(client, team):
+    assert client.get("/dashboard/").status_code == 302
+    client.login(username="ana@example.com", password=PASSWORD)
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_metrics_api_returns_the_dashboard_figures(admin_client, team):
+    submit(source="demo_request")
+    response = admin_client.get("/api/v1/metrics/", {"days": "30"})
+    assert response.status_code == 200
+    start, end, _ = period_of({"days": "30"})
+    expected = lead_metrics(start=start, end=end)
+    body = response.json()
+    assert body["leads"] == expected["leads"] == 1
+    assert body["conversion_by_rule"] == expected["conversion_by_rule"]
+    assert admin_client.get("/api/v1/metrics/", {"days": "0"}).status_code == 400
+
+
+def test_the_metrics_api_is_for_managers(client, team):
+    assert client.get("/api/v1/metrics/").status_code == 403
+    client.login(username="ana@example.com", password=PASSWORD)
+    assert client.get("/api/v1/metrics/").status_code == 403
