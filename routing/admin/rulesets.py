@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db import IntegrityError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from reps.admin import AuditedAdmin, owner_label
@@ -16,6 +17,7 @@ from routing.models import Rule, RuleSet
 from routing.services import ruleset_activate
 
 from .forms import RuleForm, RuleFormSet, RuleSetForm
+from .test_lead import test_lead_view
 
 
 class RuleInline(admin.StackedInline):
@@ -106,6 +108,13 @@ class RuleSetAdmin(AuditedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RuleSet]:
         return super().get_queryset(request).annotate(rule_total=Count("rules"))
+
+    def get_urls(self) -> list[Any]:
+        test = self.admin_site.admin_view(lambda request, pk: test_lead_view(self, request, pk))
+        return [
+            path("<int:pk>/test/", test, name="routing_ruleset_test"),
+            *super().get_urls(),
+        ]
 
     def get_fieldsets(self, request: HttpRequest, obj: RuleSet | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)

@@ -71,13 +71,14 @@ def lead_intake(
     return IntakeResult(lead, True, routed)
 
 
-def lead_simulate(*, values: dict[str, Any]) -> Simulation:
+def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> Simulation:
     """What intake would decide for this submission now, without writing anything or
-    moving any rotation (rotations are read, not locked or advanced)."""
+    moving any rotation (rotations are read, not locked or advanced). `ruleset_id`: try a
+    draft (any rule set) instead of the active one."""
     now = timezone.now()
     snapshot = current_snapshot()
     duplicate = _open_duplicate(values["email"], window=_duplicate_window(snapshot), now=now)
-    ruleset = snapshot.active
+    ruleset = snapshot.rulesets.get(ruleset_id) if ruleset_id else snapshot.active
     if ruleset is None:
         return Simulation(
             None,
