@@ -16,6 +16,7 @@ from routing.durations import format_duration
 from routing.models import Rule, RuleSet
 from routing.services import ruleset_activate
 
+from .coverage import coverage_view
 from .forms import RuleForm, RuleFormSet, RuleSetForm
 from .test_lead import test_lead_view
 
@@ -111,8 +112,10 @@ class RuleSetAdmin(AuditedAdmin):
 
     def get_urls(self) -> list[Any]:
         test = self.admin_site.admin_view(lambda request, pk: test_lead_view(self, request, pk))
+        coverage = self.admin_site.admin_view(lambda request, pk: coverage_view(self, request, pk))
         return [
             path("<int:pk>/test/", test, name="routing_ruleset_test"),
+            path("<int:pk>/coverage/", coverage, name="routing_ruleset_coverage"),
             *super().get_urls(),
         ]
 

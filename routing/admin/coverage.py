@@ -1,0 +1,32 @@
+"""Rule coverage of a rule set, as an admin page (routing.coverage does the counting)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+
+from routing.coverage import ruleset_coverage
+from routing.metrics import BadPeriod, period_of
+from routing.models import RuleSet
+
+
+def coverage_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
+    ruleset = get_object_or_404(RuleSet, pk=pk)
+    try:
+        start, end, label = period_of(request.GET)
+        problem = ""
+    except BadPeriod as error:
+        start, end, label = period_of({})
+        problem = f"{error} Showing the last 30 days."
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "original": ruleset,
+        "title": f"Rule coverage of “{ruleset.name}”, {label}",
+        "coverage": ruleset_coverage(ruleset, start=start, end=end),
+        "problem": problem,
+        "presets": (7, 30, 90),
+    }
+    return TemplateResponse(request, "admin/routing/ruleset/coverage.html", context)
