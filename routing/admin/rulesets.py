@@ -14,10 +14,11 @@ from django.utils.html import format_html, format_html_join
 from reps.admin import AuditedAdmin, owner_label
 from routing.durations import format_duration
 from routing.models import Rule, RuleSet
-from routing.services import ruleset_activate
+from routing.services import ruleset_activate, ruleset_clone
 
 from .coverage import coverage_view
 from .forms import RuleForm, RuleFormSet, RuleSetForm
+from .replay import replay_view
 from .test_lead import test_lead_view
 
 
@@ -60,7 +61,7 @@ class RuleInline(admin.StackedInline):
 class RuleSetAdmin(AuditedAdmin):
     form = RuleSetForm
     inlines = (RuleInline,)
-    actions = ("activate",)
+    actions = ("activate", "clone")
     list_display = (
         "name",
         "is_active",
@@ -113,7 +114,9 @@ class RuleSetAdmin(AuditedAdmin):
     def get_urls(self) -> list[Any]:
         test = self.admin_site.admin_view(lambda request, pk: test_lead_view(self, request, pk))
         coverage = self.admin_site.admin_view(lambda request, pk: coverage_view(self, request, pk))
+        replay = self.admin_site.admin_view(lambda request, pk: replay_view(self, request, pk))
         return [
+            path("<int:pk>/replay/", replay, name="routing_ruleset_replay"),
             path("<int:pk>/test/", test, name="routing_ruleset_test"),
             path("<int:pk>/coverage/", coverage, name="routing_ruleset_coverage"),
             *super().get_urls(),
@@ -187,3 +190,14 @@ class RuleSetAdmin(AuditedAdmin):
             return
         was = f"; “{replaced[0].name}” is no longer active" if replaced else ""
         self.message_user(request, f"“{ruleset.name}” now routes new leads{was}.", messages.SUCCESS)
+
+    @admin.action(description="Clone into a draft (inactive copy to edit and test)")
+    def clone(self, request: HttpRequest, queryset: QuerySet[RuleSet]) -> None:
+        for ruleset in queryset:
+            draft = ruleset_clone(ruleset=ruleset, user=request.user)
+            self.message_user(
+                request,
+                f"“{draft.name}” is a draft copy of “{ruleset.name}”: edit it, use “Test a "
+                "lead” and “Replay” on its page, then activate it.",
+                messages.SUCCESS,
+            )

@@ -2,7 +2,7 @@
 
 from .intake import IntakeResult, Simulation, lead_intake, lead_simulate
 from .routing import lead_route
-from .rulesets import ruleset_activate
+from .rulesets import ruleset_activate, ruleset_clone
 
 __all__ = [
     "IntakeResult",
@@ -11,4 +11,5 @@ __all__ = [
     "lead_route",
     "lead_simulate",
     "ruleset_activate",
+    "ruleset_clone",
 ]
