@@ -8,19 +8,14 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from routing.metrics import BadPeriod, lead_metrics, period_of
+from routing.metrics import lead_metrics, period_or_default
 
 PRESETS = (7, 30, 90)
 
 
 @staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    try:
-        start, end, label = period_of(request.GET)
-        problem = ""
-    except BadPeriod as error:
-        start, end, label = period_of({})
-        problem = f"{error} Showing the last 30 days."
+    start, end, label, problem = period_or_default(request.GET)
     figures = lead_metrics(start=start, end=end)
     return render(
         request,

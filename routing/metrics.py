@@ -246,3 +246,12 @@ def period_of(params: Any, *, now: datetime | None = None) -> tuple[datetime, da
     start = datetime(first.year, first.month, first.day, tzinfo=zone)
     end = datetime(last.year, last.month, last.day, tzinfo=zone) + timedelta(days=1)
     return start, end, label
+
+
+def period_or_default(params: Any) -> tuple[datetime, datetime, str, str]:
+    """`period_of`, or the last 30 days with what was wrong (for pages that always show
+    something): (start, end, label, problem)."""
+    try:
+        return (*period_of(params), "")
+    except BadPeriod as error:
+        return (*period_of({}), f"{error} Showing the last 30 days.")

@@ -8,18 +8,13 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from routing.coverage import ruleset_coverage
-from routing.metrics import BadPeriod, period_of
+from routing.metrics import period_or_default
 from routing.models import RuleSet
 
 
 def coverage_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     ruleset = get_object_or_404(RuleSet, pk=pk)
-    try:
-        start, end, label = period_of(request.GET)
-        problem = ""
-    except BadPeriod as error:
-        start, end, label = period_of({})
-        problem = f"{error} Showing the last 30 days."
+    start, end, label, problem = period_or_default(request.GET)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,

@@ -256,8 +256,11 @@ class RuleForm(forms.ModelForm):
             "route_rep",
             "route_pool",
             "ack_sla",
+            "sla_in_working_hours",
             "escalate_to_rep",
             "escalate_to_pool",
+            "handoff_to_rep",
+            "handoff_to_pool",
         )
         help_texts = {
             "route_rep": "Only when routing to a rep.",
