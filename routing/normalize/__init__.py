@@ -14,9 +14,10 @@ from territories.matching.free_mail import is_free_mail
 from .employees import parse_employee_count
 from .facts import LeadFacts, lead_facts, normalize_email, website_domain
 from .places import normalize_country, normalize_postal_code, normalize_state
-from .submission import normalize_submission
+from .submission import SUBMISSION_FIELDS, normalize_submission
 
 __all__ = [
+    "SUBMISSION_FIELDS",
     "LeadFacts",
     "is_free_mail",
     "lead_facts",

@@ -25,6 +25,16 @@ TEXT_LIMITS: dict[str, int | None] = {
     "source": 50,
     "message": None,
 }
+# Every field a submission may carry (the intake API's body, an import's columns).
+SUBMISSION_FIELDS = (
+    "email",
+    "country",
+    *TEXT_LIMITS,
+    "employee_count",
+    "annual_revenue",
+    "score",
+    "attributes",
+)
 EMAIL_MAX_LENGTH = 254
 EMAIL_DOMAIN_MAX_LENGTH = 253
 MAX_REVENUE = Decimal(10) ** 16  # DecimalField(max_digits=18, decimal_places=2)

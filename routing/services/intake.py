@@ -41,9 +41,14 @@ class Simulation:
 
 
 def lead_intake(
-    *, values: dict[str, Any], payload: dict[str, Any], intake_key: IntakeKey | None
+    *,
+    values: dict[str, Any],
+    payload: dict[str, Any],
+    intake_key: IntakeKey | None,
+    actor: str = "",
 ) -> IntakeResult:
-    actor = f"intake key {intake_key.name}" if intake_key else "intake"
+    """`actor`: who submitted, for the timeline (default: the intake key's name)."""
+    actor = actor or (f"intake key {intake_key.name}" if intake_key else "intake")
     with transaction.atomic():
         _serialize_same_email(values["email"])
         snapshot = _snapshot_if_it_builds()
