@@ -10,9 +10,8 @@ from django.utils import timezone
 from reps.models import Rep
 from routing.models import Assignment, Lead, LeadEvent
 from routing.notifications.contacts import active_subscribers
-from routing.notifications.outbox import outbox_write
 
-from .events import lead_event_record
+from .events import lead_event_publish
 
 
 class AcknowledgeError(Exception):
@@ -51,7 +50,7 @@ def assignment_acknowledge(
             lead.acknowledged_at = now
         lead.status = Lead.Status.ACKNOWLEDGED
         lead.save(update_fields=["status", "acknowledged_at", "updated_at"])
-        _, deliveries = lead_event_record(
+        lead_event_publish(
             lead=lead,
             kind=LeadEvent.Kind.ACKNOWLEDGED,
             publish_as="lead.acknowledged",
@@ -67,5 +66,4 @@ def assignment_acknowledge(
                 "speed_to_lead_seconds": round((now - lead.created_at).total_seconds(), 1),
             },
         )
-        outbox_write(deliveries)
     return assignment

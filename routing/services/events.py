@@ -7,7 +7,7 @@ from typing import Any
 
 from routing.models import Assignment, Lead, LeadEvent, Notification
 from routing.notifications.contacts import Subscriber
-from routing.notifications.outbox import outbox_publish
+from routing.notifications.outbox import outbox_publish, outbox_write
 from routing.notifications.payloads import OwnerLike, event_body
 
 
@@ -15,7 +15,7 @@ def lead_event_record(
     *,
     lead: Lead,
     kind: str,
-    publish_as: str | None,
+    publish_as: str,
     subscribers: tuple[Subscriber, ...],
     assignment: Assignment | None = None,
     owner: OwnerLike | None = None,
@@ -23,8 +23,9 @@ def lead_event_record(
     actor_user: Any = None,
     data: dict[str, Any] | None = None,
 ) -> tuple[LeadEvent, list[Notification]]:
-    """The event, and (with `publish_as`, e.g. "lead.acknowledged") its deliveries to
-    `subscribers`, not yet stored: the caller writes all its outbox rows at once."""
+    """The event, and its deliveries as `publish_as` (e.g. "lead.acknowledged") to the
+    `subscribers` who want it, not yet stored: the caller writes all its outbox rows at
+    once (`lead_event_publish` when the event is all it has to tell)."""
     event = LeadEvent.objects.create(
         lead=lead,
         kind=kind,
@@ -33,9 +34,16 @@ def lead_event_record(
         assignment=assignment,
         data=data or {},
     )
-    if publish_as is None or not subscribers:
+    if not subscribers:
         return event, []
     body = event_body(
         publish_as, lead=lead, at=event.at, assignment=assignment, owner=owner, **(data or {})
     )
     return event, outbox_publish(subscribers=subscribers, event=event, name=publish_as, body=body)
+
+
+def lead_event_publish(**event: Any) -> LeadEvent:
+    """`lead_event_record`, with its deliveries written to the outbox at once."""
+    recorded, deliveries = lead_event_record(**event)
+    outbox_write(deliveries)
+    return recorded

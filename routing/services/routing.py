@@ -22,7 +22,7 @@ from routing.notifications.outbox import outbox_tell_rep, outbox_write
 from routing.notifications.payloads import OwnerLike, event_body
 from routing.snapshot import Snapshot, current_snapshot
 
-from .events import lead_event_record
+from .events import lead_event_publish, lead_event_record
 from .state import read_rotations, rep_loads, save_rotation
 
 logger = logging.getLogger(__name__)
@@ -290,7 +290,7 @@ def lead_unclaim(
     lead.status = Lead.Status.UNCLAIMED
     lead.save(update_fields=["owner", "status", "ruleset", "rule", "updated_at"])
     lead.queue_pools.set(pool_ids)
-    _, deliveries = lead_event_record(
+    lead_event_publish(
         lead=lead,
         kind=LeadEvent.Kind.UNCLAIMED,
         publish_as="lead.unclaimed",
@@ -298,7 +298,6 @@ def lead_unclaim(
         actor=actor,
         data={**data, "reason": reason, "queue_pools": pool_ids},
     )
-    outbox_write(deliveries)
 
 
 def queue_pool_ids(ruleset: engine.CompiledRuleSet, rule: engine.CompiledRule | None) -> list[int]:

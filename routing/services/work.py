@@ -10,10 +10,9 @@ from django.utils import timezone
 from reps.models import Rep
 from routing.models import Assignment, Lead, LeadEvent
 from routing.notifications.contacts import active_subscribers
-from routing.notifications.outbox import outbox_write
 
 from .acknowledge import AcknowledgeError, assignment_acknowledge
-from .events import lead_event_record
+from .events import lead_event_publish
 
 OUTCOMES = (
     Lead.Status.CONTACTED,
@@ -51,7 +50,7 @@ def lead_claim(*, lead: Lead, rep: Rep, actor_user: Any = None) -> Assignment:
         lead.acknowledged_at = lead.acknowledged_at or now
         lead.save(update_fields=["owner", "status", "acknowledged_at", "updated_at"])
         lead.queue_pools.clear()
-        _, deliveries = lead_event_record(
+        lead_event_publish(
             lead=lead,
             kind=LeadEvent.Kind.CLAIMED,
             publish_as="lead.assigned",
@@ -62,7 +61,6 @@ def lead_claim(*, lead: Lead, rep: Rep, actor_user: Any = None) -> Assignment:
             actor_user=actor_user,
             data={"rep": rep.pk, "reason": "claimed from the shared queue"},
         )
-        outbox_write(deliveries)
     return assignment
 
 
@@ -94,7 +92,7 @@ def lead_record_outcome(
             Assignment.objects.filter(pk=assignment.pk, ended_at__isnull=True).update(
                 ended_at=now, end_reason=Assignment.EndReason.CLOSED
             )
-        _, deliveries = lead_event_record(
+        lead_event_publish(
             lead=lead,
             kind=LeadEvent.Kind.OUTCOME,
             publish_as="lead.outcome",
@@ -105,5 +103,4 @@ def lead_record_outcome(
             actor_user=actor_user,
             data={"outcome": outcome, "note": note},
         )
-        outbox_write(deliveries)
     return lead
