@@ -33,33 +33,14 @@ def ruleset_activate(*, ruleset: RuleSet, user: Any) -> list[RuleSet]:
     return replaced
 
 
-# Fields a draft copies from its original (everything but identity and state).
-_RULESET_FIELDS = (
-    "description",
-    "fallback_rep",
-    "fallback_pool",
-    "ack_sla",
-    "escalate_to_rep",
-    "escalate_to_pool",
-    "max_escalations",
-    "notify_on_escalation",
-    "duplicate_window",
-)
-_RULE_FIELDS = (
-    "position",
-    "name",
-    "is_enabled",
-    "conditions",
-    "route_to",
-    "route_rep",
-    "route_pool",
-    "ack_sla",
-    "sla_in_working_hours",
-    "escalate_to_rep",
-    "escalate_to_pool",
-    "handoff_to_rep",
-    "handoff_to_pool",
-)
+# What a draft does not take from its original: identity and state. Everything else is
+# copied, including fields added later.
+_RULESET_OWN = {"id", "name", "is_active", "version", "created_at", "updated_at"}
+_RULE_OWN = {"id", "ruleset"}
+
+
+def _copyable(model: Any, own: set[str]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields if field.name not in own]
 
 
 def ruleset_clone(*, ruleset: RuleSet, user: Any, name: str = "") -> RuleSet:
@@ -69,11 +50,12 @@ def ruleset_clone(*, ruleset: RuleSet, user: Any, name: str = "") -> RuleSet:
         draft = RuleSet(
             name=name or _draft_name(ruleset.name),
             is_active=False,
-            **{field: getattr(ruleset, field) for field in _RULESET_FIELDS},
+            **{name: getattr(ruleset, name) for name in _copyable(RuleSet, _RULESET_OWN)},
         )
         draft.save()
         for rule in ruleset.rules.order_by("position", "id"):
-            Rule(ruleset=draft, **{field: getattr(rule, field) for field in _RULE_FIELDS}).save()
+            copied = {name: getattr(rule, name) for name in _copyable(Rule, _RULE_OWN)}
+            Rule(ruleset=draft, **copied).save()
     return draft
 
 
