@@ -85,8 +85,6 @@ def current_snapshot() -> Snapshot:
 
 
 def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
-    all_reps = list(Rep.objects.all())
-    reps = {rep.id: _rep_profile(rep) for rep in all_reps}
     pools = {
         pool.id: PoolProfile(
             id=pool.id,
@@ -102,8 +100,13 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
         )
         for pool in Pool.objects.prefetch_related("memberships")
     }
-    if any(pool.method == Pool.Method.NEAREST for pool in pools.values()):
-        geo.warm_up()  # the ZIP table, so that no decision pays for loading it
+    # Only nearest pools use places. They need the ZIP table (about half a second to
+    # load): loaded here, so that no decision pays for it, and only then.
+    by_distance = any(pool.method == Pool.Method.NEAREST for pool in pools.values())
+    if by_distance:
+        geo.warm_up()
+    all_reps = list(Rep.objects.all())
+    reps = {rep.id: _rep_profile(rep, place_by_zip=by_distance) for rep in all_reps}
     data = RoutingData(
         version=version,
         reps=reps,
@@ -195,7 +198,7 @@ def _expertise(reps: list[Rep], pools: dict[int, PoolProfile]) -> dict[int, Any]
     return semantic.expertise_vectors(texts)
 
 
-def _rep_profile(rep: Rep) -> RepProfile:
+def _rep_profile(rep: Rep, *, place_by_zip: bool) -> RepProfile:
     shifts: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for shift in parse_working_hours(rep.working_hours):
         shifts[shift.weekday].append((shift.start_minute, shift.end_minute))
@@ -211,7 +214,8 @@ def _rep_profile(rep: Rep) -> RepProfile:
         out_of_office_until=rep.out_of_office_until,
         max_open=rep.max_open,
         max_per_day=rep.max_per_day,
-        location=geo.point(rep.latitude, rep.longitude) or geo.us_zip_point(rep.postal_code),
+        location=geo.point(rep.latitude, rep.longitude)
+        or (geo.us_zip_point(rep.postal_code) if place_by_zip else None),
         skills={
             kind: frozenset(item.casefold() for item in getattr(rep, kind) or ())
             for kind in SKILL_KINDS
