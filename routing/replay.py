@@ -2,9 +2,9 @@
 (stored leads of a period) or what the active rule set does (an uploaded CSV).
 
 Nothing is written and no rotation moves: the state (loads, rotations) is read once,
-without locks, and rotations are carried forward in memory from one lead to the next, as
-they would turn; loads stay as they are now. Good enough to see where leads would go,
-not a forecast of anyone's exact count.
+without locks, and carried forward in memory from one lead to the next, as rotations
+would turn and loads grow (leads acknowledged or closed meanwhile are not seen). Good
+enough to see where leads would go, not a forecast of anyone's exact count.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
 from routing import engine
-from routing.engine import Rotation, RoutingState
+from routing.engine import RoutingState
 from routing.models import Lead
 from routing.normalize import lead_facts, normalize_submission
 from routing.services.routing import LEAD_FACT_FIELDS
-from routing.services.state import read_rotations, rep_loads
+from routing.services.state import RoutingMemory
 from routing.snapshot import Snapshot, current_snapshot
 
 FALLBACK = "(fallback)"
@@ -72,25 +72,19 @@ class Replay:
 
 
 class _Router:
-    """Decides leads with one compiled rule set, rotations turning in memory."""
+    """Decides leads with one compiled rule set, the state kept in memory."""
 
     def __init__(self, snapshot: Snapshot, ruleset: engine.CompiledRuleSet, now: datetime) -> None:
         self.snapshot, self.ruleset, self.now = snapshot, ruleset, now
-        data = snapshot.data
-        self.loads = rep_loads(data.reps, data=data, now=now)
-        self.rotations: dict[int, Rotation] = dict(read_rotations(data.pools, lock=False))
+        self.memory = RoutingMemory(data=snapshot.data, now=now, lock=False)
 
     def decide(self, facts: Any) -> tuple[str, str]:
-        state = RoutingState(loads=self.loads, rotations=self.rotations)
+        memory = self.memory
+        state = RoutingState(loads=memory.loads, rotations=memory.rotations)
         decision = engine.decide(
             facts, ruleset=self.ruleset, data=self.snapshot.data, state=state, now=self.now
         )
-        if decision.rotation is not None:
-            update = decision.rotation
-            current = self.rotations.get(update.pool_id, Rotation())
-            self.rotations[update.pool_id] = replace(
-                current, cursor=update.cursor, weights=update.weights
-            )
+        memory.taken(decision)
         rep = self.snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None
         return (rep.name if rep else NOBODY), (decision.rule.name if decision.rule else FALLBACK)
 

@@ -7,8 +7,10 @@ from datetime import timedelta
 from celery import shared_task
 
 from routing.api.idempotency import IDEMPOTENCY_TTL, idempotency_records_purge
+from routing.models import LeadImport
 from routing.notifications.sending import notification_send, notifications_send_due
 from routing.services.escalation import assignments_escalate_overdue
+from routing.services.imports import lead_import_run
 from routing.services.performance import pools_performance_refresh
 
 
@@ -45,3 +47,21 @@ def escalate_overdue() -> int:
 def refresh_performance_weights() -> int:
     """Performance pools' weights from the outcomes recorded since the last run."""
     return pools_performance_refresh()
+
+
+@shared_task(
+    ignore_result=True,
+    # A long list takes minutes, far past the default limits for quick tasks.
+    soft_time_limit=6 * 60 * 60,
+    time_limit=6 * 60 * 60 + 60,
+)
+def run_lead_import(lead_import_id: int) -> None:
+    """Import an uploaded list. A run that died midway (worker lost: the task comes
+    back) carries on from the first row it had not committed."""
+    lead_import = LeadImport.objects.get(pk=lead_import_id)
+    if lead_import.status == LeadImport.Status.DONE:
+        return
+    try:
+        lead_import_run(lead_import=lead_import)
+    except Exception:
+        return  # recorded on the import (status failed, with why) and logged

@@ -112,6 +112,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (lead imports). Web and worker processes must share this directory
+# (or set a shared storage backend in STORAGES).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -226,6 +229,10 @@ LEADROUTER = {
     # A worker sending a notification holds it this long; if it dies meanwhile, the sweep
     # sends it after that. Must be longer than any one send (the HTTP timeout above).
     "NOTIFICATION_CLAIM": timedelta(seconds=env.int("NOTIFICATION_CLAIM_SECONDS", default=120)),
+    # Imported lists: "digest" tells each rep once, when the import ends, of the leads it
+    # gave them; "each" sends one message per lead as a form submission does. AI agents
+    # always get each lead (they act on every one). An import can choose otherwise.
+    "IMPORT_NOTIFY": env("IMPORT_NOTIFY", default="digest"),
 }
 
 LOGGING = {

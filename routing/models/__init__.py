@@ -1,3 +1,4 @@
+from .imports import LeadImport
 from .intake import IdempotencyRecord, IntakeKey
 from .leads import Assignment, Lead, LeadEvent, RoutingDecision
 from .notifications import EVENT_NAMES, Notification, WebhookSubscription
@@ -11,6 +12,7 @@ __all__ = [
     "IntakeKey",
     "Lead",
     "LeadEvent",
+    "LeadImport",
     "Notification",
     "PoolRotation",
     "RoutingDecision",

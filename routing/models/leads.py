@@ -85,6 +85,14 @@ class Lead(models.Model):
     intake_key = models.ForeignKey(
         IntakeKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
+    lead_import = models.ForeignKey(
+        "routing.LeadImport",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        help_text="The imported list this lead came from, if any.",
+    )
     escalation_count = models.PositiveSmallIntegerField(default=0)
     queue_pools = models.ManyToManyField(
         "reps.Pool",

@@ -85,7 +85,22 @@ class Notification(models.Model):
     key = models.CharField(max_length=200, unique=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     kind = models.CharField(max_length=40, help_text="What the message says, e.g. lead.assigned.")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notifications")
+    lead = models.ForeignKey(
+        Lead,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="Empty for a digest, which tells of many leads.",
+    )
+    lead_import = models.ForeignKey(
+        "routing.LeadImport",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="The import a digest tells of.",
+    )
     assignment = models.ForeignKey(
         Assignment, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )

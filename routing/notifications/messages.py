@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from routing.explain import why_text
 from routing.links import acknowledge_url
-from routing.models import Lead, Notification
+from routing.models import Assignment, Lead, Notification
 
 HEADLINES = {
     "lead.assigned": "New lead: {who}",
@@ -20,6 +20,7 @@ HEADLINES = {
     "lead.returned": "Back again: {who}",
     "manager.escalated": "Not acknowledged in time: {who}",
 }
+DIGEST = "import.digest"  # many leads of an imported list, one message per rep
 # Kinds that ask the rep to act, with a deadline and an acknowledge button.
 ACTIONABLE = {"lead.assigned", "lead.escalated"}
 
@@ -35,10 +36,14 @@ class Message:
     note: str
     ack_url: str
     lead_url: str
+    link_text: str = "Open the lead in your queue"
 
 
 def message_for(notification: Notification) -> Message:
+    if notification.kind == DIGEST:
+        return _digest_message(notification)
     lead = notification.lead
+    assert lead is not None, "every message but a digest is about one lead"
     assignment = notification.assignment
     kind = notification.kind
     who = lead_title(lead)
@@ -108,3 +113,62 @@ def _current_owner(lead: Lead) -> str:
     if lead.status == Lead.Status.UNCLAIMED:
         return "Nobody has it now: it waits in the shared queue."
     return f"It is now with {lead.owner}." if lead.owner_id else ""
+
+
+DIGEST_LISTED = 10  # leads named in a digest; the rest are counted
+
+
+def _digest_message(notification: Notification) -> Message:
+    """An imported list's leads for one rep: how many are theirs now, the first to
+    acknowledge with their deadlines, and the way to their queue."""
+    lead_import = notification.lead_import
+    assert lead_import is not None and notification.rep is not None
+    zone = ZoneInfo(notification.rep.timezone)
+    waiting = (
+        Assignment.objects.filter(
+            rep=notification.rep,
+            lead__lead_import=lead_import,
+            ended_at__isnull=True,
+        )
+        .select_related("lead")
+        .order_by("ack_due_at", "id")
+    )
+    count = waiting.count()
+    facts = tuple(
+        (_due(assignment, zone), lead_title(assignment.lead))
+        for assignment in waiting[:DIGEST_LISTED]
+    )
+    returned = notification.payload.get("data", {}).get("returned_leads", 0)
+    first_due = waiting.filter(acknowledged_at__isnull=True).values_list("ack_due_at", flat=True)
+    deadline_text = ""
+    if (due := first_due.first()) is not None:
+        local = due.astimezone(zone)
+        deadline_text = f"The first is due by {local:%H:%M} {zone.key} ({local:%a %d %b})."
+    headline = f"{count} new lead{'s' if count != 1 else ''} from {lead_import.name}"
+    if not count and returned:
+        headline = f"{returned} of your leads came back in {lead_import.name}"
+    notes = []
+    if count > len(facts):
+        notes.append(f"The first {len(facts)} are below; all {count} are in your queue.")
+    if returned and count:
+        notes.append(f"{returned} of your open leads came back in this list.")
+    return Message(
+        kind=DIGEST,
+        headline=headline,
+        summary=f"{headline}. {deadline_text}".strip(),
+        facts=facts,
+        why="",
+        deadline_text=deadline_text,
+        note=" ".join(notes),
+        ack_url="",
+        lead_url=settings.LEADROUTER["SITE_URL"] + reverse("queue:home"),
+        link_text="Open your queue",
+    )
+
+
+def _due(assignment: Assignment, zone: ZoneInfo) -> str:
+    if assignment.acknowledged_at is not None:
+        return "acknowledged"
+    if assignment.ack_due_at is None:
+        return "no deadline"
+    return f"due {assignment.ack_due_at.astimezone(zone):%H:%M}"

@@ -53,7 +53,7 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> b
     if not claimed:
         return False  # sent, failed for good, or another worker has it
     notification = Notification.objects.select_related(
-        "lead__owner", "assignment__decision", "rep", "subscription"
+        "lead__owner", "assignment__decision", "rep", "subscription", "lead_import"
     ).get(pk=notification_id)
     try:
         status = TRANSPORTS[notification.channel].send(notification, message_for(notification))

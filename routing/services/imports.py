@@ -1,73 +1,242 @@
 """Importing a list of leads (an event's badge scans, a trade-show export): each row
 checked, stored and routed like an API submission; bad rows reported by line, good ones
-imported anyway. The file is streamed, so memory stays flat whatever its size.
+imported anyway. The file is streamed and taken a batch of rows at a time, so memory
+stays flat whatever its size.
+
+Each batch commits with the import's progress (rows read, bytes read, counts), so a
+worker that dies midway leaves an import that carries on from the next row when run
+again: no row is imported twice, none is skipped.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, Any
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from routing.models import LeadImport
 from routing.normalize import SUBMISSION_FIELDS, normalize_submission
 
-from .intake import lead_intake
+from .batch import Submission, leads_intake_batch
+from .digests import import_digests_write
 
+logger = logging.getLogger(__name__)
+
+BATCH_ROWS = 500  # rows per transaction: rotations are locked for one batch at a time
 MAX_REPORTED = 1000  # rejected rows listed one by one; beyond that, only counted
 
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    imported: int = 0
-    joined: int = 0  # the e-mail of an open lead: the row joined it (no second lead)
-    rejected: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong)
-    attribute_columns: tuple[str, ...] = ()  # columns kept under attributes
+Progress = Callable[[LeadImport], None]
 
 
-def leads_import(
+class ImportProblem(ValueError):
+    """The file or the mapping cannot be imported at all; the message says why."""
+
+
+def column_mapping(items: Iterable[str]) -> dict[str, str]:
+    """ "COLUMN=FIELD" items (command options, lines of the admin form) as a mapping."""
+    mapping = {}
+    for item in items:
+        if not item.strip():
+            continue
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise ImportProblem(f"'{item.strip()}': write COLUMN=FIELD, e.g. E-mail=email.")
+        if target.strip() not in SUBMISSION_FIELDS:
+            raise ImportProblem(
+                f"'{item.strip()}': {target.strip()} is no lead field; choose from "
+                + ", ".join(SUBMISSION_FIELDS)
+                + "."
+            )
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+def header_problem(header: str, mapping: Mapping[str, str]) -> str:
+    """What is wrong with the file's header row for this mapping ('' if nothing)."""
+    columns = [column.strip() for column in next(csv.reader([header]), [])]
+    if not any(mapping.get(column, column) == "email" for column in columns):
+        named = ", ".join(column for column in columns if column) or "none"
+        return (
+            f"No column gives the e-mail address (columns: {named}). Name one 'email' or "
+            "map it, e.g. E-mail=email."
+        )
+    return ""
+
+
+def lead_import_create(
     *,
-    lines: Iterable[str],
     name: str,
+    upload: Any = None,
     mapping: Mapping[str, str] | None = None,
+    notify: str = "",
     dry_run: bool = False,
-    progress: Callable[[ImportReport], None] | None = None,
-    every: int = 500,
-) -> ImportReport:
-    """Import CSV text (a header row, then one lead per row). `mapping` renames columns
-    to submission fields ("E-mail" -> "email"); columns that are no field are kept in the
-    lead's attributes. With `dry_run`, rows are checked and nothing is stored."""
-    mapping = {column.strip(): target for column, target in (mapping or {}).items()}
-    reader = csv.DictReader(lines)
-    report = ImportReport()
-    columns = [column.strip() for column in reader.fieldnames or []]
-    report.attribute_columns = tuple(
-        column for column in columns if mapping.get(column, column) not in SUBMISSION_FIELDS
+    user: Any = None,
+    size: int = 0,
+) -> LeadImport:
+    """An import waiting to run; `upload` (a Django File) is kept in the default
+    storage, where the worker reads it. `notify`: digest or each (default: settings)."""
+    lead_import = LeadImport(
+        name=name,
+        mapping={column.strip(): field.strip() for column, field in (mapping or {}).items()},
+        notify=notify or settings.LEADROUTER["IMPORT_NOTIFY"],
+        dry_run=dry_run,
+        created_by=user,
+        size=size,
     )
-    for row in reader:
-        report.rows += 1
-        body = _submission(row, mapping, report.attribute_columns)
+    if upload is not None:
+        lead_import.size = upload.size or 0
+        lead_import.file.save(name, upload, save=False)
+    lead_import.full_clean(exclude=["file"])
+    lead_import.save()
+    return lead_import
+
+
+def lead_import_run(
+    *, lead_import: LeadImport, source: IO[bytes] | None = None, progress: Progress | None = None
+) -> LeadImport:
+    """Read the file (`source`, else the stored upload) and import its rows. A run that
+    was stopped carries on from the first row it had not committed."""
+    if source is None:
+        with lead_import.file.open("rb") as stored:
+            return lead_import_run(lead_import=lead_import, source=stored, progress=progress)
+    LeadImport.objects.filter(pk=lead_import.pk).update(
+        status=LeadImport.Status.RUNNING, started_at=lead_import.started_at or timezone.now()
+    )
+    lead_import.refresh_from_db()
+    try:
+        _run(lead_import, source, progress)
+    except Exception as error:
+        if isinstance(error, ImportProblem):
+            logger.warning("Import %s refused: %s", lead_import.pk, error)
+            why = str(error)
+        else:
+            logger.exception("Import %s stopped", lead_import.pk)
+            why = f"{type(error).__name__}: {error}. Run it again to carry on from there."
+        LeadImport.objects.filter(pk=lead_import.pk).update(
+            status=LeadImport.Status.FAILED, finished_at=timezone.now(), error=why
+        )
+        raise
+    lead_import.refresh_from_db()
+    return lead_import
+
+
+def _run(lead_import: LeadImport, source: IO[bytes], progress: Progress | None) -> None:
+    reading = _Reading(source)
+    reader = csv.DictReader(reading.lines())
+    mapping = lead_import.mapping
+    columns = [column.strip() for column in reader.fieldnames or []]
+    if problem := header_problem(",".join(columns), mapping):
+        raise ImportProblem(problem)
+    lead_import.attribute_columns = [
+        column for column in columns if mapping.get(column, column) not in SUBMISSION_FIELDS
+    ]
+    extra = frozenset(lead_import.attribute_columns)
+    done = lead_import.rows  # committed by an earlier run of this import
+    batch: list[Submission] = []
+    tally = _Tally()
+    for index, row in enumerate(reader):
+        if index < done:
+            continue
+        tally.rows += 1
+        body = _submission(row, mapping, extra)
         values, errors = normalize_submission(body)
         if errors:
-            report.rejected += 1
-            if len(report.problems) < MAX_REPORTED:
-                why = "; ".join(f"{column}: {message}" for column, message in errors.items())
-                report.problems.append((reader.line_num, why))
-        elif not dry_run:
-            result = lead_intake(
-                values=values, payload=body, intake_key=None, actor=f"import {name}"
-            )
-            report.imported += result.created
-            report.joined += not result.created
-        if progress is not None and report.rows % every == 0:
-            progress(report)
-    return report
+            tally.rejected += 1
+            why = "; ".join(f"{column}: {message}" for column, message in errors.items())
+            tally.problems.append([reader.line_num, why])
+        else:
+            batch.append(Submission(values=values, payload=body, line=reader.line_num))
+        if tally.rows >= BATCH_ROWS:
+            _commit(lead_import, batch, tally, reading.bytes_read, progress)
+            batch, tally = [], _Tally()
+    if tally.rows:
+        _commit(lead_import, batch, tally, reading.bytes_read, progress)
+    with transaction.atomic():
+        if not lead_import.dry_run and lead_import.notify == LeadImport.Notify.DIGEST:
+            import_digests_write(lead_import=lead_import)
+        LeadImport.objects.filter(pk=lead_import.pk).update(
+            status=LeadImport.Status.DONE, finished_at=timezone.now(), bytes_read=lead_import.size
+        )
+
+
+class _Tally:
+    """What one batch adds to the import's counts."""
+
+    def __init__(self) -> None:
+        self.rows = self.rejected = 0
+        self.problems: list[list[Any]] = []
+
+
+@transaction.atomic
+def _commit(
+    lead_import: LeadImport,
+    batch: list[Submission],
+    tally: _Tally,
+    bytes_read: int,
+    progress: Progress | None,
+) -> None:
+    """Import one batch and record the progress in the same transaction."""
+    if batch and not lead_import.dry_run:
+        result = leads_intake_batch(
+            submissions=batch,
+            actor=f"import {lead_import.name}",
+            lead_import_id=lead_import.pk,
+            tell_reps_each=lead_import.notify == LeadImport.Notify.EACH,
+        )
+        lead_import.imported += result.created
+        lead_import.joined += result.joined
+    lead_import.rows += tally.rows
+    lead_import.rejected += tally.rejected
+    room = MAX_REPORTED - len(lead_import.problems)
+    lead_import.problems = [*lead_import.problems, *tally.problems[: max(room, 0)]]
+    lead_import.bytes_read = bytes_read
+    lead_import.size = max(lead_import.size, bytes_read)
+    lead_import.save(
+        update_fields=[
+            "rows",
+            "imported",
+            "joined",
+            "rejected",
+            "problems",
+            "attribute_columns",
+            "bytes_read",
+            "size",
+        ]
+    )
+    if progress is not None:
+        progress(lead_import)
+
+
+class _Reading:
+    """The file's lines as text, counting the bytes read for the progress bar.
+
+    UTF-8 as it should be; a line that is not (a list saved by a spreadsheet in its
+    Windows code page) is read as Windows-1252 rather than refused."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self.source = source
+        self.bytes_read = 0
+
+    def lines(self) -> Iterator[str]:
+        first = True
+        for raw in self.source:
+            self.bytes_read += len(raw)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw.decode("cp1252", errors="replace")
+            if first:
+                line, first = line.removeprefix("\ufeff"), False
+            yield line
 
 
 def _submission(
-    row: Mapping[str | None, Any], mapping: Mapping[str, str], extra: tuple[str, ...]
+    row: Mapping[str | None, Any], mapping: Mapping[str, str], extra: frozenset[str]
 ) -> dict[str, Any]:
     body: dict[str, Any] = {}
     attributes: dict[str, Any] = {}

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.models import IntakeKey, Lead, LeadEvent, Rule, RuleSet
+from routing.models import IntakeKey, Lead, LeadEvent, Rule
 from routing.normalize import lead_facts
 from routing.notifications.outbox import outbox_tell_rep, outbox_write
 from routing.notifications.payloads import event_body
 from routing.snapshot import Snapshot, current_snapshot
 
+from .duplicates import duplicate_window, open_duplicates, serialize_emails
 from .routing import NO_RULESET, Routed, lead_route, lead_route_after_error, run_engine
 
 logger = logging.getLogger(__name__)
@@ -50,11 +49,12 @@ def lead_intake(
     """`actor`: who submitted, for the timeline (default: the intake key's name)."""
     actor = actor or (f"intake key {intake_key.name}" if intake_key else "intake")
     with transaction.atomic():
-        _serialize_same_email(values["email"])
+        email = values["email"]
+        serialize_emails([email])
         snapshot = _snapshot_if_it_builds()
-        duplicate = _open_duplicate(
-            values["email"], window=_duplicate_window(snapshot), now=timezone.now()
-        )
+        duplicate = open_duplicates(
+            [email], window=duplicate_window(snapshot), now=timezone.now()
+        ).get(email)
         if duplicate is not None:
             event = LeadEvent.objects.create(
                 lead=duplicate,
@@ -62,7 +62,7 @@ def lead_intake(
                 actor=actor,
                 data={"payload": payload, "intake_key": intake_key.name if intake_key else None},
             )
-            _tell_owner_of_return(duplicate, event, snapshot)
+            owner_tell_of_return(duplicate, event, snapshot)
             return IntakeResult(duplicate, False, _routed_so_far(duplicate))
         lead = Lead.objects.create(**values, payload=payload, intake_key=intake_key)
         LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.SUBMITTED, actor=actor)
@@ -82,7 +82,8 @@ def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> S
     draft (any rule set) instead of the active one."""
     now = timezone.now()
     snapshot = current_snapshot()
-    duplicate = _open_duplicate(values["email"], window=_duplicate_window(snapshot), now=now)
+    email = values["email"]
+    duplicate = open_duplicates([email], window=duplicate_window(snapshot), now=now).get(email)
     ruleset = snapshot.rulesets.get(ruleset_id) if ruleset_id else snapshot.active
     if ruleset is None:
         return Simulation(
@@ -121,33 +122,7 @@ def _snapshot_if_it_builds() -> Snapshot | None:
         return None
 
 
-def _duplicate_window(snapshot: Snapshot | None) -> timedelta:
-    """The active rule set's window, from the database if there is no snapshot."""
-    if snapshot is not None:
-        window = snapshot.active.duplicate_window if snapshot.active else None
-    else:
-        window = (
-            RuleSet.objects.filter(is_active=True)
-            .values_list("duplicate_window", flat=True)
-            .first()
-        )
-    return settings.LEADROUTER["DEFAULT_DUPLICATE_WINDOW"] if window is None else window
-
-
-def _open_duplicate(email: str, *, window: timedelta, now: datetime) -> Lead | None:
-    if not window:
-        return None
-    return (
-        Lead.objects.filter(
-            email=email, status__in=Lead.OPEN_STATUSES, created_at__gte=now - window
-        )
-        .select_related("owner")
-        .order_by("-created_at")
-        .first()
-    )
-
-
-def _tell_owner_of_return(lead: Lead, event: LeadEvent, snapshot: Snapshot | None) -> None:
+def owner_tell_of_return(lead: Lead, event: LeadEvent, snapshot: Snapshot | None) -> None:
     assignment = lead.assignments.filter(ended_at__isnull=True).first()
     if assignment is None:
         return
@@ -176,18 +151,3 @@ def _routed_so_far(lead: Lead) -> Routed:
         ack_due_at=ack_due_at,
         ruleset_name=decision.ruleset.name if decision and decision.ruleset else None,
     )
-
-
-def _serialize_same_email(email: str) -> None:
-    """Two submissions of one e-mail at once must make one lead, not two.
-
-    On PostgreSQL a transaction-scoped advisory lock on the e-mail makes the second wait
-    until the first has committed its lead, then find it. SQLite's IMMEDIATE
-    transactions already admit one writer at a time."""
-    if connection.vendor != "postgresql":
-        return
-    key = int.from_bytes(
-        hashlib.blake2b(email.encode(), digest_size=8).digest(), "big", signed=True
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

@@ -14,6 +14,7 @@ from routing.models import (
     Assignment,
     IdempotencyRecord,
     LeadEvent,
+    LeadImport,
     Notification,
     PoolRotation,
     RoutingDecision,
@@ -64,6 +65,9 @@ def _make(label: str, request: pytest.FixtureRequest) -> Model:
             kind="lead.assigned",
             lead=request.getfixturevalue("routed_lead"),
             destination="ana@example.com",
+        ),
+        "routing.leadimport": lambda: LeadImport.objects.create(
+            name="expo.csv", rows=3, imported=2, rejected=1, problems=[[3, "email: missing"]]
         ),
         "routing.idempotencyrecord": lambda: IdempotencyRecord.objects.create(
             intake_key=request.getfixturevalue("intake_key"), key="k-1", request_hash="0" * 64

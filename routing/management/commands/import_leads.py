@@ -1,4 +1,5 @@
-"""python manage.py import_leads FILE.csv [--map "E-mail=email" ...] [--dry-run]"""
+"""python manage.py import_leads FILE.csv [--map "E-mail=email" ...] [--notify digest|each]
+[--dry-run] [--user EMAIL]"""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management import BaseCommand, CommandError
 
-from routing.services.imports import ImportReport, leads_import
+from routing.models import LeadImport
+from routing.services.imports import (
+    ImportProblem,
+    column_mapping,
+    lead_import_create,
+    lead_import_run,
+)
 
 
 class Command(BaseCommand):
@@ -19,7 +27,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file", help="A CSV file, UTF-8.")
+        parser.add_argument("file", help="A CSV file, UTF-8 (or a spreadsheet's Windows-1252).")
         parser.add_argument(
             "--map",
             dest="mappings",
@@ -29,53 +37,87 @@ class Command(BaseCommand):
             help='Rename a column, e.g. --map "E-mail=email". Columns that are no field are '
             "kept in the lead's attributes.",
         )
+        parser.add_argument(
+            "--notify",
+            choices=LeadImport.Notify.values,
+            default="",
+            help="digest: one message per rep when the import ends; each: one per lead "
+            "(default: the IMPORT_NOTIFY setting, digest).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check only; store nothing.")
+        parser.add_argument("--user", help="Your e-mail, to record who imported the list.")
 
     def handle(
-        self, *args: Any, file: str, mappings: list[str], dry_run: bool, **options: Any
+        self,
+        *args: Any,
+        file: str,
+        mappings: list[str],
+        notify: str,
+        dry_run: bool,
+        user: str | None,
+        **options: Any,
     ) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file.")
-        mapping = {}
-        for item in mappings:
-            column, sep, target = item.partition("=")
-            if not sep or not column.strip() or not target.strip():
-                raise CommandError(f"--map '{item}': write COLUMN=FIELD, e.g. E-mail=email.")
-            mapping[column.strip()] = target.strip()
+        try:
+            mapping = column_mapping(mappings)
+        except ImportProblem as problem:
+            raise CommandError(f"--map {problem}") from None
         started = time.monotonic()
+        lead_import = lead_import_create(
+            name=path.name,
+            mapping=mapping,
+            notify=notify,
+            dry_run=dry_run,
+            user=self._user(user),
+            size=path.stat().st_size,
+        )
 
-        def progress(report: ImportReport) -> None:
-            rate = report.rows / max(time.monotonic() - started, 1e-6)
+        def progress(current: LeadImport) -> None:
+            rate = current.rows / max(time.monotonic() - started, 1e-6)
             self.stderr.write(
-                f"\r  {report.rows:,} rows read, {report.imported:,} imported ({rate:,.0f}/s)",
+                f"\r  {current.percent:3d}%  {current.rows:,} rows read, "
+                f"{current.imported:,} imported ({rate:,.0f}/s)",
                 ending="",
             )
             self.stderr.flush()
 
-        with path.open(encoding="utf-8-sig", newline="") as lines:
-            report = leads_import(
-                lines=lines, name=path.name, mapping=mapping, dry_run=dry_run, progress=progress
-            )
+        with path.open("rb") as source:
+            try:
+                lead_import = lead_import_run(
+                    lead_import=lead_import, source=source, progress=progress
+                )
+            except ImportProblem as problem:
+                raise CommandError(f"{path.name}: {problem}") from None
         self.stderr.write("")
-        self._summary(report, dry_run=dry_run, seconds=time.monotonic() - started)
+        self._summary(lead_import, seconds=time.monotonic() - started)
 
-    def _summary(self, report: ImportReport, *, dry_run: bool, seconds: float) -> None:
-        if dry_run:
+    def _user(self, email: str | None) -> Any:
+        if not email:
+            return None
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            raise CommandError(f"--user {email}: no user has this e-mail.")
+        return user
+
+    def _summary(self, lead_import: LeadImport, *, seconds: float) -> None:
+        if lead_import.dry_run:
             self.stdout.write(
-                f"{report.rows:,} rows checked in {seconds:.1f} s (dry run: nothing stored); "
-                f"{report.rejected:,} with problems."
+                f"{lead_import.rows:,} rows checked in {seconds:.1f} s (dry run: nothing "
+                f"stored); {lead_import.rejected:,} with problems."
             )
         else:
             self.stdout.write(
-                f"{report.rows:,} rows in {seconds:.1f} s: {report.imported:,} new leads, "
-                f"{report.joined:,} joined an open lead with the same e-mail, "
-                f"{report.rejected:,} rejected."
+                f"{lead_import.rows:,} rows in {seconds:.1f} s: {lead_import.imported:,} new "
+                f"leads, {lead_import.joined:,} joined an open lead with the same e-mail, "
+                f"{lead_import.rejected:,} rejected."
             )
-        if report.attribute_columns:
-            columns = ", ".join(report.attribute_columns)
+        if lead_import.attribute_columns:
+            columns = ", ".join(lead_import.attribute_columns)
             self.stdout.write(f"Columns kept in each lead's attributes: {columns}.")
-        for line, why in report.problems:
+        for line, why in lead_import.problems:
             self.stdout.write(f"  line {line}: {why}")
-        if report.rejected > len(report.problems):
-            self.stdout.write(f"  … and {report.rejected - len(report.problems):,} more.")
+        if lead_import.rejected > len(lead_import.problems):
+            more = lead_import.rejected - len(lead_import.problems)
+            self.stdout.write(f"  … and {more:,} more.")

@@ -1,0 +1,87 @@
+"""Writing many rows of one table at once, their ids chosen beforehand.
+
+An import writes a lead, its decision, its assignment and its events for every row of
+a file. Knowing the ids before writing lets each table go in one statement (the
+decision's id is in the assignment, the assignment's in the event), and PostgreSQL's
+COPY takes rows about ten times faster than model-by-model `bulk_create`. These rows
+bypass `save()` and its signals: use it only for rows whose audit trail is the lead's
+event log, never for routing data that simple-history records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` fresh primary keys of `model`'s table. On SQLite they follow the highest
+    id in use, so insert them before allocating again for the same table; the caller's
+    transaction (IMMEDIATE: the write lock is held) keeps other writers out meanwhile."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            f"COALESCE((SELECT MAX(id) FROM {quoted}), 0))",  # the model's own table name
+            [table],
+        )
+        last = cursor.fetchone()[0]
+    return list(range(last + 1, last + 1 + count))
+
+
+class TableWriter:
+    """Inserts rows of `model` given as tuples in the order of `columns` (field names);
+    values as the model holds them (datetimes, dicts for JSON, Decimals)."""
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
+        fields = [model._meta.get_field(name) for name in columns]
+        self.table = model._meta.db_table
+        self.columns = [field.column for field in fields]  # type: ignore[union-attr]
+        self._adapt = [_adapter(field) for field in fields]
+
+    def insert(self, rows: Iterable[Sequence[Any]]) -> None:
+        adapt = self._adapt
+        ready = (
+            [
+                value if to_db is None else to_db(value)
+                for value, to_db in zip(row, adapt, strict=True)
+            ]
+            for row in rows
+        )
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(column) for column in self.columns)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
+                    for row in ready:
+                        copy.write_row(row)
+                return
+            marks = ", ".join(["%s"] * len(self.columns))
+            cursor.executemany(
+                f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})", list(ready)
+            )
+
+
+def _adapter(field: Any) -> Callable[[Any], Any] | None:
+    """How a value of this field goes to the database; None: as it is (psycopg takes
+    datetimes and Decimals as they are; SQLite needs Django's text forms)."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: json.dumps(value, cls=encoder)
+    if connection.vendor != "postgresql" and isinstance(
+        field, models.DateTimeField | models.DecimalField
+    ):
+        return lambda value: field.get_db_prep_save(value, connection)
+    return None
