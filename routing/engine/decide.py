@@ -207,7 +207,7 @@ def _first_failed_condition(rule: CompiledRule, lead: LeadFacts, matches: _Match
         if condition.field == "named_account":
             value: Any = matches.account is not None
         else:
-            value = lead.value(condition.field)
+            value = condition.read(lead)
         if not condition.test(value):
             return Miss(rule, condition, value)
     return None

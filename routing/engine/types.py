@@ -56,6 +56,9 @@ class Condition:
     field: str
     text: str  # plain words, e.g. "employee_count ≥ 500"
     test: Callable[[Any], bool]
+    # The lead's value for `field` (LeadFacts.value, resolved once); named_account is
+    # the engine's to decide, not the lead's.
+    read: Callable[[LeadFacts], Any]
 
 
 @dataclass(frozen=True, slots=True)
