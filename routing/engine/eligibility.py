@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from .types import RepLoad, RepProfile, RoutingState
 
@@ -12,12 +14,23 @@ NO_LOAD = RepLoad()
 def in_working_hours(rep: RepProfile, now: datetime) -> bool:
     if not rep.shifts:
         return True
-    return _within_shifts(rep, now.astimezone(rep.timezone))
+    return _within_shifts(rep, local_time(now, rep.timezone))
+
+
+@lru_cache(maxsize=256)
+def local_time(now: datetime, zone: ZoneInfo) -> datetime:
+    """`now` on the clocks of `zone`. A pool's members mostly share a zone and a decision
+    checks them all at the same instant: converted once, not once per member."""
+    return now.astimezone(zone)
 
 
 def _within_shifts(rep: RepProfile, local: datetime) -> bool:
     minute = local.hour * 60 + local.minute
-    return any(start <= minute < end for start, end in rep.shifts.get(local.weekday(), ()))
+    # A loop: any() over a generator costs three times as much, for every member checked.
+    for start, end in rep.shifts.get(local.weekday(), ()):  # noqa: SIM110
+        if start <= minute < end:
+            return True
+    return False
 
 
 # The trace's times, written out by hand: strftime cost ~2 µs a call, as much as the rest
@@ -64,7 +77,7 @@ def unavailable_because(
         until = rep.out_of_office_until.astimezone(rep.timezone)
         return f"out of office until {date_and_time(until)} ({rep.timezone.key})"
     if check_hours and rep.shifts:
-        local = now.astimezone(rep.timezone)
+        local = local_time(now, rep.timezone)
         if not _within_shifts(rep, local):
             return f"outside working hours ({weekday_and_time(local)} {rep.timezone.key})"
     load = state.loads.get(rep.id, NO_LOAD)
