@@ -136,7 +136,7 @@ class Candidate:
     via: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per rule a lead misses, at a third of the cost
 class Miss:
     """A rule whose conditions do not hold for the lead. Its trace step is written only
     if the decision gets that far: rules after the winner are never shown."""
