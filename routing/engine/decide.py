@@ -17,7 +17,7 @@ from territories.matching import AccountMatch, TerritoryMatch
 
 from .deadlines import working_deadline
 from .distribution import pick_member
-from .eligibility import unavailable_because
+from .eligibility import unavailable_because, weekday_and_time
 from .types import (
     Candidate,
     CompiledRule,
@@ -207,7 +207,7 @@ def _first_failed_condition(rule: CompiledRule, lead: LeadFacts, matches: _Match
         if condition.field == "named_account":
             value: Any = matches.account is not None
         else:
-            value = lead.value(condition.field)
+            value = condition.read(lead)
         if not condition.test(value):
             return Miss(rule, condition, value)
     return None
@@ -329,7 +329,7 @@ def _decision(
         if rule is not None and rule.sla_in_working_hours:
             ack_due_at = working_deadline(now, ack_sla, shifts=rep.shifts, zone=rep.timezone)
             local = ack_due_at.astimezone(rep.timezone)
-            assigned["due"] = f"{local:%a %H:%M} {rep.timezone.key}, SLA in working hours"
+            assigned["due"] = f"{weekday_and_time(local)} {rep.timezone.key}, SLA in working hours"
         else:
             ack_due_at = now + ack_sla
         steps.append(assigned)

@@ -8,7 +8,7 @@ shift everybody else's turn.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -46,21 +46,25 @@ def pick_member(
     steps: list[dict[str, Any]] = []
     hours = pool.respect_working_hours and not relaxed
 
-    def available(member: Member) -> bool:
-        rep = reps[member.rep_id]
-        reason = unavailable_because(rep, now=now, state=state, check_hours=hours, relaxed=relaxed)
-        if reason is not None:
-            steps.append(_skip(pool, rep, reason))
-        return reason is None
+    def available_in_turn() -> Iterator[Member]:
+        """Available members in turn order; the others are skipped in the trace."""
+        for member in _in_turn_order(pool, rotation):
+            rep = reps[member.rep_id]
+            reason = unavailable_because(
+                rep, now=now, state=state, check_hours=hours, relaxed=relaxed
+            )
+            if reason is None:
+                yield member
+            else:
+                steps.append(_skip(pool, rep, reason))
 
-    order = _in_turn_order(pool, rotation)
     if pool.method == "round_robin" or relaxed:
         # Only members up to the first available one are looked at: strict rotation.
-        chosen = next((member for member in order if available(member)), None)
+        chosen = next(available_in_turn(), None)
         weights = rotation.weights
         why = "next in the rotation"
     else:
-        eligible = [member for member in order if available(member)]
+        eligible = list(available_in_turn())
         if pool.method == "weighted":
             chosen, weights, why = _weighted(eligible, rotation)
         elif pool.method == "performance":
@@ -223,11 +227,16 @@ def _smooth_weighted(
     weights = dict(rotation.weights)
     if not eligible:
         return None, weights, 0
-    total = sum(weight_of(member) for member in eligible)
+    total = 0
+    chosen, highest = eligible[0], None
     for member in eligible:
-        weights[member.membership_id] = weights.get(member.membership_id, 0) + weight_of(member)
-    # max() keeps the first of equals, and `eligible` starts after the last pick.
-    chosen = max(eligible, key=lambda member: weights[member.membership_id])
+        weight = weight_of(member)
+        total += weight
+        current = weights.get(member.membership_id, 0) + weight
+        weights[member.membership_id] = current
+        # The first of equals wins, and `eligible` starts after the last pick.
+        if highest is None or current > highest:
+            chosen, highest = member, current
     weights[chosen.membership_id] -= total
     return chosen, weights, total
 

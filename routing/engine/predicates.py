@@ -7,10 +7,12 @@ number on the lead (a missing employee count is neither ≥ 500 nor < 500); `ne`
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
 from routing.conditions import describe_conditions
+from routing.normalize.facts import field_reader
 
 from .types import Condition
 
@@ -55,28 +57,54 @@ def _equals(expected: Any) -> Test:
     want = _key(expected)
     if isinstance(expected, int | float) and not isinstance(expected, bool):
         return lambda value: _number(value) == want
-    return lambda value: not _is_missing(value) and _key(value) == want
+
+    def test(value: Any) -> bool:
+        if type(value) is str:  # most lead fields: the general checks, made short
+            return value != "" and value.strip().casefold() == want
+        return not _is_missing(value) and _key(value) == want
+
+    return test
 
 
 def _one_of(expected: list[Any]) -> Test:
     tests = [_equals(item) for item in expected]
     keys = frozenset(_key(item) for item in expected if isinstance(item, str))
     if len(keys) == len(expected):  # all text: one set lookup
-        return lambda value: not _is_missing(value) and _key(value) in keys
+
+        def test(value: Any) -> bool:
+            if type(value) is str:
+                return value != "" and value.strip().casefold() in keys
+            return not _is_missing(value) and _key(value) in keys
+
+        return test
     return lambda value: any(test(value) for test in tests)
 
 
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "gte": operator.ge,
+    "gt": operator.gt,
+    "lte": operator.le,
+    "lt": operator.lt,
+}
+
+
 def _compare(operator: str, bound: float) -> Test:
-    compare: Callable[[float], bool] = {
-        "gte": lambda number: number >= bound,
-        "gt": lambda number: number > bound,
-        "lte": lambda number: number <= bound,
-        "lt": lambda number: number < bound,
-    }[operator]
+    compare = _COMPARISONS[operator]
 
     def test(value: Any) -> bool:
+        if type(value) is int:  # employee counts: a number already (bool is not int)
+            return compare(value, bound)
         number = _number(value)
-        return number is not None and compare(number)
+        return number is not None and compare(number, bound)
+
+    return test
+
+
+def _truthy_is(want: bool) -> Test:
+    def test(value: Any) -> bool:
+        if type(value) is bool:  # named_account, work_email
+            return value is want
+        return _truthy(value) is want
 
     return test
 
@@ -108,7 +136,9 @@ def _operator_test(operator: str, expected: Any) -> Test:
 def _all(tests: list[Test]) -> Test:
     if len(tests) == 1:
         return tests[0]
-    return lambda value: all(test(value) for test in tests)
+    # Chained `and`, not all() over a generator: this runs for every lead.
+    first, rest = tests[0], _all(tests[1:])
+    return lambda value: first(value) and rest(value)
 
 
 def compile_conditions(conditions: dict[str, Any]) -> tuple[Condition, ...]:
@@ -120,8 +150,9 @@ def compile_conditions(conditions: dict[str, Any]) -> tuple[Condition, ...]:
         elif isinstance(spec, list):
             test = _one_of(spec)
         elif isinstance(spec, bool):
-            test = (lambda want: lambda value: _truthy(value) is want)(spec)
+            test = _truthy_is(spec)
         else:
             test = _equals(spec)
-        compiled.append(Condition(field, describe_conditions({field: spec}), test))
+        text = describe_conditions({field: spec})
+        compiled.append(Condition(field, text, test, read=field_reader(field)))
     return tuple(compiled)

@@ -1,5 +1,11 @@
 """The plain data the engine decides over: a compiled snapshot of the routing set-up and
-the live state (loads, rotations) read for one decision. No ORM objects cross this line."""
+the live state (loads, rotations) read for one decision. No ORM objects cross this line.
+
+What the engine makes anew for every decision (Miss, Candidate, Plan, RotationUpdate,
+Decision) is a slotted dataclass but not a frozen one: a frozen dataclass sets each field
+through object.__setattr__, three times the cost, several µs per decision in all. Nothing
+changes them once made; they are not hashable.
+"""
 
 from __future__ import annotations
 
@@ -56,6 +62,9 @@ class Condition:
     field: str
     text: str  # plain words, e.g. "employee_count ≥ 500"
     test: Callable[[Any], bool]
+    # The lead's value for `field` (LeadFacts.value, resolved once); named_account is
+    # the engine's to decide, not the lead's.
+    read: Callable[[LeadFacts], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +131,7 @@ class RoutingState:
     similarity: Mapping[int, float] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see the module docstring
 class Candidate:
     """A rule (or the fallback) whose conditions hold, and whom it routes to."""
 
@@ -133,7 +142,7 @@ class Candidate:
     via: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see the module docstring
 class Miss:
     """A rule whose conditions do not hold for the lead. Its trace step is written only
     if the decision gets that far: rules after the winner are never shown."""
@@ -143,7 +152,7 @@ class Miss:
     value: Any  # what the lead had for it
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see the module docstring
 class Plan:
     """What the conditions alone decide: rules that match, in order, and their owners.
 
@@ -162,14 +171,14 @@ class Plan:
         return tuple(entry for entry in self.entries if isinstance(entry, Candidate))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see the module docstring
 class RotationUpdate:
     pool_id: int
     cursor: int
     weights: Mapping[int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see the module docstring
 class Decision:
     rep_id: int | None  # None only when nobody at all can take the lead
     rule: CompiledRule | None  # None: fallback

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 from territories.matching.free_mail import is_free_mail
@@ -56,20 +57,35 @@ class LeadFacts:
     def value(self, name: str) -> Any:
         """The lead's value for a condition field: a plain field, 'attributes.<name>'
         (dotted names reach into nested objects), or the derived 'work_email'."""
-        if name in _PLAIN_FIELDS:
-            return getattr(self, name)
-        if name.startswith(ATTRIBUTE_PREFIX):
-            return _attribute(self.attributes, name[len(ATTRIBUTE_PREFIX) :])
-        if name == "work_email":
-            return bool(self.email_domain) and not self.is_free_mail
-        raise ValueError(
-            f"'{name}' is not a lead field"
-            + (" (the engine decides named_account)" if name == "named_account" else "")
-        )
+        return field_reader(name)(self)
 
 
 ATTRIBUTE_PREFIX = "attributes."
 _PLAIN_FIELDS = frozenset(f.name for f in fields(LeadFacts))
+
+
+def field_reader(name: str) -> Callable[[LeadFacts], Any]:
+    """`LeadFacts.value(name)` as a function of the lead, with the kind of field worked
+    out once: the engine compiles one per condition and reads every lead through it."""
+    if name in _PLAIN_FIELDS:
+        return attrgetter(name)
+    if name.startswith(ATTRIBUTE_PREFIX):
+        path = name[len(ATTRIBUTE_PREFIX) :]
+        return lambda lead: _attribute(lead.attributes, path)
+    if name == "work_email":
+        return _has_work_email
+    return lambda lead: _not_a_field(name)  # fails when read, as value() always did
+
+
+def _has_work_email(lead: LeadFacts) -> bool:
+    return bool(lead.email_domain) and not lead.is_free_mail
+
+
+def _not_a_field(name: str) -> Any:
+    raise ValueError(
+        f"'{name}' is not a lead field"
+        + (" (the engine decides named_account)" if name == "named_account" else "")
+    )
 
 
 def _attribute(attributes: Mapping[str, Any], path: str) -> Any:
