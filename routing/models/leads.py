@@ -74,6 +74,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="leads",
+        db_index=False,  # lead_owner_status_idx (owner, status) serves lookups by owner
         help_text="The current owner (the rep of the open assignment, or the last one).",
     )
     ruleset = models.ForeignKey(
@@ -181,7 +182,12 @@ class Assignment(models.Model):
         CLOSED = "closed", "Lead closed"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
-    rep = models.ForeignKey(Rep, on_delete=models.PROTECT, related_name="assignments")
+    rep = models.ForeignKey(
+        Rep,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        db_index=False,  # assignment_rep_recent_idx (rep, assigned_at) serves lookups by rep
+    )
     decision = models.ForeignKey(
         RoutingDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -249,7 +255,12 @@ class LeadEvent(models.Model):
         OUTCOME = "outcome", "Outcome recorded"
         EDITED = "edited", "Edited"
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    lead = models.ForeignKey(
+        Lead,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # lead_event_timeline_idx (lead, at) serves lookups by lead
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now)
     actor_user = models.ForeignKey(

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from routing.models import Assignment, Lead, LeadEvent, Notification
+from routing.services.bulk import TableWriter, allocate_ids
 
 from .contacts import Contact, Subscriber
 
@@ -40,8 +41,10 @@ def outbox_tell_rep(
             key=f"{occasion} {kind} {channel}",
             channel=channel,
             kind=kind,
-            lead=lead,
-            assignment=assignment,
+            # Ids, not instances: assigning related instances costs checks that matter
+            # when an import writes thousands of these.
+            lead_id=lead.pk,
+            assignment_id=assignment.pk,
             rep_id=contact.rep_id,
             destination=destination,
             payload=body if channel == Notification.Channel.WEBHOOK else {},
@@ -86,12 +89,21 @@ def outbox_tell_managers(
     ]
 
 
-def outbox_write(rows: Sequence[Notification]) -> None:
-    """Store the rows and, after commit, ask a worker to send them now."""
+def outbox_write(rows: Sequence[Notification], *, many: bool = False) -> None:
+    """Store the rows and, after commit, ask a worker to send them now. `many`: rows
+    by the thousand (an import), written in one statement with ids allocated first."""
     if not rows:
         return
-    stored = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in stored]
+    if many:
+        ids = allocate_ids(Notification, len(rows))
+        columns = [field.attname for field in Notification._meta.concrete_fields]
+        for row, pk in zip(rows, ids, strict=True):
+            row.pk = pk
+        TableWriter(Notification, columns).insert(
+            [getattr(row, column) for column in columns] for row in rows
+        )
+    else:
+        ids = [row.pk for row in Notification.objects.bulk_create(rows)]
     # robust: a broker that is down must not turn a committed intake into an error.
     transaction.on_commit(lambda: _enqueue(ids), robust=True)
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from routing import engine
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
-from routing.normalize import lead_facts
+from routing.normalize import LeadFacts, lead_facts
 from routing.notifications.outbox import outbox_publish, outbox_tell_rep, outbox_write
 from routing.notifications.payloads import event_body
 from routing.snapshot import Snapshot, current_snapshot
@@ -70,12 +70,17 @@ class Submission:
     values: dict[str, Any]  # normalized (routing.normalize.normalize_submission)
     payload: dict[str, Any]  # as received
     line: int | None = None  # where it came from, for the timeline
+    facts: LeadFacts | None = None  # lead_facts(values), if worked out already
 
 
 @dataclass(frozen=True)
 class BatchResult:
     created: int
     joined: int  # submissions whose e-mail had an open lead: they joined it
+    # Rep loads after the batch, for the next one (see RoutingMemory), and the routing
+    # data they were counted for.
+    loads: dict[int, engine.RepLoad] | None = None
+    stamp: Any = None
 
 
 @dataclass(frozen=True)
@@ -115,11 +120,15 @@ def leads_intake_batch(
     actor: str,
     lead_import_id: int | None = None,
     tell_reps_each: bool = True,
+    carried: BatchResult | None = None,
 ) -> BatchResult:
     """Store and route `submissions` like intake does one by one. `tell_reps_each`:
     False leaves human reps' messages to a digest (AI agents are still told of each
-    lead; subscribed systems get every event either way)."""
+    lead; subscribed systems get every event either way). `carried`: the previous
+    batch's result, whose rep loads this one starts from if the routing data is the
+    same."""
     now = timezone.now()
+    _batch_transaction()
     serialize_emails(submission.values["email"] for submission in submissions)
     snapshot = current_snapshot()
     window = duplicate_window(snapshot)
@@ -141,18 +150,35 @@ def leads_intake_batch(
             new_by_email[email] = lead.id
             new.append(lead)
     ruleset = snapshot.active
+    loads = None
     if ruleset is not None:
-        memory = RoutingMemory(data=snapshot.data, now=now, lock=True)
+        same_data = carried is not None and carried.stamp == snapshot.stamp
+        memory = RoutingMemory(
+            data=snapshot.data, now=now, lock=True, loads=carried.loads if same_data else None
+        )
         for lead in new:
             _decide(lead, snapshot=snapshot, ruleset=ruleset, memory=memory, now=now)
         memory.save()
+        loads = memory.loads
     writer = _BatchWriter(snapshot, actor=actor, now=now, lead_import_id=lead_import_id)
     writer.write(new, ruleset=ruleset, tell_reps_each=tell_reps_each)
     writer.write_joins(joins, tell_reps_each=tell_reps_each)
     for lead in new:
         if lead.error is not None:
             _fall_back(lead)
-    return BatchResult(created=len(new), joined=len(joins))
+    return BatchResult(created=len(new), joined=len(joins), loads=loads, stamp=snapshot.stamp)
+
+
+def _batch_transaction() -> None:
+    """On PostgreSQL: check foreign keys as rows arrive (while the next rows are still
+    being written) rather than all at commit; and do not wait for the commit to reach
+    the disk. A crash may lose the last batches then, never half of one: each commits
+    with the import's progress, which a new run starts from."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _decide(
@@ -164,8 +190,9 @@ def _decide(
     now: datetime,
 ) -> None:
     try:
+        submission = lead.submission
         lead.decision, lead.elapsed_us = run_engine(
-            lead_facts(lead.submission.values),
+            submission.facts or lead_facts(submission.values),
             snapshot=snapshot,
             ruleset=ruleset,
             lock=True,
@@ -390,7 +417,7 @@ class _BatchWriter:
                 if pending.publish_as:
                     self.outbox += self._publish(event_id, pending)
         self.events = []
-        outbox_write(self.outbox)
+        outbox_write(self.outbox, many=True)
         self.outbox = []
         return stored
 

@@ -27,10 +27,10 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
+                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+                [_sequence(cursor, table), count],
             )
-            return [row[0] for row in cursor.fetchall()]
+            return cursor.fetchone()[0]
         quoted = connection.ops.quote_name(table)
         cursor.execute(
             f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
@@ -39,6 +39,18 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         )
         last = cursor.fetchone()[0]
     return list(range(last + 1, last + 1 + count))
+
+
+def _sequence(cursor: Any, table: str) -> str:
+    """The table's id sequence, looked up once per process (asked inside the query, it
+    would be looked up again for every id)."""
+    if table not in _SEQUENCES:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        _SEQUENCES[table] = cursor.fetchone()[0]
+    return _SEQUENCES[table]
+
+
+_SEQUENCES: dict[str, str] = {}
 
 
 class TableWriter:
@@ -85,3 +97,14 @@ def _adapter(field: Any) -> Callable[[Any], Any] | None:
     ):
         return lambda value: field.get_db_prep_save(value, connection)
     return None
+
+
+def statistics_refresh(*tables: type[models.Model]) -> None:
+    """Have PostgreSQL look at these tables again. After thousands of rows written in
+    a few seconds its statistics (autovacuum's, minutes old) still say the tables are
+    small, and it plans lookups by e-mail as scans of every open lead."""
+    if connection.vendor != "postgresql":
+        return
+    names = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {names}")  # the models' own table names

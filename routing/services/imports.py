@@ -12,25 +12,32 @@ from __future__ import annotations
 
 import csv
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from routing.models import LeadImport
-from routing.normalize import SUBMISSION_FIELDS, normalize_submission
+from routing.models import Assignment, Lead, LeadImport
+from routing.normalize import SUBMISSION_FIELDS, lead_facts, normalize_submission
 
-from .batch import Submission, leads_intake_batch
+from .batch import BatchResult, Submission, leads_intake_batch
+from .bulk import statistics_refresh
 from .digests import import_digests_write
 
 logger = logging.getLogger(__name__)
 
-BATCH_ROWS = 500  # rows per transaction: rotations are locked for one batch at a time
+BATCH_ROWS = 1000  # rows per transaction: rotations are locked for one batch at a time
+# After these batches the database's table statistics are refreshed: each time the
+# import has grown the tables about tenfold.
+STATISTICS_AFTER = frozenset({1, 10, 100, 1000})
 MAX_REPORTED = 1000  # rejected rows listed one by one; beyond that, only counted
 
 Progress = Callable[[LeadImport], None]
+T = TypeVar("T")
 
 
 class ImportProblem(ValueError):
@@ -135,12 +142,33 @@ def _run(lead_import: LeadImport, source: IO[bytes], progress: Progress | None) 
     lead_import.attribute_columns = [
         column for column in columns if mapping.get(column, column) not in SUBMISSION_FIELDS
     ]
+    batches = _batches(reader, reading, lead_import, skip=lead_import.rows)
+    # Reading and checking the next rows is plain Python: a thread does it while this
+    # one waits for the database to take the previous batch.
+    carried = None
+    for number, (batch, tally, bytes_read) in enumerate(in_background(batches, depth=2)):
+        carried = _commit(lead_import, batch, tally, bytes_read, progress, carried) or carried
+        if number in STATISTICS_AFTER and not lead_import.dry_run:
+            statistics_refresh(Lead, Assignment)
+    with transaction.atomic():
+        if not lead_import.dry_run and lead_import.notify == LeadImport.Notify.DIGEST:
+            import_digests_write(lead_import=lead_import)
+        LeadImport.objects.filter(pk=lead_import.pk).update(
+            status=LeadImport.Status.DONE, finished_at=timezone.now(), bytes_read=lead_import.size
+        )
+
+
+def _batches(
+    reader: csv.DictReader[str], reading: _Reading, lead_import: LeadImport, *, skip: int
+) -> Iterator[tuple[list[Submission], _Tally, int]]:
+    """The rows after the first `skip` (committed by an earlier run), checked and
+    normalized, BATCH_ROWS at a time: (good submissions, counts, bytes read so far)."""
+    mapping = lead_import.mapping
     extra = frozenset(lead_import.attribute_columns)
-    done = lead_import.rows  # committed by an earlier run of this import
     batch: list[Submission] = []
     tally = _Tally()
     for index, row in enumerate(reader):
-        if index < done:
+        if index < skip:
             continue
         tally.rows += 1
         body = _submission(row, mapping, extra)
@@ -150,18 +178,58 @@ def _run(lead_import: LeadImport, source: IO[bytes], progress: Progress | None) 
             why = "; ".join(f"{column}: {message}" for column, message in errors.items())
             tally.problems.append([reader.line_num, why])
         else:
-            batch.append(Submission(values=values, payload=body, line=reader.line_num))
+            batch.append(
+                Submission(
+                    values=values, payload=body, line=reader.line_num, facts=lead_facts(values)
+                )
+            )
         if tally.rows >= BATCH_ROWS:
-            _commit(lead_import, batch, tally, reading.bytes_read, progress)
+            yield batch, tally, reading.bytes_read
             batch, tally = [], _Tally()
     if tally.rows:
-        _commit(lead_import, batch, tally, reading.bytes_read, progress)
-    with transaction.atomic():
-        if not lead_import.dry_run and lead_import.notify == LeadImport.Notify.DIGEST:
-            import_digests_write(lead_import=lead_import)
-        LeadImport.objects.filter(pk=lead_import.pk).update(
-            status=LeadImport.Status.DONE, finished_at=timezone.now(), bytes_read=lead_import.size
-        )
+        yield batch, tally, reading.bytes_read
+
+
+def in_background(items: Iterator[T], *, depth: int) -> Iterator[T]:
+    """`items`, produced by a thread up to `depth` ahead of the consumer. The producer
+    must not touch the database (a thread has its own connection, outside the
+    consumer's transaction). Its exceptions reach the consumer; a consumer that stops
+    early stops it."""
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stopped = threading.Event()
+
+    def hand(kind: str, item: Any) -> bool:
+        """Put one item in the hand-off; False if the consumer has stopped."""
+        while not stopped.is_set():
+            try:
+                handoff.put((kind, item), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand("item", item):
+                    return
+            hand("end", None)
+        except BaseException as error:  # handed to the consumer, raised there
+            hand("error", error)
+
+    worker = threading.Thread(target=produce, name="import-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stopped.set()
+        worker.join(timeout=5)
 
 
 class _Tally:
@@ -179,14 +247,17 @@ def _commit(
     tally: _Tally,
     bytes_read: int,
     progress: Progress | None,
-) -> None:
+    carried: BatchResult | None,
+) -> BatchResult | None:
     """Import one batch and record the progress in the same transaction."""
+    result = None
     if batch and not lead_import.dry_run:
         result = leads_intake_batch(
             submissions=batch,
             actor=f"import {lead_import.name}",
             lead_import_id=lead_import.pk,
             tell_reps_each=lead_import.notify == LeadImport.Notify.EACH,
+            carried=carried,
         )
         lead_import.imported += result.created
         lead_import.joined += result.joined
@@ -210,6 +281,7 @@ def _commit(
     )
     if progress is not None:
         progress(lead_import)
+    return result
 
 
 class _Reading:

@@ -103,10 +103,24 @@ class RoutingMemory:
 
     With `lock`, every pool's rotation row stays locked to the end of the transaction,
     so nobody else moves a rotation between the read and `save`; that holds up live
-    intake through those pools for as long, so keep such transactions short."""
+    intake through those pools for as long, so keep such transactions short.
 
-    def __init__(self, *, data: RoutingData, now: datetime, lock: bool) -> None:
-        self.loads: dict[int, RepLoad] = rep_loads(data.reps, data=data, now=now)
+    `loads`: carried over from an earlier transaction of the same run instead of being
+    counted again (an import's batches: counting every rep's open leads for each batch
+    grows with the leads the import has given out). Loads only bound capacity, which
+    intake also checks without a lock, so a count a few seconds old is as good."""
+
+    def __init__(
+        self,
+        *,
+        data: RoutingData,
+        now: datetime,
+        lock: bool,
+        loads: dict[int, RepLoad] | None = None,
+    ) -> None:
+        self.loads: dict[int, RepLoad] = (
+            loads if loads is not None else rep_loads(data.reps, data=data, now=now)
+        )
         self.rotations: dict[int, Rotation] = read_rotations(data.pools, lock=lock)
         self._moved: dict[int, RotationUpdate] = {}
 

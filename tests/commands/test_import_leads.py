@@ -61,10 +61,13 @@ def test_a_dry_run_checks_and_stores_nothing(tmp_path, team):
 
 
 def test_progress_is_shown_as_rows_go(tmp_path, team):
-    rows = "".join(f"lead{n}@prospect.com,L{n},,,contact_form,\n" for n in range(1200))
+    rows = "".join(f"lead{n}@prospect.com,L{n},,,contact_form,\n" for n in range(2500))
     _, err = run(tmp_path, "E-mail,First name,company,employee_count,source,Booth\n" + rows)
-    assert "500 rows read" in err and "1,000 rows read" in err
-    assert Lead.objects.count() == 1200
+    updates = [line.split() for line in err.split("\r") if "rows read" in line]
+    assert [words[1] for words in updates] == ["1,000", "2,000", "2,500"]
+    percents = [int(words[0].rstrip("%")) for words in updates]
+    assert percents == sorted(percents) and 30 < percents[0] < 50 and percents[-1] >= 99
+    assert Lead.objects.count() == 2500
 
 
 def test_mistakes_in_the_command_are_named(tmp_path):
