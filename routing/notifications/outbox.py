@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from routing.models import Assignment, Lead, LeadEvent, Notification
+from routing.models import Assignment, LeadEvent, Notification
 from routing.services.bulk import TableWriter, allocate_ids
 
 from .contacts import Contact, Subscriber
@@ -26,7 +26,7 @@ def outbox_tell_rep(
     *,
     contact: Contact | None,
     kind: str,
-    lead: Lead,
+    lead_id: int,
     assignment: Assignment,
     body: dict[str, Any],
     event: LeadEvent | None = None,
@@ -43,7 +43,7 @@ def outbox_tell_rep(
             kind=kind,
             # Ids, not instances: assigning related instances costs checks that matter
             # when an import writes thousands of these.
-            lead_id=lead.pk,
+            lead_id=lead_id,
             assignment_id=assignment.pk,
             rep_id=contact.rep_id,
             destination=destination,

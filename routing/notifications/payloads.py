@@ -6,7 +6,9 @@ what was true when the event happened.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from routing.conditions import LEAD_FIELDS
@@ -29,20 +31,23 @@ class OwnerLike(Protocol):
 def event_body(
     event: str,
     *,
-    lead: Lead,
+    lead: Lead | Mapping[str, Any],
     at: datetime,
     assignment: Assignment | None = None,
     owner: OwnerLike | None = None,
     **details: Any,
 ) -> dict[str, Any]:
-    """`details` are the event's own facts (the outcome, who it escalated from, ...)."""
+    """`details` are the event's own facts (the outcome, who it escalated from, ...).
+    `lead`: the row, or its field values by name (an import's, not read back)."""
+    value = lead.get if isinstance(lead, Mapping) else partial(getattr, lead)
+    revenue = value("annual_revenue")
     data: dict[str, Any] = {
         "lead": {
-            "id": lead.pk,
-            "status": lead.status,
-            **{name: getattr(lead, name) for name in SHOWN_FIELDS},
-            "annual_revenue": float(lead.annual_revenue) if lead.annual_revenue else None,
-            "created_at": _iso(lead.created_at),
+            "id": value("id"),
+            "status": value("status"),
+            **{name: value(name) for name in SHOWN_FIELDS},
+            "annual_revenue": float(revenue) if revenue else None,
+            "created_at": _iso(value("created_at")),
         },
         "assignment": _assignment(assignment, owner) if assignment else None,
     }

@@ -381,21 +381,17 @@ class _BatchWriter:
         contact = self.snapshot.contacts.get(decision.rep_id)
         if contact is None or not (tell_reps_each or contact.is_agent):
             return
-        lead_row, assignment = self._lead_instance(values), event.assignment()
+        assignment = event.assignment()
         assert assignment is not None
         self.outbox += outbox_tell_rep(
             contact=contact,
             kind="lead.assigned",
-            lead=lead_row,
+            lead_id=lead.id,
             assignment=assignment,
             body=event_body(
-                "lead.assigned", lead=lead_row, at=self.now, assignment=assignment, owner=owner
+                "lead.assigned", lead=values, at=self.now, assignment=assignment, owner=owner
             ),
         )
-
-    @staticmethod
-    def _lead_instance(values: dict[str, Any]) -> Lead:
-        return Lead(**{name: value for name, value in values.items() if name in _LEAD_DEFAULTS})
 
     def _flush(self, *, keep: bool = False) -> list[LeadEvent]:
         """Write the events gathered so far, with their deliveries to subscribers and
@@ -433,7 +429,7 @@ class _BatchWriter:
         )
         body = event_body(
             pending.publish_as,
-            lead=self._lead_instance(pending.lead or {}),
+            lead=pending.lead or {"id": pending.lead_id},
             at=self.now,
             assignment=pending.assignment(),
             owner=pending.owner,

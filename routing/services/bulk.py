@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 
@@ -90,13 +91,21 @@ def _adapter(field: Any) -> Callable[[Any], Any] | None:
     """How a value of this field goes to the database; None: as it is (psycopg takes
     datetimes and Decimals as they are; SQLite needs Django's text forms)."""
     if isinstance(field, models.JSONField):
-        encoder = field.encoder
-        return lambda value: json.dumps(value, cls=encoder)
+        if field.encoder is not None:
+            encoder = field.encoder
+            return lambda value: json.dumps(value, cls=encoder)
+        return _json
     if connection.vendor != "postgresql" and isinstance(
         field, models.DateTimeField | models.DecimalField
     ):
         return lambda value: field.get_db_prep_save(value, connection)
     return None
+
+
+def _json(value: Any) -> str:
+    # orjson writes what the standard library would for the plain data these columns
+    # hold; numbers as dictionary keys (weights by membership id) become text as there.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def statistics_refresh(*tables: type[models.Model]) -> None:

@@ -86,7 +86,7 @@ def assignment_expire(*, assignment: Assignment, now: datetime) -> bool:
     rows = deliveries + outbox_tell_rep(
         contact=snapshot.contacts.get(assignment.rep_id),
         kind="lead.expired",
-        lead=lead,
+        lead_id=lead.pk,
         assignment=assignment,
         body=expired_body,
     )

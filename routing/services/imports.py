@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import csv
 import logging
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -37,7 +35,6 @@ STATISTICS_AFTER = frozenset({1, 10, 100, 1000})
 MAX_REPORTED = 1000  # rejected rows listed one by one; beyond that, only counted
 
 Progress = Callable[[LeadImport], None]
-T = TypeVar("T")
 
 
 class ImportProblem(ValueError):
@@ -143,10 +140,8 @@ def _run(lead_import: LeadImport, source: IO[bytes], progress: Progress | None) 
         column for column in columns if mapping.get(column, column) not in SUBMISSION_FIELDS
     ]
     batches = _batches(reader, reading, lead_import, skip=lead_import.rows)
-    # Reading and checking the next rows is plain Python: a thread does it while this
-    # one waits for the database to take the previous batch.
     carried = None
-    for number, (batch, tally, bytes_read) in enumerate(in_background(batches, depth=2)):
+    for number, (batch, tally, bytes_read) in enumerate(batches):
         carried = _commit(lead_import, batch, tally, bytes_read, progress, carried) or carried
         if number in STATISTICS_AFTER and not lead_import.dry_run:
             statistics_refresh(Lead, Assignment)
@@ -188,48 +183,6 @@ def _batches(
             batch, tally = [], _Tally()
     if tally.rows:
         yield batch, tally, reading.bytes_read
-
-
-def in_background(items: Iterator[T], *, depth: int) -> Iterator[T]:
-    """`items`, produced by a thread up to `depth` ahead of the consumer. The producer
-    must not touch the database (a thread has its own connection, outside the
-    consumer's transaction). Its exceptions reach the consumer; a consumer that stops
-    early stops it."""
-    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stopped = threading.Event()
-
-    def hand(kind: str, item: Any) -> bool:
-        """Put one item in the hand-off; False if the consumer has stopped."""
-        while not stopped.is_set():
-            try:
-                handoff.put((kind, item), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not hand("item", item):
-                    return
-            hand("end", None)
-        except BaseException as error:  # handed to the consumer, raised there
-            hand("error", error)
-
-    worker = threading.Thread(target=produce, name="import-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, item = handoff.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise item
-            yield item
-    finally:
-        stopped.set()
-        worker.join(timeout=5)
 
 
 class _Tally:

@@ -132,7 +132,7 @@ def owner_tell_of_return(lead: Lead, event: LeadEvent, snapshot: Snapshot | None
         outbox_tell_rep(
             contact=contact,
             kind="lead.returned",
-            lead=lead,
+            lead_id=lead.pk,
             assignment=assignment,
             body={**body, "data": {**body["data"], "submission": event.data["payload"]}},
             event=event,

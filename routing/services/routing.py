@@ -278,7 +278,9 @@ def assignment_announce(
         told, lead=lead, at=assignment.assigned_at, assignment=assignment, owner=owner
     )
     outbox_write(
-        outbox_tell_rep(contact=contact, kind=told, lead=lead, assignment=assignment, body=body)
+        outbox_tell_rep(
+            contact=contact, kind=told, lead_id=lead.pk, assignment=assignment, body=body
+        )
         + deliveries
     )
 
