@@ -12,7 +12,7 @@ leads), and rotations stay exact across both.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -121,12 +121,14 @@ def leads_intake_batch(
     lead_import_id: int | None = None,
     tell_reps_each: bool = True,
     carried: BatchResult | None = None,
+    meanwhile: Callable[[], Any] | None = None,
 ) -> BatchResult:
     """Store and route `submissions` like intake does one by one. `tell_reps_each`:
     False leaves human reps' messages to a digest (AI agents are still told of each
     lead; subscribed systems get every event either way). `carried`: the previous
     batch's result, whose rep loads this one starts from if the routing data is the
-    same."""
+    same. `meanwhile`: work of the caller's (reading the next batch) to do while the
+    database takes this batch's last rows; called once."""
     now = timezone.now()
     _batch_transaction()
     serialize_emails(submission.values["email"] for submission in submissions)
@@ -161,7 +163,7 @@ def leads_intake_batch(
         memory.save()
         loads = memory.loads
     writer = _BatchWriter(snapshot, actor=actor, now=now, lead_import_id=lead_import_id)
-    writer.write(new, ruleset=ruleset, tell_reps_each=tell_reps_each)
+    writer.write(new, ruleset=ruleset, tell_reps_each=tell_reps_each, meanwhile=meanwhile)
     writer.write_joins(joins, tell_reps_each=tell_reps_each)
     for lead in new:
         if lead.error is not None:
@@ -170,14 +172,12 @@ def leads_intake_batch(
 
 
 def _batch_transaction() -> None:
-    """On PostgreSQL: check foreign keys as rows arrive (while the next rows are still
-    being written) rather than all at commit; and do not wait for the commit to reach
-    the disk. A crash may lose the last batches then, never half of one: each commits
-    with the import's progress, which a new run starts from."""
+    """On PostgreSQL: do not wait for the commit to reach the disk. A crash may lose
+    the last batches then, never half of one: each commits with the import's progress,
+    which a new run starts from."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET LOCAL synchronous_commit = off")
 
 
@@ -231,8 +231,12 @@ class _BatchWriter:
         *,
         ruleset: engine.CompiledRuleSet | None,
         tell_reps_each: bool,
+        meanwhile: Callable[[], Any] | None = None,
     ) -> None:
+        """`meanwhile`: the caller's work to do while the database takes the last rows."""
         if not leads:
+            if meanwhile is not None:
+                meanwhile()
             return
         now = self.now
         decision_ids = iter(allocate_ids(RoutingDecision, len(leads)))
@@ -313,17 +317,29 @@ class _BatchWriter:
                 assignment_rows.append(assignment_row)
                 announced.append((lead, values, decision_id, assignment_row))
             lead_rows.append(_lead_row(values))
-        TableWriter(Lead, LEAD_COLUMNS).insert(lead_rows)
-        TableWriter(RoutingDecision, DECISION_COLUMNS).insert(decision_rows)
-        TableWriter(Assignment, ASSIGNMENT_COLUMNS).insert(assignment_rows)
+        # Each table's rows are made ready while the database takes the previous one.
+        leads_table = TableWriter(Lead, LEAD_COLUMNS)
+        decisions_table = TableWriter(RoutingDecision, DECISION_COLUMNS)
+        assignments_table = TableWriter(Assignment, ASSIGNMENT_COLUMNS)
+        decisions = leads_table.send(
+            leads_table.prepare(lead_rows), meanwhile=lambda: decisions_table.prepare(decision_rows)
+        )
+
+        def announce() -> list[list[Any]]:
+            for lead, values, decision_id, assignment_row in announced:
+                self._announce(
+                    lead, values, decision_id, assignment_row, tell_reps_each=tell_reps_each
+                )
+            return assignments_table.prepare(assignment_rows)
+
+        assignments = decisions_table.send(decisions or [], meanwhile=announce)
+        assignments_table.send(assignments or [])
         if queues:
             through = Lead.queue_pools.through
             through.objects.bulk_create(
                 [through(lead_id=lead_id, pool_id=pool_id) for lead_id, pool_id in queues]
             )
-        for lead, values, decision_id, assignment_row in announced:
-            self._announce(lead, values, decision_id, assignment_row, tell_reps_each=tell_reps_each)
-        self._flush()
+        self._flush(meanwhile=meanwhile)
 
     def write_joins(self, joins: list[tuple[int, Submission]], *, tell_reps_each: bool) -> None:
         """Each submission on the timeline of the open lead it joined; its owner told
@@ -393,7 +409,9 @@ class _BatchWriter:
             ),
         )
 
-    def _flush(self, *, keep: bool = False) -> list[LeadEvent]:
+    def _flush(
+        self, *, keep: bool = False, meanwhile: Callable[[], Any] | None = None
+    ) -> list[LeadEvent]:
         """Write the events gathered so far, with their deliveries to subscribers and
         the messages to reps; with `keep`, returns the events (not read back)."""
         ids = allocate_ids(LeadEvent, len(self.events))
@@ -402,7 +420,8 @@ class _BatchWriter:
             (event_id, event.lead_id, event.kind, now, actor, event.assignment_id, event.data)
             for event_id, event in zip(ids, self.events, strict=True)
         ]
-        TableWriter(LeadEvent, EVENT_COLUMNS).insert(rows)
+        events_table = TableWriter(LeadEvent, EVENT_COLUMNS)
+        events_table.send(events_table.prepare(rows), meanwhile=meanwhile)
         stored = (
             [LeadEvent(**dict(zip(EVENT_COLUMNS, row, strict=True))) for row in rows]
             if keep

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from django.db import connection, models
+
+T = TypeVar("T")
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -64,27 +66,41 @@ class TableWriter:
         self.columns = [field.column for field in fields]  # type: ignore[union-attr]
         self._adapt = [_adapter(field) for field in fields]
 
-    def insert(self, rows: Iterable[Sequence[Any]]) -> None:
+    def prepare(self, rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+        """The rows with their values as the database takes them (JSON as text, ...)."""
         adapt = self._adapt
-        ready = (
+        return [
             [
                 value if to_db is None else to_db(value)
                 for value, to_db in zip(row, adapt, strict=True)
             ]
             for row in rows
-        )
+        ]
+
+    def send(
+        self, prepared: list[list[Any]], *, meanwhile: Callable[[], T] | None = None
+    ) -> T | None:
+        """Insert prepared rows. `meanwhile` runs once the rows are on their way and
+        before waiting for the database to have taken them: on PostgreSQL the server
+        works through a COPY while this process does other work (the next table's
+        rows, the next batch), so the two CPUs are busy at once. Returns its result."""
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column in self.columns)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
-                    for row in ready:
+                    for row in prepared:
                         copy.write_row(row)
-                return
-            marks = ", ".join(["%s"] * len(self.columns))
-            cursor.executemany(
-                f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})", list(ready)
-            )
+                    return meanwhile() if meanwhile is not None else None
+            if prepared:
+                marks = ", ".join(["%s"] * len(self.columns))
+                cursor.executemany(
+                    f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})", prepared
+                )
+        return meanwhile() if meanwhile is not None else None
+
+    def insert(self, rows: Iterable[Sequence[Any]]) -> None:
+        self.send(self.prepare(rows))
 
 
 def _adapter(field: Any) -> Callable[[Any], Any] | None:
