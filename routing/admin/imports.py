@@ -9,8 +9,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 
 from routing.models import LeadImport
@@ -119,6 +119,13 @@ class LeadImportAdmin(admin.ModelAdmin):
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
         transaction.on_commit(lambda: run_lead_import.delay(obj.pk), robust=True)
+
+    def response_add(self, request: HttpRequest, obj: LeadImport, *args: Any) -> HttpResponse:
+        """To the import's own page, whose progress bar follows the worker."""
+        self.message_user(
+            request, f"The import of {obj.name} has started; this page follows its progress."
+        )
+        return redirect("admin:routing_leadimport_change", obj.pk)
 
     def get_urls(self) -> list[Any]:
         progress = self.admin_site.admin_view(self.progress_view)

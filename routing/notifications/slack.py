@@ -12,7 +12,7 @@ from typing import Any
 from routing.models import Notification
 
 from .base import post
-from .messages import Message
+from .messages import DIGEST, Message
 
 
 class SlackTransport:
@@ -40,6 +40,19 @@ def slack_blocks(message: Message) -> dict[str, Any]:
             {
                 "type": "context",
                 "elements": [{"type": "mrkdwn", "text": _escape(message.deadline_text)}],
+            }
+        )
+    if message.kind == DIGEST:  # many leads: the way to all of them
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": message.link_text},
+                        "url": message.lead_url,
+                    }
+                ],
             }
         )
     if message.ack_url:

@@ -24,7 +24,10 @@ def import_digests_write(*, lead_import: LeadImport) -> list[Notification]:
     came_back = LeadEvent.objects.filter(
         kind=LeadEvent.Kind.RESUBMITTED, data__import=lead_import.pk
     ).values("lead_id")
-    returned = Assignment.objects.filter(lead_id__in=came_back, ended_at__isnull=True)
+    # Leads of earlier submissions: a row repeating one of the file's own is no news.
+    returned = Assignment.objects.filter(lead_id__in=came_back, ended_at__isnull=True).exclude(
+        lead__lead_import=lead_import
+    )
     new_counts, returned_counts = _per_rep(new), _per_rep(returned)
     contacts = current_snapshot().contacts
     now = timezone.now()

@@ -209,15 +209,22 @@ def _fewer_collections() -> Iterator[None]:
 
 class _Lookahead(Generic[T]):
     """An iterator that can be told to read its next item early (`fetch`), to do that
-    reading at a moment when this process would otherwise wait."""
+    reading at a moment when this process would otherwise wait. A failure to read is
+    kept for the moment the item is asked for: it must not undo the batch being
+    written while it happened."""
 
     def __init__(self, items: Iterator[T]) -> None:
         self._items = items
         self._ahead: list[T] = []
+        self._failed: Exception | None = None
 
     def fetch(self) -> None:
-        if not self._ahead:
+        if self._ahead or self._failed is not None:
+            return
+        try:
             self._ahead.extend(itertools.islice(self._items, 1))
+        except Exception as error:
+            self._failed = error
 
     def __iter__(self) -> Iterator[T]:
         return self
@@ -225,6 +232,8 @@ class _Lookahead(Generic[T]):
     def __next__(self) -> T:
         if self._ahead:
             return self._ahead.pop()
+        if self._failed is not None:
+            raise self._failed
         return next(self._items)
 
 

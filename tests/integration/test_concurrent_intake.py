@@ -7,6 +7,7 @@ through the same service the API uses; they start together on a signal file.
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,44 @@ def test_round_robin_is_exact_under_concurrent_intake_from_four_processes(tmp_pa
     assert set(shares) == set(pool.memberships.values_list("rep_id", flat=True))
     open_per_lead = Assignment.objects.filter(ended_at__isnull=True).values("lead")
     assert not open_per_lead.annotate(n=Count("id")).filter(n__gt=1).exists()
+
+
+IMPORTER = """
+import os, sys, time
+import django
+django.setup()
+from routing.services import imports
+
+path, go = sys.argv[1], sys.argv[2]
+imports.BATCH_ROWS = 25  # many batches, so that intake gets in between them
+while not os.path.exists(go):
+    time.sleep(0.005)
+lead_import = imports.lead_import_create(name="expo.csv")
+with open(path, "rb") as source:
+    imports.lead_import_run(lead_import=lead_import, source=source)
+"""
+
+
+def test_an_import_and_live_intake_at_once_keep_the_rotation_exact(tmp_path):
+    pool = _round_robin_set_up(reps=4)
+    listed = tmp_path / "expo.csv"
+    listed.write_text(
+        "email,source\n"
+        + "".join(f"listed{number}@expo{number}.com,event\n" for number in range(200))
+    )
+    go = tmp_path / "go"
+    intake = [[str(index * 100), "100", ""] for index in range(3)]
+
+    with ThreadPoolExecutor() as both:
+        posting = both.submit(run_together, WORKER, intake, go)
+        importing = both.submit(run_together, IMPORTER, [[str(listed)]], go)
+        posting.result(), importing.result()
+
+    assert Lead.objects.count() == 500
+    assert Lead.objects.filter(lead_import__isnull=False).count() == 200
+    shares = Counter(Assignment.objects.values_list("rep_id", flat=True))
+    assert sorted(shares.values()) == [125, 125, 125, 125], shares
+    assert set(shares) == set(pool.memberships.values_list("rep_id", flat=True))
 
 
 def test_concurrent_posts_of_one_email_make_one_lead(tmp_path):

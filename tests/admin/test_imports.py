@@ -1,0 +1,115 @@
+"""Uploading a list in the admin: mapping, validation before anything is stored, the
+import run by the worker, its report and the progress the page follows."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from routing.models import Lead, LeadImport
+from tests.admin.helpers import admin_url
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "E-mail,First,company,source,Booth\n"
+    "pat@prospect.com,Pat,Prospect Inc,demo_request,B12\n"
+    "not-an-email,Nobody,,demo_request,\n"
+    "dev@gmail.com,Dev,,free_signup,A1\n"
+)
+
+
+def upload(admin_client, text=CSV, columns="E-mail=email\nFirst=first_name", **fields):
+    return admin_client.post(
+        admin_url(LeadImport, "add"),
+        {
+            "file": SimpleUploadedFile("expo.csv", text.encode(), content_type="text/csv"),
+            "columns": columns,
+            "notify": "digest",
+            **fields,
+        },
+    )
+
+
+def test_an_uploaded_list_is_imported_by_the_worker_and_reported(
+    admin_client, team, staff_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(admin_client)
+
+    lead_import = LeadImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == admin_url(LeadImport, "change", lead_import.pk)
+    assert lead_import.status == LeadImport.Status.DONE  # the task ran (eagerly in tests)
+    assert (lead_import.rows, lead_import.imported, lead_import.rejected) == (3, 2, 1)
+    assert lead_import.created_by == staff_user
+    assert lead_import.mapping == {"E-mail": "email", "First": "first_name"}
+    assert lead_import.attribute_columns == ["Booth"]
+    pat = Lead.objects.get(email="pat@prospect.com")
+    assert (pat.first_name, pat.owner, pat.attributes) == ("Pat", team.ana, {"Booth": "B12"})
+    assert pat.lead_import == lead_import
+
+    page = admin_client.get(response["Location"])
+    html = page.content.decode()
+    assert 'id="import-progress" max="100" value="100"' in html
+    assert "3 rows read, 2 new leads, 0 joined an open lead, 1 rejected" in html
+    assert "<td>3</td><td>email: " in html  # the bad row, by its line
+    assert "fetch(url" not in html  # done: nothing to follow
+
+
+def test_a_mapping_line_that_is_not_column_equals_field_is_refused(admin_client, team):
+    response = upload(admin_client, columns="E-mail=email\nFirst name")
+
+    assert response.status_code == 200
+    assert "write COLUMN=FIELD, e.g. E-mail=email" in response.content.decode()
+    assert not LeadImport.objects.exists() and not Lead.objects.exists()
+
+
+def test_mapping_to_a_field_that_does_not_exist_names_the_fields(admin_client, team):
+    response = upload(admin_client, columns="E-mail=e_mail")
+
+    assert "e_mail is no lead field; choose from email, country" in response.content.decode()
+    assert not LeadImport.objects.exists()
+
+
+def test_a_file_without_an_email_column_is_refused_before_anything_is_stored(admin_client, team):
+    response = upload(admin_client, columns="")
+
+    html = response.content.decode()
+    assert "No column gives the e-mail address (columns: E-mail, First, company, source" in html
+    assert not LeadImport.objects.exists()
+
+
+def test_the_page_of_a_running_import_follows_its_progress(admin_client, db):
+    running = LeadImport.objects.create(
+        name="big.csv",
+        status=LeadImport.Status.RUNNING,
+        size=1000,
+        bytes_read=420,
+        rows=4000,
+        imported=3990,
+        rejected=10,
+    )
+    progress_url = reverse("admin:routing_leadimport_progress", args=[running.pk])
+
+    html = admin_client.get(admin_url(LeadImport, "change", running.pk)).content.decode()
+    assert 'value="42"' in html and f'"{progress_url}"' in html and "fetch(url" in html
+
+    now = admin_client.get(progress_url).json()
+    assert now == {
+        "status": "running",
+        "status_display": "Running",
+        "percent": 42,
+        "rows": 4000,
+        "imported": 3990,
+        "joined": 0,
+        "rejected": 10,
+        "error": "",
+    }
+
+
+def test_progress_is_for_staff_only(client, db):
+    running = LeadImport.objects.create(name="big.csv")
+    response = client.get(reverse("admin:routing_leadimport_progress", args=[running.pk]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
