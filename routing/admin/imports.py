@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -96,6 +97,21 @@ class LeadImportAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     form = LeadImportForm
     change_form_template = "admin/routing/leadimport/change_form.html"
+    actions = ("run_again",)
+
+    @admin.action(description="Run again, from where it stopped (failed imports)")
+    def run_again(self, request: HttpRequest, queryset: QuerySet[LeadImport]) -> None:
+        stopped = list(queryset.filter(status=LeadImport.Status.FAILED).exclude(file=""))
+        for lead_import in stopped:
+            LeadImport.objects.filter(pk=lead_import.pk).update(
+                status=LeadImport.Status.QUEUED, error=""
+            )
+            transaction.on_commit(lambda pk=lead_import.pk: run_lead_import.delay(pk), robust=True)
+        self.message_user(
+            request,
+            f"{len(stopped)} import(s) queued to carry on from their first row not yet "
+            "imported. Only failed imports of uploaded files can run again.",
+        )
 
     @admin.display(description="progress")
     def progress(self, lead_import: LeadImport) -> str:

@@ -4,6 +4,7 @@ import run by the worker, its report and the progress the page follows."""
 from __future__ import annotations
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -113,3 +114,30 @@ def test_progress_is_for_staff_only(client, db):
     running = LeadImport.objects.create(name="big.csv")
     response = client.get(reverse("admin:routing_leadimport_progress", args=[running.pk]))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_failed_import_runs_again_from_where_it_stopped(
+    admin_client, team, django_capture_on_commit_callbacks
+):
+    failed = LeadImport.objects.create(
+        name="expo.csv",
+        status=LeadImport.Status.FAILED,
+        error="OperationalError: the database restarted. Run it again to carry on from there.",
+        mapping={"E-mail": "email", "First": "first_name"},
+        rows=1,  # the first row was committed before it stopped
+        imported=1,
+    )
+    failed.file.save("expo.csv", ContentFile(CSV.encode()))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            admin_url(LeadImport, "changelist"),
+            {"action": "run_again", "_selected_action": [failed.pk]},
+            follow=True,
+        )
+
+    assert "1 import(s) queued" in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == LeadImport.Status.DONE and failed.error == ""
+    assert (failed.rows, failed.imported, failed.rejected) == (3, 2, 1)
+    assert list(Lead.objects.values_list("email", flat=True)) == ["dev@gmail.com"]

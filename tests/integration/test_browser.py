@@ -8,12 +8,14 @@ so there a missing browser fails instead of skipping.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
 
 from routing.models import Lead
+from routing.services.imports import lead_import_create, lead_import_run
 from tests.factories import StaffUserFactory
 from tests.team import PASSWORD, submit
 
@@ -112,4 +114,35 @@ def test_the_dashboard_draws_its_charts_without_errors(browser, live_server, tea
     page.wait_for_url(f"{live_server.url}/dashboard/")
     for canvas in ("chart-volume", "chart-speed", "chart-rules", "chart-pools"):
         assert page.evaluate(f"Chart.getChart('{canvas}') !== undefined"), canvas
+    assert errors == []
+
+
+def test_an_import_page_follows_the_import_to_its_report(browser, live_server, team):
+    StaffUserFactory(email="manager@example.com", password=PASSWORD)
+    data = (
+        "email,first_name,source\n"
+        + "".join(f"lead{n}@prospect{n}.com,Lead{n},demo_request\n" for n in range(30))
+        + "not-an-email,Nobody,demo_request\n"
+    ).encode()
+    lead_import = lead_import_create(name="expo.csv", size=len(data))
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    change = f"/admin/routing/leadimport/{lead_import.pk}/change/"
+    page.goto(f"{live_server.url}/admin/login/?next={change}")
+    page.fill("#id_username", "manager@example.com")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}{change}")
+    assert page.locator("#import-status").inner_text() == "Queued"
+    assert page.locator("#import-problems").count() == 0
+
+    # The worker's part, done here: the page must notice on its own and show the report.
+    lead_import_run(lead_import=lead_import, source=io.BytesIO(data))
+
+    page.wait_for_selector("#import-problems", timeout=15_000)
+    assert page.locator("#import-progress").get_attribute("value") == "100"
+    assert page.locator("#import-status").inner_text() == "Done"
+    assert "31 rows read, 30 new leads" in page.locator("#import-counts").inner_text()
+    assert page.locator("#import-problems td").first.inner_text() == "32"  # its line
     assert errors == []
