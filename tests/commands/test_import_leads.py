@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from routing.models import Assignment, Lead, LeadEvent
+from tests.commands.conftest import DEMO_FILE
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +77,22 @@ def test_mistakes_in_the_command_are_named(tmp_path):
     (tmp_path / "x.csv").write_text("email\n")
     with pytest.raises(CommandError, match="write COLUMN=FIELD"):
         call_command("import_leads", str(tmp_path / "x.csv"), "--map", "email")
+
+
+def test_the_demo_list_imports_as_the_readme_says(db):
+    call_command("load_routing", str(DEMO_FILE), stdout=StringIO())
+    out = StringIO()
+    call_command(
+        "import_leads",
+        str(DEMO_FILE.parent / "expo.csv"),
+        "--map",
+        "E-mail=email",
+        "--map",
+        "Employees=employee_count",
+        stdout=out,
+        stderr=StringIO(),
+    )
+
+    assert "197 new leads, 1 joined an open lead with the same e-mail, 2 rejected" in out.getvalue()
+    assert "Columns kept in each lead's attributes: Campaign, Language, Badge." in out.getvalue()
+    assert Lead.objects.filter(owner__isnull=True).count() == 0
