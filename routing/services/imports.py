@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, Generic, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from routing.models import Assignment, Lead, LeadImport
@@ -36,6 +36,7 @@ BATCH_ROWS = 1000  # rows per transaction: rotations are locked for one batch at
 # import has grown the tables about tenfold.
 STATISTICS_AFTER = frozenset({1, 10, 100, 1000})
 MAX_REPORTED = 1000  # rejected rows listed one by one; beyond that, only counted
+IMPORT_LOCK_SPACE = 7341  # first key of the advisory lock that one run of an import holds
 
 Progress = Callable[[LeadImport], None]
 T = TypeVar("T")
@@ -108,10 +109,45 @@ def lead_import_run(
     *, lead_import: LeadImport, source: IO[bytes] | None = None, progress: Progress | None = None
 ) -> LeadImport:
     """Read the file (`source`, else the stored upload) and import its rows. A run that
-    was stopped carries on from the first row it had not committed."""
-    if source is None:
-        with lead_import.file.open("rb") as stored:
-            return lead_import_run(lead_import=lead_import, source=stored, progress=progress)
+    was stopped carries on from the first row it had not committed. If the import is
+    running elsewhere already, returns it as it is and imports nothing."""
+    with _sole_run(lead_import) as sole:
+        if not sole:
+            logger.warning("Import %s is running in another process", lead_import.pk)
+            lead_import.refresh_from_db()
+            return lead_import
+        if source is None:
+            with lead_import.file.open("rb") as stored:
+                return _run_logged(lead_import, stored, progress)
+        return _run_logged(lead_import, source, progress)
+
+
+@contextlib.contextmanager
+def _sole_run(lead_import: LeadImport) -> Iterator[bool]:
+    """True if this process is the only one running the import. A broker redelivers a
+    task whose worker it has not heard from in a long time (an hour with Redis) even if
+    that worker is still importing; two runs at once would both carry on from the same
+    row. On PostgreSQL a session advisory lock (in a key space of its own: two 32-bit
+    keys) settles it, and goes with the connection if the process dies. SQLite's single
+    writer needs no more."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = [IMPORT_LOCK_SPACE, lead_import.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        sole = cursor.fetchone()[0]
+    try:
+        yield sole
+    finally:
+        if sole:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+def _run_logged(
+    lead_import: LeadImport, source: IO[bytes], progress: Progress | None
+) -> LeadImport:
     LeadImport.objects.filter(pk=lead_import.pk).update(
         status=LeadImport.Status.RUNNING, started_at=lead_import.started_at or timezone.now()
     )

@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 
 from reps.models import Pool
 from routing.models import (
@@ -241,3 +242,28 @@ def test_a_round_robin_pool_of_four_gets_equal_shares_from_a_large_list(db, monk
         25,
         25,
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_running_in_another_process_is_not_run_twice(team):
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    data = (HEADER + rows(3)).encode()
+    lead_import = lead_import_create(name="expo.csv", size=len(data))
+    other = connections.create_connection("default")  # another process's session
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_lock(%s, %s)", [imports.IMPORT_LOCK_SPACE, lead_import.pk]
+            )
+
+        lead_import_run(lead_import=lead_import, source=io.BytesIO(data))
+        assert not Lead.objects.exists()
+        assert lead_import.status == LeadImport.Status.QUEUED
+
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock_all()")
+        lead_import_run(lead_import=lead_import, source=io.BytesIO(data))
+        assert Lead.objects.count() == 3
+    finally:
+        other.close()
