@@ -17,7 +17,7 @@ from routing.notifications.outbox import outbox_tell_rep, outbox_write
 from routing.notifications.payloads import event_body
 from routing.snapshot import Snapshot, current_snapshot
 
-from .duplicates import duplicate_window, open_duplicates, serialize_emails
+from .duplicates import duplicate_window, open_duplicate, serialize_emails
 from .routing import NO_RULESET, Routed, lead_route, lead_route_after_error, run_engine
 
 logger = logging.getLogger(__name__)
@@ -52,9 +52,7 @@ def lead_intake(
         email = values["email"]
         serialize_emails([email])
         snapshot = _snapshot_if_it_builds()
-        duplicate = open_duplicates(
-            [email], window=duplicate_window(snapshot), now=timezone.now()
-        ).get(email)
+        duplicate = open_duplicate(email, window=duplicate_window(snapshot), now=timezone.now())
         if duplicate is not None:
             event = LeadEvent.objects.create(
                 lead=duplicate,
@@ -83,7 +81,7 @@ def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> S
     now = timezone.now()
     snapshot = current_snapshot()
     email = values["email"]
-    duplicate = open_duplicates([email], window=duplicate_window(snapshot), now=now).get(email)
+    duplicate = open_duplicate(email, window=duplicate_window(snapshot), now=now)
     ruleset = snapshot.rulesets.get(ruleset_id) if ruleset_id else snapshot.active
     if ruleset is None:
         return Simulation(
