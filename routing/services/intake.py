@@ -19,6 +19,7 @@ from routing.snapshot import Snapshot, current_snapshot
 
 from .duplicates import duplicate_window, open_duplicate, serialize_emails
 from .routing import NO_RULESET, Routed, lead_route, lead_route_after_error, run_engine
+from .rows import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +63,9 @@ def lead_intake(
             )
             owner_tell_of_return(duplicate, event, snapshot)
             return IntakeResult(duplicate, False, _routed_so_far(duplicate))
-        lead = Lead.objects.create(**values, payload=payload, intake_key=intake_key)
-        LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.SUBMITTED, actor=actor)
+        lead = Lead(**values, payload=payload, intake_key=intake_key)
+        row_insert(lead)
+        row_insert(LeadEvent(lead=lead, kind=LeadEvent.Kind.SUBMITTED, actor=actor))
         try:
             # A savepoint: if routing fails, only its writes are undone, not the lead.
             routed = lead_route(lead=lead, actor=actor, snapshot=snapshot)

@@ -23,6 +23,7 @@ from routing.notifications.payloads import OwnerLike, event_body
 from routing.snapshot import Snapshot, current_snapshot
 
 from .events import lead_event_publish, lead_event_record
+from .rows import row_insert, row_update
 from .state import RoutingMemory, read_rotations, rep_loads, save_rotation
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ logger = logging.getLogger(__name__)
 # The lead's fields the engine decides on: those conditions can test, and attributes.
 LEAD_FACT_FIELDS = (*LEAD_FIELDS, "attributes")
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
+
+# What routing changes on the lead.
+ROUTED_FIELDS = ("owner", "status", "ruleset", "rule", "updated_at")
 
 # How a lead is routed: through the rules (a new lead), to the escalation target (nobody
 # acknowledged in time), or to the hand-off target (an AI agent hands it to people).
@@ -202,7 +206,7 @@ def record_decision(
     """Store the decision (made at `now`), the assignment it makes, the lead's new state
     and the outbox rows telling the new owner and the subscribers; returns the decision
     and the acknowledgment deadline (None if nobody could take the lead)."""
-    row = RoutingDecision.objects.create(
+    row = RoutingDecision(
         lead=lead,
         kind=kind,
         ruleset_id=ruleset.id,
@@ -216,6 +220,7 @@ def record_decision(
         error=error,
         created_at=now,
     )
+    row_insert(row)
     lead.ruleset_id = ruleset.id
     lead.rule_id = decision.rule.id if decision.rule else None
     if decision.rep_id is None:
@@ -228,7 +233,7 @@ def record_decision(
             data={"decision": row.id},
         )
         return row, None
-    assignment = Assignment.objects.create(
+    assignment = Assignment(
         lead=lead,
         rep_id=decision.rep_id,
         decision=row,
@@ -236,9 +241,10 @@ def record_decision(
         assigned_at=now,
         ack_due_at=decision.ack_due_at,
     )
+    row_insert(assignment)
     lead.owner_id = decision.rep_id
     lead.status = Lead.Status.ASSIGNED
-    lead.save(update_fields=["owner", "status", "ruleset", "rule", "updated_at"])
+    row_update(lead, ROUTED_FIELDS)
     owner = snapshot.data.reps.get(decision.rep_id)
     assignment_announce(
         lead=lead,
@@ -297,7 +303,7 @@ def lead_unclaim(
     """Nobody has the lead now: it waits in the shared queue of these pools."""
     lead.owner_id = None
     lead.status = Lead.Status.UNCLAIMED
-    lead.save(update_fields=["owner", "status", "ruleset", "rule", "updated_at"])
+    row_update(lead, ROUTED_FIELDS)
     lead.queue_pools.set(pool_ids)
     lead_event_publish(
         lead=lead,
