@@ -14,6 +14,7 @@ never for routing data that simple-history records.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -22,19 +23,35 @@ from django.db import DatabaseError, connection, models
 
 def row_insert(instance: models.Model) -> None:
     """INSERT the new `instance` as `instance.save()` would, and set its id."""
-    fields, sql = _statement(type(instance))
-    instance._prepare_related_fields_for_save(operation_name="save")  # as save() does
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
-    ]
+    rows_insert([instance])
+
+
+def rows_insert(instances: Sequence[models.Model]) -> None:
+    """INSERT new instances of one model in one statement, as `bulk_create` would, and
+    set their ids (in order: PostgreSQL and SQLite return them as the rows were given)."""
+    if not instances:
+        return
+    if len(instances) > 1 and not connection.features.can_return_columns_from_insert:
+        for instance in instances:  # only one new id could be told per statement
+            rows_insert([instance])
+        return
+    fields, sql = _insert_statement(type(instances[0]), len(instances))
+    values = []
+    for instance in instances:
+        instance._prepare_related_fields_for_save(operation_name="save")  # as save() does
+        values += [
+            field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+        ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else None
-        if pk is None:
-            pk = cursor.lastrowid
-    instance.pk = pk
-    instance._state.adding = False
-    instance._state.db = connection.alias
+        if connection.features.can_return_columns_from_insert:
+            ids = [row[0] for row in cursor.fetchall()]
+        else:
+            ids = [cursor.lastrowid]
+    for instance, pk in zip(instances, ids, strict=True):
+        instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = connection.alias
 
 
 def row_update(instance: models.Model, field_names: tuple[str, ...]) -> None:
@@ -63,15 +80,15 @@ def _update_statement(
 
 
 @cache
-def _statement(model: type[models.Model]) -> tuple[list[Any], str]:
+def _insert_statement(model: type[models.Model], count: int) -> tuple[list[Any], str]:
     """The fields a new row of `model` is given (all but its generated id) and the
-    INSERT statement taking them."""
+    INSERT statement taking `count` rows of them."""
     meta = model._meta
     fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES " + ", ".join([row] * count)
     if connection.features.can_return_columns_from_insert:
         sql += f" RETURNING {quote(meta.pk.column)}"
     return fields, sql

@@ -7,7 +7,7 @@ from django.db import DatabaseError
 from django.forms.models import model_to_dict
 
 from routing.models import Lead, LeadEvent
-from routing.services.rows import row_insert, row_update
+from routing.services.rows import row_insert, row_update, rows_insert
 from tests.factories import RepFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +45,14 @@ def test_a_row_update_writes_only_its_fields_and_refuses_a_missing_row():
     lead.pk = lead.pk + 1000
     with pytest.raises(DatabaseError):
         row_update(lead, ("owner", "status", "updated_at"))
+
+
+def test_rows_inserted_at_once_get_their_ids_in_order():
+    lead = Lead.objects.create(email="ana@example.com")
+    events = [LeadEvent(lead=lead, kind=kind) for kind in ("submitted", "routed", "notified")]
+
+    rows_insert(events)
+
+    stored = {event.pk: event.kind for event in LeadEvent.objects.filter(lead=lead)}
+    assert stored == {event.pk: event.kind for event in events}
+    assert len(stored) == 3
