@@ -63,17 +63,28 @@ def lead_intake(
             )
             owner_tell_of_return(duplicate, event, snapshot)
             return IntakeResult(duplicate, False, _routed_so_far(duplicate))
-        lead = Lead(**values, payload=payload, intake_key=intake_key)
-        row_insert(lead)
-        row_insert(LeadEvent(lead=lead, kind=LeadEvent.Kind.SUBMITTED, actor=actor))
+        # Timed now, stored once the lead has its id: first on the timeline either way.
+        submitted = LeadEvent(kind=LeadEvent.Kind.SUBMITTED, actor=actor)
         try:
-            # A savepoint: if routing fails, only its writes are undone, not the lead.
+            # Routing stores the new lead with what it decided (one insert, no update
+            # after it). A savepoint: if routing fails, all of its writes are undone...
+            lead = Lead(**values, payload=payload, intake_key=intake_key)
             routed = lead_route(lead=lead, actor=actor, snapshot=snapshot)
         except Exception as error:
+            # ... and the lead is stored as submitted, for the fallback: never lost.
+            lead = Lead(**values, payload=payload, intake_key=intake_key)
+            row_insert(lead)
             logger.exception("Routing lead %s failed; giving it to the fallback", lead.pk)
-            lead.refresh_from_db()
+            _submitted_store(submitted, lead)
             routed = lead_route_after_error(lead=lead, error=error)
+        else:
+            _submitted_store(submitted, lead)
     return IntakeResult(lead, True, routed)
+
+
+def _submitted_store(event: LeadEvent, lead: Lead) -> None:
+    event.lead = lead
+    row_insert(event)
 
 
 def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> Simulation:

@@ -136,7 +136,8 @@ def lead_route(
     snapshot: Snapshot | None = None,
     mode: str = RULES,
 ) -> Routed:
-    """Route `lead` with the active rule set and record everything it decided.
+    """Route `lead` with the active rule set and record everything it decided. A lead
+    not stored yet (intake's) is stored here, with what was decided.
 
     The pools the plan may use are locked while choosing, so concurrent leads take
     turns through a rotation one at a time and each rep gets exactly their share.
@@ -149,6 +150,8 @@ def lead_route(
     if mode != RULES:
         ruleset = snapshot.rulesets.get(lead.ruleset_id) or ruleset
     if ruleset is None:
+        if lead.pk is None:
+            row_insert(lead)
         row = RoutingDecision.objects.create(
             lead=lead, kind=kind, steps=[{"step": "error", "error": NO_RULESET}], error=NO_RULESET
         )
@@ -206,6 +209,13 @@ def record_decision(
     """Store the decision (made at `now`), the assignment it makes, the lead's new state
     and the outbox rows telling the new owner and the subscribers; returns the decision
     and the acknowledgment deadline (None if nobody could take the lead)."""
+    lead.ruleset_id = ruleset.id
+    lead.rule_id = decision.rule.id if decision.rule else None
+    if decision.rep_id is not None:
+        lead.owner_id, lead.status = decision.rep_id, Lead.Status.ASSIGNED
+        lead_routed_state_save(lead)
+    elif lead.pk is None:
+        row_insert(lead)  # as submitted: lead_unclaim below records that nobody has it
     row = RoutingDecision(
         lead=lead,
         kind=kind,
@@ -221,8 +231,6 @@ def record_decision(
         created_at=now,
     )
     row_insert(row)
-    lead.ruleset_id = ruleset.id
-    lead.rule_id = decision.rule.id if decision.rule else None
     if decision.rep_id is None:
         lead_unclaim(
             lead=lead,
@@ -242,9 +250,6 @@ def record_decision(
         ack_due_at=decision.ack_due_at,
     )
     row_insert(assignment)
-    lead.owner_id = decision.rep_id
-    lead.status = Lead.Status.ASSIGNED
-    row_update(lead, ROUTED_FIELDS)
     owner = snapshot.data.reps.get(decision.rep_id)
     assignment_announce(
         lead=lead,
@@ -313,6 +318,15 @@ def lead_unclaim(
         actor=actor,
         data={**data, "reason": reason, "queue_pools": pool_ids},
     )
+
+
+def lead_routed_state_save(lead: Lead) -> None:
+    """Store the lead's owner, status, rule set and rule. A lead intake has not stored
+    yet is inserted with them: one write where an insert and an update would be."""
+    if lead.pk is None:
+        row_insert(lead)
+    else:
+        row_update(lead, ROUTED_FIELDS)
 
 
 def queue_pool_ids(ruleset: engine.CompiledRuleSet, rule: engine.CompiledRule | None) -> list[int]:
