@@ -8,8 +8,8 @@ What it does, start to end (only 127.0.0.1 is contacted; every step has a timeou
 1. Drops and creates the PostgreSQL database `leadrouter_bench` (psycopg, through the
    `postgres` maintenance database), runs `manage.py migrate` and
    `manage.py load_routing demo/routing.yaml` against it and creates an intake key.
-2. For each worker count, starts gunicorn (sync workers) on a free port with
-   config.settings.production plus bench/bare (settings and a URLconf that add
+2. For each worker count, starts gunicorn (sync workers, config/gunicorn.py) on a free
+   port with config.settings.production plus bench/bare (settings and a URLconf that add
    `POST /bench/bare/`: the same intake-key authentication, a minimal serializer and
    one INSERT), DEBUG off, Redis as the cache (the throttle's counts), and the intake
    rate limit raised so that nothing is throttled.
@@ -651,6 +651,8 @@ def main() -> int:
                 [
                     str(GUNICORN),
                     "config.wsgi:application",
+                    "--config",
+                    str(ROOT / "config" / "gunicorn.py"),  # the product's, as in production
                     "--bind",
                     f"{HOST}:{port}",
                     "--workers",

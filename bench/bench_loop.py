@@ -134,7 +134,8 @@ def main() -> int:
             log = (workdir / "processes.log").open("w")
             processes.append(
                 subprocess.Popen(
-                    [str(GUNICORN), "config.wsgi:application", "--bind", f"{HOST}:{port}",
+                    [str(GUNICORN), "config.wsgi:application", "--config", "config/gunicorn.py",
+                     "--bind", f"{HOST}:{port}",
                      "--workers", "2", "--log-level", "warning"],
                     cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 )

@@ -9,6 +9,7 @@ nothing.
 
 from __future__ import annotations
 
+import gc
 import threading
 import uuid
 from collections import defaultdict
@@ -54,6 +55,20 @@ class Snapshot:
 
 _lock = threading.Lock()
 _current: Snapshot | None = None
+# Set in long-running web workers (config/gunicorn.py), which freeze what they load at
+# start-up out of the cyclic garbage collector's way: a rebuilt snapshot is frozen too.
+_freeze_rebuilt = False
+
+
+def freeze_rebuilt_snapshots() -> None:
+    """From now on, move each rebuilt snapshot (and whatever else is alive then) to the
+    garbage collector's permanent generation, which full collections do not walk.
+
+    A snapshot holds no reference cycles, so the one it replaces is still freed by
+    reference counting; only cyclic garbage that happens to be alive at that moment stays
+    (a rebuild follows a change of routing data: rare, and little is alive then)."""
+    global _freeze_rebuilt
+    _freeze_rebuilt = True
 
 
 def routing_version() -> tuple[int, uuid.UUID]:
@@ -81,6 +96,8 @@ def current_snapshot() -> Snapshot:
     with _lock:
         if _current is None or _current.stamp != stamp:
             _current = build_snapshot(version, stamp)
+            if _freeze_rebuilt:
+                gc.freeze()
         return _current
 
 

@@ -87,14 +87,44 @@ class LeadRoutedSerializer(serializers.Serializer):
 
     @extend_schema_field(DecisionSummarySerializer(allow_null=True))
     def get_decision(self, result: IntakeResult) -> dict[str, Any] | None:
-        decision = result.routed.decision
-        if decision is None:
-            return None
-        return {
-            "ruleset": ruleset_ref(decision, result.routed.ruleset_name),
-            "steps": decision.steps,
-            "elapsed_us": decision.elapsed_us,
-        }
+        return decision_summary(result)
+
+
+def decision_summary(result: IntakeResult) -> dict[str, Any] | None:
+    decision = result.routed.decision
+    if decision is None:
+        return None
+    return {
+        "ruleset": ruleset_ref(decision, result.routed.ruleset_name),
+        "steps": decision.steps,
+        "elapsed_us": decision.elapsed_us,
+    }
+
+
+_DATETIME = serializers.DateTimeField()  # formats as the serializers do (time zone, "Z")
+
+
+def lead_routed_body(result: IntakeResult) -> dict[str, Any]:
+    """What `LeadRoutedSerializer(result).data` gives, built directly: every intake
+    answers with it, and a serializer copies its declared fields (the nested owner's
+    too) for each instance it serializes, which cost about half a millisecond per
+    intake. The serializer stays as the answer's documentation (OpenAPI); a test holds
+    the two equal."""
+    routed = result.routed
+    owner = routed.owner
+    return {
+        "id": result.lead.id,
+        "status": str(result.lead.status),
+        "owner": None
+        if owner is None
+        else {"id": owner.id, "name": owner.name, "email": owner.email, "kind": str(owner.kind)},
+        "rule": decision_rule_ref(routed.decision),
+        "ack_due_at": None
+        if routed.ack_due_at is None
+        else _DATETIME.to_representation(routed.ack_due_at),
+        "duplicate": not result.created,
+        "decision": decision_summary(result),
+    }
 
 
 class SimulationSerializer(serializers.Serializer):

@@ -35,7 +35,12 @@ from .authentication import (
 )
 from .idempotency import idempotency_key_from, idempotent
 from .parsing import JSONObjectParser, body_headers_check
-from .responses import LeadDetailSerializer, LeadRoutedSerializer, SimulationSerializer
+from .responses import (
+    LeadDetailSerializer,
+    LeadRoutedSerializer,
+    SimulationSerializer,
+    lead_routed_body,
+)
 from .serializers import LeadSubmissionSerializer
 from .throttling import IntakeKeyRateThrottle
 
@@ -122,7 +127,7 @@ class LeadIntakeView(IntakeAPIView):
                 intake_key=request.auth,
             )
             return Response(
-                LeadRoutedSerializer(result).data,
+                lead_routed_body(result),
                 status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
             )
 

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from routing.models import Assignment, LeadEvent, Notification
 from routing.services.bulk import TableWriter, allocate_ids
+from routing.services.rows import rows_insert
 
 from .contacts import Contact, Subscriber
 
@@ -103,7 +104,8 @@ def outbox_write(rows: Sequence[Notification], *, many: bool = False) -> None:
             [getattr(row, column) for column in columns] for row in rows
         )
     else:
-        ids = [row.pk for row in Notification.objects.bulk_create(rows)]
+        rows_insert(rows)
+        ids = [row.pk for row in rows]
     # robust: a broker that is down must not turn a committed intake into an error.
     transaction.on_commit(lambda: _enqueue(ids), robust=True)
 

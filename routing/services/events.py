@@ -10,6 +10,8 @@ from routing.notifications.contacts import Subscriber
 from routing.notifications.outbox import outbox_publish, outbox_write
 from routing.notifications.payloads import OwnerLike, event_body
 
+from .rows import row_insert
+
 
 def lead_event_record(
     *,
@@ -26,7 +28,7 @@ def lead_event_record(
     """The event, and its deliveries as `publish_as` (e.g. "lead.acknowledged") to the
     `subscribers` who want it, not yet stored: the caller writes all its outbox rows at
     once (`lead_event_publish` when the event is all it has to tell)."""
-    event = LeadEvent.objects.create(
+    event = LeadEvent(
         lead=lead,
         kind=kind,
         actor=actor,
@@ -34,6 +36,7 @@ def lead_event_record(
         assignment=assignment,
         data=data or {},
     )
+    row_insert(event)
     if not subscribers:
         return event, []
     body = event_body(

@@ -17,8 +17,9 @@ from routing.notifications.outbox import outbox_tell_rep, outbox_write
 from routing.notifications.payloads import event_body
 from routing.snapshot import Snapshot, current_snapshot
 
-from .duplicates import duplicate_window, open_duplicates, serialize_emails
+from .duplicates import duplicate_window, open_duplicate, serialize_emails
 from .routing import NO_RULESET, Routed, lead_route, lead_route_after_error, run_engine
+from .rows import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +53,7 @@ def lead_intake(
         email = values["email"]
         serialize_emails([email])
         snapshot = _snapshot_if_it_builds()
-        duplicate = open_duplicates(
-            [email], window=duplicate_window(snapshot), now=timezone.now()
-        ).get(email)
+        duplicate = open_duplicate(email, window=duplicate_window(snapshot), now=timezone.now())
         if duplicate is not None:
             event = LeadEvent.objects.create(
                 lead=duplicate,
@@ -64,16 +63,28 @@ def lead_intake(
             )
             owner_tell_of_return(duplicate, event, snapshot)
             return IntakeResult(duplicate, False, _routed_so_far(duplicate))
-        lead = Lead.objects.create(**values, payload=payload, intake_key=intake_key)
-        LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.SUBMITTED, actor=actor)
+        # Timed now, stored once the lead has its id: first on the timeline either way.
+        submitted = LeadEvent(kind=LeadEvent.Kind.SUBMITTED, actor=actor)
         try:
-            # A savepoint: if routing fails, only its writes are undone, not the lead.
+            # Routing stores the new lead with what it decided (one insert, no update
+            # after it). A savepoint: if routing fails, all of its writes are undone...
+            lead = Lead(**values, payload=payload, intake_key=intake_key)
             routed = lead_route(lead=lead, actor=actor, snapshot=snapshot)
         except Exception as error:
+            # ... and the lead is stored as submitted, for the fallback: never lost.
+            lead = Lead(**values, payload=payload, intake_key=intake_key)
+            row_insert(lead)
             logger.exception("Routing lead %s failed; giving it to the fallback", lead.pk)
-            lead.refresh_from_db()
+            _submitted_store(submitted, lead)
             routed = lead_route_after_error(lead=lead, error=error)
+        else:
+            _submitted_store(submitted, lead)
     return IntakeResult(lead, True, routed)
+
+
+def _submitted_store(event: LeadEvent, lead: Lead) -> None:
+    event.lead = lead
+    row_insert(event)
 
 
 def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> Simulation:
@@ -83,7 +94,7 @@ def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> S
     now = timezone.now()
     snapshot = current_snapshot()
     email = values["email"]
-    duplicate = open_duplicates([email], window=duplicate_window(snapshot), now=now).get(email)
+    duplicate = open_duplicate(email, window=duplicate_window(snapshot), now=now)
     ruleset = snapshot.rulesets.get(ruleset_id) if ruleset_id else snapshot.active
     if ruleset is None:
         return Simulation(

@@ -23,6 +23,7 @@ from routing.notifications.payloads import OwnerLike, event_body
 from routing.snapshot import Snapshot, current_snapshot
 
 from .events import lead_event_publish, lead_event_record
+from .rows import row_insert, row_update
 from .state import RoutingMemory, read_rotations, rep_loads, save_rotation
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ logger = logging.getLogger(__name__)
 # The lead's fields the engine decides on: those conditions can test, and attributes.
 LEAD_FACT_FIELDS = (*LEAD_FIELDS, "attributes")
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
+
+# What routing changes on the lead.
+ROUTED_FIELDS = ("owner", "status", "ruleset", "rule", "updated_at")
 
 # How a lead is routed: through the rules (a new lead), to the escalation target (nobody
 # acknowledged in time), or to the hand-off target (an AI agent hands it to people).
@@ -132,7 +136,8 @@ def lead_route(
     snapshot: Snapshot | None = None,
     mode: str = RULES,
 ) -> Routed:
-    """Route `lead` with the active rule set and record everything it decided.
+    """Route `lead` with the active rule set and record everything it decided. A lead
+    not stored yet (intake's) is stored here, with what was decided.
 
     The pools the plan may use are locked while choosing, so concurrent leads take
     turns through a rotation one at a time and each rep gets exactly their share.
@@ -145,6 +150,8 @@ def lead_route(
     if mode != RULES:
         ruleset = snapshot.rulesets.get(lead.ruleset_id) or ruleset
     if ruleset is None:
+        if lead.pk is None:
+            row_insert(lead)
         row = RoutingDecision.objects.create(
             lead=lead, kind=kind, steps=[{"step": "error", "error": NO_RULESET}], error=NO_RULESET
         )
@@ -202,7 +209,14 @@ def record_decision(
     """Store the decision (made at `now`), the assignment it makes, the lead's new state
     and the outbox rows telling the new owner and the subscribers; returns the decision
     and the acknowledgment deadline (None if nobody could take the lead)."""
-    row = RoutingDecision.objects.create(
+    lead.ruleset_id = ruleset.id
+    lead.rule_id = decision.rule.id if decision.rule else None
+    if decision.rep_id is not None:
+        lead.owner_id, lead.status = decision.rep_id, Lead.Status.ASSIGNED
+        lead_routed_state_save(lead)
+    elif lead.pk is None:
+        row_insert(lead)  # as submitted: lead_unclaim below records that nobody has it
+    row = RoutingDecision(
         lead=lead,
         kind=kind,
         ruleset_id=ruleset.id,
@@ -216,8 +230,7 @@ def record_decision(
         error=error,
         created_at=now,
     )
-    lead.ruleset_id = ruleset.id
-    lead.rule_id = decision.rule.id if decision.rule else None
+    row_insert(row)
     if decision.rep_id is None:
         lead_unclaim(
             lead=lead,
@@ -228,7 +241,7 @@ def record_decision(
             data={"decision": row.id},
         )
         return row, None
-    assignment = Assignment.objects.create(
+    assignment = Assignment(
         lead=lead,
         rep_id=decision.rep_id,
         decision=row,
@@ -236,9 +249,7 @@ def record_decision(
         assigned_at=now,
         ack_due_at=decision.ack_due_at,
     )
-    lead.owner_id = decision.rep_id
-    lead.status = Lead.Status.ASSIGNED
-    lead.save(update_fields=["owner", "status", "ruleset", "rule", "updated_at"])
+    row_insert(assignment)
     owner = snapshot.data.reps.get(decision.rep_id)
     assignment_announce(
         lead=lead,
@@ -297,7 +308,7 @@ def lead_unclaim(
     """Nobody has the lead now: it waits in the shared queue of these pools."""
     lead.owner_id = None
     lead.status = Lead.Status.UNCLAIMED
-    lead.save(update_fields=["owner", "status", "ruleset", "rule", "updated_at"])
+    row_update(lead, ROUTED_FIELDS)
     lead.queue_pools.set(pool_ids)
     lead_event_publish(
         lead=lead,
@@ -307,6 +318,15 @@ def lead_unclaim(
         actor=actor,
         data={**data, "reason": reason, "queue_pools": pool_ids},
     )
+
+
+def lead_routed_state_save(lead: Lead) -> None:
+    """Store the lead's owner, status, rule set and rule. A lead intake has not stored
+    yet is inserted with them: one write where an insert and an update would be."""
+    if lead.pk is None:
+        row_insert(lead)
+    else:
+        row_update(lead, ROUTED_FIELDS)
 
 
 def queue_pool_ids(ruleset: engine.CompiledRuleSet, rule: engine.CompiledRule | None) -> list[int]:

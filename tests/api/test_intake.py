@@ -167,3 +167,30 @@ def test_a_lead_is_taken_even_when_the_rate_counter_is_unreachable(api, routing,
     response = api.post(LEADS_URL, DEMO_LEAD, format="json")
     assert response.status_code == 201
     assert Lead.objects.count() == 1
+
+
+def test_the_answer_is_what_its_documented_serializer_gives(routing):
+    from routing.api.responses import LeadRoutedSerializer, lead_routed_body
+    from routing.api.serializers import LeadSubmissionSerializer
+    from routing.services import lead_intake
+
+    def intake(body):
+        submission = LeadSubmissionSerializer(data=body)
+        submission.is_valid(raise_exception=True)
+        values, payload = submission.validated_data["values"], submission.validated_data["payload"]
+        return lead_intake(values=values, payload=payload, intake_key=None)
+
+    results = [
+        intake(DEMO_LEAD),  # a rule and its rep
+        intake(DEMO_LEAD),  # joins it
+        intake({"email": "sam@prospect.com"}),  # the fallback
+    ]
+    ruleset = routing["ruleset"]
+    ruleset.is_active = False
+    ruleset.save()
+    results.append(intake({"email": "lee@prospect.com"}))  # no rule set: nobody, no owner
+
+    assert [result.created for result in results] == [True, False, True, True]
+    assert results[-1].routed.owner is None
+    for result in results:
+        assert lead_routed_body(result) == LeadRoutedSerializer(result).data

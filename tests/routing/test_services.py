@@ -186,3 +186,47 @@ def test_least_loaded_reads_open_leads_from_the_database(inbound, smb_pool):
     for name in ("Ana", "Cy"):
         AssignmentFactory(rep=Rep.objects.get(name=name))
     assert submit(email="pat@prospect.com", source="demo_request").lead.owner.name == "Bo"
+
+
+def test_a_new_lead_is_stored_once_with_its_decision_submitted_first_on_its_timeline(
+    inbound, smb_pool
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = submit(email="pat@prospect.com", source="demo_request")
+
+    lead = Lead.objects.get()
+    assert lead.status == Lead.Status.ASSIGNED and lead.owner_id == result.routed.owner.id
+    lead_writes = [q["sql"] for q in queries if 'routing_lead"' in q["sql"].split("(")[0]]
+    assert not [sql for sql in lead_writes if sql.startswith("UPDATE")]
+    kinds = list(lead.events.order_by("at", "id").values_list("kind", flat=True))
+    assert kinds[:2] == [LeadEvent.Kind.SUBMITTED, LeadEvent.Kind.ROUTED]
+
+
+def test_a_lead_whose_routing_fails_after_storing_it_is_stored_again_for_the_fallback(
+    inbound, smb_pool, monkeypatch
+):
+    from routing.services import routing
+
+    announce, failed = routing.assignment_announce, []
+
+    def fails_once(**kwargs):
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("the outbox is full")
+        return announce(**kwargs)
+
+    monkeypatch.setattr(routing, "assignment_announce", fails_once)
+
+    result = submit(email="pat@prospect.com", source="demo_request")
+
+    lead = Lead.objects.get()  # one lead: the routed one went with the savepoint
+    assert result.lead.pk == lead.pk
+    assert lead.owner.name == "Fallback" and lead.status == Lead.Status.ASSIGNED
+    assert result.routed.decision.kind == RoutingDecision.Kind.FALLBACK_ON_ERROR
+    assert "the outbox is full" in result.routed.decision.error
+    assert RoutingDecision.objects.count() == Assignment.objects.count() == 1
+    kinds = list(lead.events.order_by("at", "id").values_list("kind", flat=True))
+    assert kinds[:2] == [LeadEvent.Kind.SUBMITTED, LeadEvent.Kind.ROUTED]

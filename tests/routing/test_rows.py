@@ -1,0 +1,58 @@
+"""row_insert and row_update store what create() and save(update_fields=...) would."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError
+from django.forms.models import model_to_dict
+
+from routing.models import Lead, LeadEvent
+from routing.services.rows import row_insert, row_update, rows_insert
+from tests.factories import RepFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_row_inserted_reads_back_as_one_the_orm_created():
+    values = {"email": "ana@example.com", "employee_count": 12, "attributes": {"utm": {"a": 1}}}
+    created = Lead.objects.create(**values)
+    inserted = Lead(**values)
+
+    row_insert(inserted)
+
+    assert inserted.pk is not None and not inserted._state.adding
+    stored = Lead.objects.get(pk=inserted.pk)
+    assert stored.updated_at is not None  # auto_now, as save() sets it
+    ignore = {"id", "created_at", "updated_at"}
+    as_created = model_to_dict(Lead.objects.get(pk=created.pk), exclude=ignore)
+    assert model_to_dict(stored, exclude=ignore) == as_created
+    event = LeadEvent(lead=inserted, kind=LeadEvent.Kind.SUBMITTED, data={"x": [1, 2]})
+    row_insert(event)
+    assert LeadEvent.objects.get(pk=event.pk).data == {"x": [1, 2]}
+
+
+def test_a_row_update_writes_only_its_fields_and_refuses_a_missing_row():
+    lead = Lead.objects.create(email="ana@example.com", company="Acme")
+    before = lead.updated_at
+    rep = RepFactory()
+    lead.owner, lead.status, lead.company = rep, Lead.Status.ASSIGNED, "not saved"
+
+    row_update(lead, ("owner", "status", "updated_at"))
+
+    stored = Lead.objects.get(pk=lead.pk)
+    assert (stored.owner_id, stored.status, stored.company) == (rep.pk, "assigned", "Acme")
+    assert stored.updated_at > before
+    lead.pk = lead.pk + 1000
+    with pytest.raises(DatabaseError):
+        row_update(lead, ("owner", "status", "updated_at"))
+
+
+def test_rows_inserted_at_once_get_their_ids_in_order():
+    lead = Lead.objects.create(email="ana@example.com")
+    events = [LeadEvent(lead=lead, kind=kind) for kind in ("submitted", "routed", "notified")]
+
+    rows_insert(events)
+
+    stored = {event.pk: event.kind for event in LeadEvent.objects.filter(lead=lead)}
+    assert stored == {event.pk: event.kind for event in events}
+    assert len(stored) == 3
