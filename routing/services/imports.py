@@ -231,9 +231,9 @@ def _batches(
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Let the garbage collector run less often while importing. An import makes
-    millions of short-lived objects, and by default every ~70,000 of them start a full
-    collection that walks every object of the process (a ZIP-code table alone is half
-    a million): a third of an import's time. Its objects are freed by reference
+    millions of short-lived objects, and by default up to every ~70,000 of them start a
+    full collection that walks every object of the process (the ZIP-code table alone is
+    ~171,000): a third of an import's time. Its objects are freed by reference
     counting anyway; the old thresholds come back when it ends."""
     thresholds = gc.get_threshold()
     gc.set_threshold(20_000, 50, 1000)
