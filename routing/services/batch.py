@@ -23,12 +23,12 @@ from django.utils import timezone
 
 from routing import engine
 from routing.models import Lead
-from routing.normalize import LeadFacts, lead_facts
+from routing.normalize import lead_facts
 from routing.snapshot import Snapshot, current_snapshot
 
 from .batch_writer import BatchWriter, NewLead
 from .bulk import allocate_ids
-from .duplicates import duplicate_window, open_duplicates, serialize_emails
+from .duplicates import duplicate_window, open_duplicate_ids, serialize_emails
 from .routing import lead_route_after_error, run_engine
 from .state import RoutingMemory
 
@@ -40,7 +40,6 @@ class Submission:
     values: dict[str, Any]  # normalized (routing.normalize.normalize_submission)
     payload: dict[str, Any]  # as received
     line: int | None = None  # where it came from, for the timeline
-    facts: LeadFacts | None = None  # lead_facts(values), if worked out already
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def leads_intake_batch(
     serialize_emails(submission.values["email"] for submission in submissions)
     snapshot = current_snapshot()
     window = duplicate_window(snapshot)
-    joined_to = open_duplicates(
+    joined_to = open_duplicate_ids(
         (submission.values["email"] for submission in submissions), window=window, now=now
     )
     new: list[NewLead] = []
@@ -84,7 +83,7 @@ def leads_intake_batch(
     for submission in submissions:
         email = submission.values["email"]
         if email in joined_to:
-            joins.append((joined_to[email].pk, submission))
+            joins.append((joined_to[email], submission))
         elif email in new_by_email and window:  # twice in one batch: the second joins
             joins.append((new_by_email[email], submission))
         else:
@@ -132,7 +131,7 @@ def _decide(
     try:
         submission = lead.submission
         lead.decision, lead.elapsed_us = run_engine(
-            submission.facts or lead_facts(submission.values),
+            lead_facts(submission.values),
             snapshot=snapshot,
             ruleset=ruleset,
             lock=True,

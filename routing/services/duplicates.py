@@ -27,44 +27,36 @@ def duplicate_window(snapshot: Snapshot | None) -> timedelta:
     return settings.LEADROUTER["DEFAULT_DUPLICATE_WINDOW"] if window is None else window
 
 
-def open_duplicates(emails: Iterable[str], *, window: timedelta, now: datetime) -> dict[str, Lead]:
-    """The newest open lead of each of these e-mails, created inside the window."""
-    emails = set(emails)
+def open_duplicate_ids(
+    emails: Iterable[str], *, window: timedelta, now: datetime
+) -> dict[str, int]:
+    """E-mail -> id of its newest open lead created inside the window, for those of
+    these e-mails that have one.
+
+    Asked for every submission and nearly always answered "none": a hand-written probe
+    (lead_email_recent_idx) gives ids only. Compiling the ORM query (with its owner) cost
+    more than the rest of the duplicate handling together."""
+    emails = sorted(set(emails))
     if not window or not emails:
         return {}
-    leads = (
-        Lead.objects.filter(
-            email__in=emails, status__in=Lead.OPEN_STATUSES, created_at__gte=now - window
-        )
-        .select_related("owner")
-        .order_by("created_at", "id")
-    )
-    return {lead.email: lead for lead in leads}  # the newest of each e-mail last, so kept
-
-
-def open_duplicate(email: str, *, window: timedelta, now: datetime) -> Lead | None:
-    """The newest open lead of this e-mail created inside the window, as
-    `open_duplicates` finds it, for one submission.
-
-    Asked for every lead and nearly always answered "none": a hand-written probe (one
-    index range, lead_email_recent_idx) says whether there is one, and only then is the
-    lead loaded. Compiling the ORM query (with its owner) cost more than the rest of the
-    duplicate handling together."""
-    if not window:
-        return None
+    addresses = ", ".join(["%s"] * len(emails))
     statuses = ", ".join(["%s"] * len(Lead.OPEN_STATUSES))
     sql = f"""
-        SELECT id FROM {Lead._meta.db_table}
-        WHERE email = %s AND status IN ({statuses}) AND created_at >= %s
-        ORDER BY created_at DESC, id DESC LIMIT 1
+        SELECT email, id FROM {Lead._meta.db_table}
+        WHERE email IN ({addresses}) AND status IN ({statuses}) AND created_at >= %s
+        ORDER BY created_at, id
     """  # formatted in: placeholders and the model's own table name, nothing from a request
     since = connection.ops.adapt_datetimefield_value(now - window)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [email, *Lead.OPEN_STATUSES, since])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return Lead.objects.select_related("owner").get(pk=row[0])
+        cursor.execute(sql, [*emails, *Lead.OPEN_STATUSES, since])
+        return dict(cursor.fetchall())  # the newest of each e-mail comes last, so is kept
+
+
+def open_duplicate(email: str, *, window: timedelta, now: datetime) -> Lead | None:
+    """The newest open lead of this e-mail created inside the window, with its owner;
+    loaded only when there is one."""
+    lead_id = open_duplicate_ids([email], window=window, now=now).get(email)
+    return None if lead_id is None else Lead.objects.select_related("owner").get(pk=lead_id)
 
 
 def serialize_emails(emails: Iterable[str]) -> None:

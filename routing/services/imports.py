@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from routing.models import Assignment, Lead, LeadImport
-from routing.normalize import SUBMISSION_FIELDS, lead_facts, normalize_submission
+from routing.normalize import SUBMISSION_FIELDS, normalize_submission
 
 from .batch import BatchResult, Submission, leads_intake_batch
 from .bulk import statistics_refresh
@@ -216,11 +216,7 @@ def _batches(
             why = "; ".join(f"{column}: {message}" for column, message in errors.items())
             tally.problems.append([reader.line_num, why])
         else:
-            batch.append(
-                Submission(
-                    values=values, payload=body, line=reader.line_num, facts=lead_facts(values)
-                )
-            )
+            batch.append(Submission(values=values, payload=body, line=reader.line_num))
         if tally.rows >= BATCH_ROWS:
             yield batch, tally, reading.bytes_read
             batch, tally = [], _Tally()
