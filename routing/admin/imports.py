@@ -8,15 +8,19 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 
 from routing.models import LeadImport
-from routing.services.imports import ImportProblem, column_mapping, header_problem
-from routing.tasks import run_lead_import
+from routing.services.imports import (
+    ImportProblem,
+    column_mapping,
+    header_columns,
+    header_problem,
+    lead_import_queue,
+)
 
 SHOWN_FIELDS = (
     "name",
@@ -73,7 +77,7 @@ class LeadImportForm(forms.ModelForm):
         if upload is not None and mapping is not None:
             first = upload.readline().decode("utf-8-sig", errors="replace")
             upload.seek(0)
-            if problem := header_problem(first, mapping):
+            if problem := header_problem(header_columns(first), mapping):
                 self.add_error("file", problem)
         return cleaned
 
@@ -103,10 +107,7 @@ class LeadImportAdmin(admin.ModelAdmin):
     def run_again(self, request: HttpRequest, queryset: QuerySet[LeadImport]) -> None:
         stopped = list(queryset.filter(status=LeadImport.Status.FAILED).exclude(file=""))
         for lead_import in stopped:
-            LeadImport.objects.filter(pk=lead_import.pk).update(
-                status=LeadImport.Status.QUEUED, error=""
-            )
-            transaction.on_commit(lambda pk=lead_import.pk: run_lead_import.delay(pk), robust=True)
+            lead_import_queue(lead_import=lead_import)
         self.message_user(
             request,
             f"{len(stopped)} import(s) queued to carry on from their first row not yet "
@@ -134,7 +135,7 @@ class LeadImportAdmin(admin.ModelAdmin):
         obj.mapping = form.cleaned_data["columns"]
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        transaction.on_commit(lambda: run_lead_import.delay(obj.pk), robust=True)
+        lead_import_queue(lead_import=obj)
 
     def response_add(self, request: HttpRequest, obj: LeadImport, *args: Any) -> HttpResponse:
         """To the import's own page, whose progress bar follows the worker."""

@@ -294,30 +294,22 @@ class BatchWriter:
         ]
         events_table = TableWriter(LeadEvent, EVENT_COLUMNS)
         events_table.send(events_table.prepare(rows), meanwhile=meanwhile)
-        stored = (
-            [LeadEvent(**dict(zip(EVENT_COLUMNS, row, strict=True))) for row in rows]
-            if keep
-            else []
-        )
-        if self.subscribers:
-            for event_id, pending in zip(ids, self.events, strict=True):
-                if pending.publish_as:
-                    self.outbox += self._publish(event_id, pending)
+        stored = []
+        for row, pending in zip(rows, self.events, strict=True):
+            published = bool(pending.publish_as and self.subscribers)
+            if not (keep or published):
+                continue
+            event = LeadEvent(**dict(zip(EVENT_COLUMNS, row, strict=True)))
+            if keep:
+                stored.append(event)
+            if published:
+                self.outbox += self._publish(event, pending)
         self.events = []
         outbox_write(self.outbox, many=True)
         self.outbox = []
         return stored
 
-    def _publish(self, event_id: int, pending: _Event) -> list[Notification]:
-        event = LeadEvent(
-            pk=event_id,
-            lead_id=pending.lead_id,
-            kind=pending.kind,
-            at=self.now,
-            actor=self.actor,
-            assignment_id=pending.assignment_id,
-            data=pending.data,
-        )
+    def _publish(self, event: LeadEvent, pending: _Event) -> list[Notification]:
         body = event_body(
             pending.publish_as,
             lead=pending.lead or {"id": pending.lead_id},

@@ -65,9 +65,13 @@ def column_mapping(items: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def header_problem(header: str, mapping: Mapping[str, str]) -> str:
-    """What is wrong with the file's header row for this mapping ('' if nothing)."""
-    columns = [column.strip() for column in next(csv.reader([header]), [])]
+def header_columns(line: str) -> list[str]:
+    """The column names of a header row."""
+    return [column.strip() for column in next(csv.reader([line]), [])]
+
+
+def header_problem(columns: list[str], mapping: Mapping[str, str]) -> str:
+    """What is wrong with the file's columns for this mapping ('' if nothing)."""
     if not any(mapping.get(column, column) == "email" for column in columns):
         named = ", ".join(column for column in columns if column) or "none"
         return (
@@ -80,29 +84,37 @@ def header_problem(header: str, mapping: Mapping[str, str]) -> str:
 def lead_import_create(
     *,
     name: str,
-    upload: Any = None,
     mapping: Mapping[str, str] | None = None,
     notify: str = "",
     dry_run: bool = False,
     user: Any = None,
     size: int = 0,
 ) -> LeadImport:
-    """An import waiting to run; `upload` (a Django File) is kept in the default
-    storage, where the worker reads it. `notify`: digest or each (default: settings)."""
+    """An import of a file read where it is (the command's), to run in this process.
+    `mapping` as `column_mapping` gives it; `notify`: digest or each (default: the
+    IMPORT_NOTIFY setting). Uploads are made by the admin's form and queued with
+    `lead_import_queue`."""
     lead_import = LeadImport(
         name=name,
-        mapping={column.strip(): field.strip() for column, field in (mapping or {}).items()},
+        mapping=dict(mapping or {}),
         notify=notify or settings.LEADROUTER["IMPORT_NOTIFY"],
         dry_run=dry_run,
         created_by=user,
         size=size,
     )
-    if upload is not None:
-        lead_import.size = upload.size or 0
-        lead_import.file.save(name, upload, save=False)
     lead_import.full_clean(exclude=["file"])
     lead_import.save()
     return lead_import
+
+
+def lead_import_queue(*, lead_import: LeadImport) -> None:
+    """Have a worker run a stored import (its uploaded file) once this transaction has
+    committed; a failed one carries on from where it stopped."""
+    LeadImport.objects.filter(pk=lead_import.pk).update(status=LeadImport.Status.QUEUED, error="")
+    from routing.tasks import run_lead_import  # tasks import services: import late
+
+    # robust: a broker that is down must not undo the upload; the import waits, queued.
+    transaction.on_commit(lambda: run_lead_import.delay(lead_import.pk), robust=True)
 
 
 def lead_import_run(
@@ -175,7 +187,7 @@ def _run(lead_import: LeadImport, source: IO[bytes], progress: Progress | None) 
     reader = csv.DictReader(reading.lines())
     mapping = lead_import.mapping
     columns = [column.strip() for column in reader.fieldnames or []]
-    if problem := header_problem(",".join(columns), mapping):
+    if problem := header_problem(columns, mapping):
         raise ImportProblem(problem)
     lead_import.attribute_columns = [
         column for column in columns if mapping.get(column, column) not in SUBMISSION_FIELDS

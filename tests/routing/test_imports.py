@@ -20,6 +20,7 @@ from routing.models import (
     PoolRotation,
     RoutingDecision,
     Rule,
+    WebhookSubscription,
 )
 from routing.notifications.sending import notifications_send_due
 from routing.services import imports
@@ -267,3 +268,21 @@ def test_an_import_running_in_another_process_is_not_run_twice(team):
         assert Lead.objects.count() == 3
     finally:
         other.close()
+
+
+def test_subscribed_systems_get_each_imported_lead_as_intake_would_send_it(team):
+    crm = WebhookSubscription.objects.create(name="CRM", url="https://crm.example.com/hooks")
+    api_lead = submit(email="api@prospect.com", source="demo_request")
+    sent_for_api = Notification.objects.get(subscription=crm, lead=api_lead)
+
+    run_import(HEADER + "pat@prospect.com,Pat,Prospect Inc,demo_request\n")
+
+    lead = Lead.objects.get(email="pat@prospect.com")
+    delivery = Notification.objects.get(subscription=crm, lead=lead)
+    assert delivery.kind == "lead.assigned" and delivery.channel == "webhook"
+    assert delivery.assignment == lead.assignments.get()
+    body, api_body = delivery.payload, sent_for_api.payload
+    assert body["data"]["lead"]["email"] == "pat@prospect.com"
+    assert body["data"]["assignment"]["owner"]["name"] == "Ana"
+    assert set(body["data"]) == set(api_body["data"])
+    assert set(body["data"]["lead"]) == set(api_body["data"]["lead"])
