@@ -8,9 +8,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from routing.metrics import lead_metrics, period_or_default
-
-PRESETS = (7, 30, 90)
+from routing.metrics import PERIOD_PRESETS, lead_metrics, period_or_default
 
 
 @staff_member_required
@@ -24,7 +22,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "figures": figures,
             "label": label,
             "problem": problem,
-            "presets": PRESETS,
+            "presets": PERIOD_PRESETS,
             "start": start.date().isoformat(),
             "end": (end - timedelta(days=1)).date().isoformat(),
         },

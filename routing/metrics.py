@@ -217,6 +217,9 @@ class BadPeriod(ValueError):
     pass
 
 
+PERIOD_PRESETS = (7, 30, 90)  # the "last N days" links of the pages that pick a period
+
+
 def period_of(params: Any, *, now: datetime | None = None) -> tuple[datetime, datetime, str]:
     """(start, end, label) from `start` and `end` dates (YYYY-MM-DD, both included, in the
     server's time zone) or `days` (the last N days, today included); the last 30 days by

@@ -9,18 +9,17 @@ enough to see where leads would go, not a forecast of anyone's exact count.
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from django.utils import timezone
 
 from routing import engine
 from routing.engine import RoutingState
+from routing.lead_files import LeadFile, rejection
 from routing.models import Lead
 from routing.normalize import lead_facts, normalize_submission
 from routing.services.routing import LEAD_FACT_FIELDS
@@ -115,36 +114,21 @@ def replay_stored(
     return result
 
 
-def replay_csv(*, ruleset_id: int, text: Iterable[str], limit: int = 20_000) -> Replay:
-    """Leads from a CSV (a header row naming the API's fields): the active rule set's
-    choice against the draft's. Bad rows are reported by line and left out."""
+def replay_csv(*, ruleset_id: int, source: IO[bytes], limit: int = 20_000) -> Replay:
+    """Leads from a CSV (read as an import reads it, with no mapping): the active rule
+    set's choice against the draft's. Bad rows are reported by line and left out."""
     snapshot = current_snapshot()
     now = timezone.now()
     draft = _Router(snapshot, snapshot.rulesets[ruleset_id], now)
     active = _Router(snapshot, snapshot.active, now) if snapshot.active else None
     result = Replay()
-    for line, row in _csv_rows(text, limit):
-        values, errors = normalize_submission(row)
+    for line, body in itertools.islice(LeadFile(source, {}), limit):
+        values, errors = normalize_submission(body)
         if errors:
-            result.errors.append(
-                (line, "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-            )
+            result.errors.append((line, rejection(errors)))
             continue
         facts = lead_facts(values)
         today = active.decide(facts) if active else (NOBODY, FALLBACK)
         owner, rule = draft.decide(facts)
         result.rows.append(ReplayRow(f"line {line} {values['email']}", *today, owner, rule))
     return result
-
-
-def _csv_rows(text: Iterable[str], limit: int) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(text)
-    for index, row in enumerate(reader):
-        if index >= limit:
-            return
-        yield reader.line_num, {key.strip(): value for key, value in row.items() if key and value}
-
-
-def decoded_lines(upload: Any) -> Iterator[str]:
-    """An uploaded file as text lines, streamed (UTF-8, with or without a BOM)."""
-    return io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from routing.coverage import ruleset_coverage
-from routing.metrics import period_or_default
+from routing.metrics import PERIOD_PRESETS, period_or_default
 from routing.models import RuleSet
 
 
@@ -22,6 +22,6 @@ def coverage_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) 
         "title": f"Rule coverage of “{ruleset.name}”, {label}",
         "coverage": ruleset_coverage(ruleset, start=start, end=end),
         "problem": problem,
-        "presets": (7, 30, 90),
+        "presets": PERIOD_PRESETS,
     }
     return TemplateResponse(request, "admin/routing/ruleset/coverage.html", context)

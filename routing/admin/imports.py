@@ -13,14 +13,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 
+from routing.lead_files import header_columns, header_problem
 from routing.models import LeadImport
-from routing.services.imports import (
-    ImportProblem,
-    column_mapping,
-    header_columns,
-    header_problem,
-    lead_import_queue,
-)
+from routing.services.imports import ImportProblem, column_mapping, lead_import_queue
 
 SHOWN_FIELDS = (
     "name",

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
-from routing.metrics import BadPeriod, period_of
+from routing.metrics import PERIOD_PRESETS, BadPeriod, period_of
 from routing.models import RuleSet
-from routing.replay import decoded_lines, replay_csv, replay_stored
+from routing.replay import replay_csv, replay_stored
 
 SHOWN_ROWS = 200
 
@@ -19,7 +19,7 @@ def replay_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) ->
     problem, source, result = "", "", None
     upload = request.FILES.get("csv")
     if request.method == "POST" and upload is not None:
-        result = replay_csv(ruleset_id=ruleset.pk, text=decoded_lines(upload))
+        result = replay_csv(ruleset_id=ruleset.pk, source=upload.file)
         source = f"the {len(result.rows)} leads of {upload.name}, against the active rule set"
     elif request.method == "POST":
         problem = "Choose a CSV file to upload."
@@ -40,6 +40,6 @@ def replay_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) ->
         "source": source,
         "problem": problem,
         "changed_rows": result.changed[:SHOWN_ROWS] if result else [],
-        "presets": (7, 30, 90),
+        "presets": PERIOD_PRESETS,
     }
     return TemplateResponse(request, "admin/routing/ruleset/replay.html", context)

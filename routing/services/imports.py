@@ -11,7 +11,6 @@ again: no row is imported twice, none is skipped.
 from __future__ import annotations
 
 import contextlib
-import csv
 import gc
 import itertools
 import logging
@@ -22,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from routing.lead_files import LeadFile, header_problem, rejection
 from routing.models import Assignment, Lead, LeadImport
 from routing.normalize import SUBMISSION_FIELDS, normalize_submission
 
@@ -63,22 +63,6 @@ def column_mapping(items: Iterable[str]) -> dict[str, str]:
             )
         mapping[column.strip()] = target.strip()
     return mapping
-
-
-def header_columns(line: str) -> list[str]:
-    """The column names of a header row."""
-    return [column.strip() for column in next(csv.reader([line]), [])]
-
-
-def header_problem(columns: list[str], mapping: Mapping[str, str]) -> str:
-    """What is wrong with the file's columns for this mapping ('' if nothing)."""
-    if not any(mapping.get(column, column) == "email" for column in columns):
-        named = ", ".join(column for column in columns if column) or "none"
-        return (
-            f"No column gives the e-mail address (columns: {named}). Name one 'email' or "
-            "map it, e.g. E-mail=email."
-        )
-    return ""
 
 
 def lead_import_create(
@@ -183,16 +167,11 @@ def _run_logged(
 
 
 def _run(lead_import: LeadImport, source: IO[bytes], progress: Progress | None) -> None:
-    reading = _Reading(source)
-    reader = csv.DictReader(reading.lines())
-    mapping = lead_import.mapping
-    columns = [column.strip() for column in reader.fieldnames or []]
-    if problem := header_problem(columns, mapping):
+    lead_file = LeadFile(source, lead_import.mapping)
+    if problem := header_problem(lead_file.columns, lead_import.mapping):
         raise ImportProblem(problem)
-    lead_import.attribute_columns = [
-        column for column in columns if mapping.get(column, column) not in SUBMISSION_FIELDS
-    ]
-    batches = _Lookahead(_batches(reader, reading, lead_import, skip=lead_import.rows))
+    lead_import.attribute_columns = lead_file.attribute_columns
+    batches = _Lookahead(_batches(lead_file, skip=lead_import.rows))
     carried = None
     for number, (batch, tally, bytes_read) in enumerate(batches):
         # The next batch is read while the database writes this one.
@@ -208,32 +187,26 @@ def _run(lead_import: LeadImport, source: IO[bytes], progress: Progress | None) 
         )
 
 
-def _batches(
-    reader: csv.DictReader[str], reading: _Reading, lead_import: LeadImport, *, skip: int
-) -> Iterator[tuple[list[Submission], _Tally, int]]:
+def _batches(lead_file: LeadFile, *, skip: int) -> Iterator[tuple[list[Submission], _Tally, int]]:
     """The rows after the first `skip` (committed by an earlier run), checked and
     normalized, BATCH_ROWS at a time: (good submissions, counts, bytes read so far)."""
-    mapping = lead_import.mapping
-    extra = frozenset(lead_import.attribute_columns)
     batch: list[Submission] = []
     tally = _Tally()
-    for index, row in enumerate(reader):
+    for index, (line, body) in enumerate(lead_file):
         if index < skip:
             continue
         tally.rows += 1
-        body = _submission(row, mapping, extra)
         values, errors = normalize_submission(body)
         if errors:
             tally.rejected += 1
-            why = "; ".join(f"{column}: {message}" for column, message in errors.items())
-            tally.problems.append([reader.line_num, why])
+            tally.problems.append([line, rejection(errors)])
         else:
-            batch.append(Submission(values=values, payload=body, line=reader.line_num))
+            batch.append(Submission(values=values, payload=body, line=line))
         if tally.rows >= BATCH_ROWS:
-            yield batch, tally, reading.bytes_read
+            yield batch, tally, lead_file.bytes_read
             batch, tally = [], _Tally()
     if tally.rows:
-        yield batch, tally, reading.bytes_read
+        yield batch, tally, lead_file.bytes_read
 
 
 @contextlib.contextmanager
@@ -335,44 +308,3 @@ def _commit(
     if progress is not None:
         progress(lead_import)
     return result
-
-
-class _Reading:
-    """The file's lines as text, counting the bytes read for the progress bar.
-
-    UTF-8 as it should be; a line that is not (a list saved by a spreadsheet in its
-    Windows code page) is read as Windows-1252 rather than refused."""
-
-    def __init__(self, source: IO[bytes]) -> None:
-        self.source = source
-        self.bytes_read = 0
-
-    def lines(self) -> Iterator[str]:
-        first = True
-        for raw in self.source:
-            self.bytes_read += len(raw)
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                line = raw.decode("cp1252", errors="replace")
-            if first:
-                line, first = line.removeprefix("\ufeff"), False
-            yield line
-
-
-def _submission(
-    row: Mapping[str | None, Any], mapping: Mapping[str, str], extra: frozenset[str]
-) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    attributes: dict[str, Any] = {}
-    for column, value in row.items():
-        if column is None or value is None or not str(value).strip():
-            continue  # surplus cells of a ragged row, or empty ones
-        column = column.strip()
-        if column in extra:
-            attributes[column] = value.strip()
-        else:
-            body[mapping.get(column, column)] = value.strip()
-    if attributes:
-        body["attributes"] = attributes
-    return body

@@ -3,6 +3,7 @@ activate it; nothing the replay does is stored."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -65,12 +66,16 @@ def test_replaying_a_csv_compares_with_the_active_rule_set_and_reports_bad_rows(
         "not-an-email,demo_request,Nobody\n",
         "dev@gmail.com,free_signup,\n",
     ]
-    result = replay_csv(ruleset_id=draft.pk, text=text)
+    result = replay_csv(ruleset_id=draft.pk, source=io.BytesIO("".join(text).encode()))
     assert [(row.today_owner, row.draft_rule) for row in result.rows] == [
         ("Ana", "Demo requests"),
         ("SDR Bot", "Free signups"),
     ]
     assert result.errors and result.errors[0][0] == 3 and "email" in result.errors[0][1]
+    assert (
+        result.errors[0][1]
+        == "email: 'not-an-email' is not an e-mail address like ana@example.com."
+    )
 
 
 def test_the_admin_clones_replays_and_activates(admin_client, team, draft):
