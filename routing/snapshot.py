@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import Prefetch
 
 from reps.models import Pool, Rep
@@ -36,6 +35,7 @@ from routing.engine.matching import SKILL_KINDS
 from routing.engine.predicates import compile_conditions
 from routing.models import RoutingVersion, Rule, RuleSet
 from routing.notifications.contacts import Contact, Subscriber, active_subscribers, contact_of
+from routing.statements import statement_cursor
 from territories import geo
 from territories.matching import AccountIndex, AccountRecord, TerritoryIndex, TerritoryRecord
 from territories.models import NamedAccount, Territory
@@ -75,7 +75,7 @@ def routing_version() -> tuple[int, uuid.UUID]:
     """(counter, stamp) of the routing data; the stamp alone identifies the data.
 
     Read for every lead, hence one plain statement rather than a compiled query."""
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(f"SELECT version, stamp FROM {RoutingVersion._meta.db_table} WHERE id = 1")
         row = cursor.fetchone()
     if row is None:  # a flushed test database: the row comes back

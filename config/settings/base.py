@@ -48,6 +48,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # The statements run for every lead are prepared and planned once per connection
+    # (routing/statements.py; the ORM's own statements are never prepared, so neither
+    # setting touches them). A pooler in transaction mode that cannot keep prepared
+    # statements: set DATABASE_PREPARED_STATEMENTS=false.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options.setdefault("prepare_threshold", 5)
+        options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

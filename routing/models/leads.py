@@ -220,9 +220,12 @@ class Assignment(models.Model):
                 condition=Q(acknowledged_at__isnull=True, ended_at__isnull=True),
                 name="assignment_ack_due_idx",
             ),
-            # A rep's load, read for every lead routed to them: open ones and today's.
+            # A rep's load, counted for every lead that may go to them: their open
+            # assignments, and of those the unacknowledged, each an index-only count.
             models.Index(
-                fields=["rep"], condition=Q(ended_at__isnull=True), name="assignment_rep_open_idx"
+                fields=["rep", "acknowledged_at"],
+                condition=Q(ended_at__isnull=True),
+                name="assignment_rep_open_ack_idx",
             ),
             models.Index(fields=["rep", "assigned_at"], name="assignment_rep_recent_idx"),
         ]

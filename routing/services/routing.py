@@ -89,7 +89,7 @@ def run_engine(
         candidates = plan.candidates
         pool_ids = [c.owner.id for c in candidates if c.owner.kind == "pool"]
         rep_ids = {rep for c in candidates for rep in engine.owner_rep_ids(c.owner, snapshot.data)}
-        loads = rep_loads(rep_ids, data=snapshot.data, now=now)
+        loads = rep_loads(rep_ids, pool_ids=pool_ids, data=snapshot.data, now=now)
         rotations = read_rotations(pool_ids, lock=lock)
     state = RoutingState(
         loads=loads,

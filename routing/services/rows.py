@@ -20,6 +20,8 @@ from typing import Any
 
 from django.db import DatabaseError, connection, models
 
+from routing.statements import statement_cursor
+
 
 def row_insert(instance: models.Model) -> None:
     """INSERT the new `instance` as `instance.save()` would, and set its id."""
@@ -42,7 +44,7 @@ def rows_insert(instances: Sequence[models.Model]) -> None:
         values += [
             field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
         ]
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, values)
         if connection.features.can_return_columns_from_insert:
             ids = [row[0] for row in cursor.fetchall()]
@@ -61,7 +63,7 @@ def row_update(instance: models.Model, field_names: tuple[str, ...]) -> None:
     values = [
         field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields
     ]
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(sql, [*values, instance.pk])
         if cursor.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")

@@ -12,36 +12,63 @@ from django.db import connection
 
 from routing.engine import Decision, RepLoad, Rotation, RotationUpdate, RoutingData
 from routing.models import Assignment, PoolRotation
+from routing.statements import any_of, prepares, statement_cursor
 
 
-def rep_loads(rep_ids: Iterable[int], *, data: RoutingData, now: datetime) -> dict[int, RepLoad]:
-    """Open and today's assignments of these reps, counted by the database in one query.
+def rep_loads(
+    rep_ids: Iterable[int], *, pool_ids: Iterable[int], data: RoutingData, now: datetime
+) -> dict[int, RepLoad]:
+    """The counts the engine will look at for these reps, by the database in one query:
+    open unacknowledged leads of reps with an open-leads limit, leads assigned today
+    (since midnight in the rep's own time zone) of reps with a daily limit, and all open
+    leads of the members of least-loaded pools among `pool_ids`. Counts nothing reads
+    stay 0, and a rep with none to count is left out.
 
-    "Today" is since midnight in each rep's own time zone, so only the last day's
-    assignments (plus the still-open ones) are looked at. Hand-written SQL: this runs
-    for every lead, and compiling the equivalent ORM query (a CASE per time zone inside
-    three filtered counts) cost more than the rest of the routing step together.
+    Each count is its own index scan (a rep's open assignments by acknowledgment, their
+    assignments by time), so a limit's count stays within the limit and only a
+    least-loaded pool's members cost in proportion to their open leads. Hand-written
+    SQL: this runs for every lead, and the ORM's compiling cost more than the counting.
     """
-    midnights = [
-        (rep_id, connection.ops.adapt_datetimefield_value(_local_midnight(data, rep_id, now)))
-        for rep_id in sorted(set(rep_ids))
-    ]
-    if not midnights:
+    least_loaded = {
+        member.rep_id
+        for pool_id in pool_ids
+        if (pool := data.pools.get(pool_id)) is not None and pool.method == "least_loaded"
+        for member in pool.members
+    }
+    wanted = []  # (rep id, count unacknowledged, count open, count today, midnight)
+    for rep_id in sorted(set(rep_ids)):
+        rep = data.reps.get(rep_id)
+        if rep is None:
+            continue  # not in the snapshot: not a candidate, nothing to check
+        needs = (rep.max_open is not None, rep_id in least_loaded, rep.max_per_day is not None)
+        if any(needs):
+            midnight = _local_midnight(data, rep_id, now)
+            wanted.append((rep_id, *needs, connection.ops.adapt_datetimefield_value(midnight)))
+    if not wanted:
         return {}
-    reps = ", ".join(["(%s, %s)"] * len(midnights))
+    if prepares():  # the same text for any number of reps: arrays, one per column
+        reps = (
+            "SELECT * FROM unnest(%s::bigint[], %s::boolean[], %s::boolean[], "
+            "%s::boolean[], %s::timestamptz[])"
+        )
+        params = [list(column) for column in zip(*wanted, strict=True)]
+    else:
+        reps = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(wanted))
+        params = [value for row in wanted for value in row]
+    table = Assignment._meta.db_table  # formatted in: the model's own table name
     sql = f"""
-        WITH reps (rep_id, midnight) AS (VALUES {reps})
-        SELECT a.rep_id,
-               SUM(CASE WHEN a.ended_at IS NULL AND a.acknowledged_at IS NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN a.ended_at IS NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN a.assigned_at >= reps.midnight THEN 1 ELSE 0 END)
-        FROM {Assignment._meta.db_table} a JOIN reps ON reps.rep_id = a.rep_id
-        WHERE a.ended_at IS NULL OR a.assigned_at >= %s
-        GROUP BY a.rep_id
-    """  # formatted in: placeholders and the model's own table name, nothing from a request
-    params = [value for pair in midnights for value in pair]
-    params.append(connection.ops.adapt_datetimefield_value(now - timedelta(days=1, hours=1)))
-    with connection.cursor() as cursor:
+        WITH reps (rep_id, unacknowledged, open, today, midnight) AS ({reps})
+        SELECT reps.rep_id,
+          CASE WHEN reps.unacknowledged THEN (SELECT COUNT(*) FROM {table} a
+            WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL AND a.acknowledged_at IS NULL)
+            ELSE 0 END,
+          CASE WHEN reps.open THEN (SELECT COUNT(*) FROM {table} a
+            WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL) ELSE 0 END,
+          CASE WHEN reps.today THEN (SELECT COUNT(*) FROM {table} a
+            WHERE a.rep_id = reps.rep_id AND a.assigned_at >= reps.midnight) ELSE 0 END
+        FROM reps
+    """
+    with statement_cursor() as cursor:
         cursor.execute(sql, params)
         return {rep_id: RepLoad(*map(int, counts)) for rep_id, *counts in cursor.fetchall()}
 
@@ -77,14 +104,14 @@ def _rotation_rows(ids: list[int], *, lock: bool) -> dict[int, Rotation]:
     """Hand-written SQL, like `rep_loads`: read (and locked) for every lead, and the
     compiled ORM query cost several times what the database takes to answer it."""
     table = PoolRotation._meta.db_table
-    pools = ", ".join(["%s"] * len(ids))
+    pools, params = any_of("pool_id", ids)
     lock_rows = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
     sql = (
         f'SELECT pool_id, "cursor", weights, performance FROM {table} '
-        f"WHERE pool_id IN ({pools}) ORDER BY pool_id{lock_rows}"
+        f"WHERE {pools} ORDER BY pool_id{lock_rows}"
     )  # formatted in: placeholders and the model's own table name, nothing from a request
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
+    with statement_cursor() as cursor:
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
         pool_id: Rotation(
@@ -114,7 +141,7 @@ def save_rotation(update: RotationUpdate) -> None:
     weights = PoolRotation._meta.get_field("weights").get_db_prep_save(
         {str(key): value for key, value in update.weights.items()}, connection
     )
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(
             f'UPDATE {PoolRotation._meta.db_table} SET "cursor" = %s, weights = %s '
             "WHERE pool_id = %s",  # the model's own table name
@@ -144,7 +171,9 @@ class RoutingMemory:
         loads: dict[int, RepLoad] | None = None,
     ) -> None:
         self.loads: dict[int, RepLoad] = (
-            loads if loads is not None else rep_loads(data.reps, data=data, now=now)
+            loads
+            if loads is not None
+            else rep_loads(data.reps, pool_ids=data.pools, data=data, now=now)
         )
         self.rotations: dict[int, Rotation] = read_rotations(data.pools, lock=lock)
         self._moved: dict[int, RotationUpdate] = {}

@@ -1,4 +1,5 @@
-"""The live state read for a decision: each rep's load, counted by the database."""
+"""The live state read for a decision: the loads the engine looks at, counted by the
+database."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from routing.engine import RepLoad
 from routing.services.state import rep_loads
 from routing.snapshot import current_snapshot
-from tests.factories import AssignmentFactory, RepFactory
+from tests.factories import (
+    AssignmentFactory,
+    PoolFactory,
+    PoolMembershipFactory,
+    RepFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +23,25 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 1, 13, 14, 30, tzinfo=UTC)
 
 
-def loads(*reps):
-    return rep_loads([rep.pk for rep in reps], data=current_snapshot().data, now=NOW)
+def loads(*reps, pools=()):
+    return rep_loads(
+        [rep.pk for rep in reps],
+        pool_ids=[pool.pk for pool in pools],
+        data=current_snapshot().data,
+        now=NOW,
+    )
+
+
+def limited(**kwargs):
+    """A rep whose open-leads and daily limits the engine checks."""
+    return RepFactory(max_open=10, max_per_day=10, **kwargs)
+
+
+def least_loaded_pool(*reps):
+    pool = PoolFactory(method="least_loaded")
+    for rep in reps:
+        PoolMembershipFactory(pool=pool, rep=rep)
+    return pool
 
 
 def assign(rep, *, hours_ago: float, acknowledged=False, ended=False):
@@ -31,20 +55,41 @@ def assign(rep, *, hours_ago: float, acknowledged=False, ended=False):
 
 
 def test_open_unacknowledged_open_and_today_are_counted_apart():
-    ana = RepFactory(timezone="UTC")
+    ana = limited(timezone="UTC")
+    pool = least_loaded_pool(ana)
     assign(ana, hours_ago=1)  # open, waiting
     assign(ana, hours_ago=2, acknowledged=True)  # open, being worked
     assign(ana, hours_ago=3, acknowledged=True, ended=True)  # done today
     assign(ana, hours_ago=200)  # open for days, not today's
 
-    load = loads(ana)[ana.pk]
+    load = loads(ana, pools=[pool])[ana.pk]
 
     assert (load.open_unacknowledged, load.open_total, load.assigned_today) == (2, 3, 3)
 
 
+def test_only_the_counts_the_engine_reads_are_taken():
+    capped = RepFactory(max_open=10)  # open unacknowledged only
+    daily = RepFactory(max_per_day=10)  # today's only
+    member = RepFactory()  # of a least-loaded pool: all open ones only
+    free = RepFactory()  # no limit, no least-loaded pool: nothing to count
+    pool = least_loaded_pool(member)
+    for rep in (capped, daily, member, free):
+        assign(rep, hours_ago=1)
+        assign(rep, hours_ago=2, acknowledged=True)
+
+    counted = loads(capped, daily, member, free, pools=[pool])
+
+    assert counted[capped.pk] == RepLoad(open_unacknowledged=1)
+    assert counted[daily.pk] == RepLoad(assigned_today=2)
+    assert counted[member.pk] == RepLoad(open_total=2)
+    assert free.pk not in counted
+    # The member is counted only when the least-loaded pool is among the candidates.
+    assert member.pk not in loads(member)
+
+
 def test_today_starts_at_midnight_in_each_reps_own_time_zone():
-    new_york = RepFactory(timezone="America/New_York")  # midnight was 9.5 hours ago
-    tokyo = RepFactory(timezone="Asia/Tokyo")  # midnight was 23.5 hours ago
+    new_york = limited(timezone="America/New_York")  # midnight was 9.5 hours ago
+    tokyo = limited(timezone="Asia/Tokyo")  # midnight was 23.5 hours ago
     for rep in (new_york, tokyo):
         assign(rep, hours_ago=9, ended=True)
         assign(rep, hours_ago=10, ended=True)
@@ -58,8 +103,9 @@ def test_today_starts_at_midnight_in_each_reps_own_time_zone():
     assert counted[new_york.pk].open_total == counted[tokyo.pk].open_total == 0
 
 
-def test_reps_without_assignments_are_left_out():
-    ana, bo = RepFactory(), RepFactory()
+def test_reps_without_assignments_count_zero():
+    ana, bo = limited(), limited()
     assign(ana, hours_ago=1)
-    assert set(loads(ana, bo)) == {ana.pk}
-    assert rep_loads([], data=current_snapshot().data, now=NOW) == {}
+    assert set(loads(ana, bo)) == {ana.pk, bo.pk}
+    assert loads(ana, bo)[bo.pk] == RepLoad()
+    assert loads() == {}
