@@ -8,7 +8,12 @@ from celery import shared_task
 
 from routing.api.idempotency import IDEMPOTENCY_TTL, idempotency_records_purge
 from routing.models import LeadImport
-from routing.notifications.sending import notification_send, notifications_send_due
+from routing.notifications.outbox import outbox_woken
+from routing.notifications.sending import (
+    notification_send,
+    notifications_send_due,
+    notifications_send_pending,
+)
 from routing.services.escalation import assignments_escalate_overdue
 from routing.services.imports import lead_import_run
 from routing.services.performance import pools_performance_refresh
@@ -22,10 +27,14 @@ def purge_idempotency_records() -> int:
 
 
 @shared_task(ignore_result=True)
-def send_notifications(notification_ids: list[int]) -> int:
-    """The fast path, queued when the outbox rows commit. Safe to run twice or late:
-    each row is claimed before it is sent."""
-    return sum(notification_send(notification_id=pk) for pk in notification_ids)
+def send_notifications(notification_ids: list[int] | None = None) -> int:
+    """The fast path, queued when outbox rows commit (one waiting at a time, see
+    routing.notifications.outbox): sends whatever is pending and due. Safe to run twice
+    or late: each row is claimed before it is sent. `notification_ids`: tasks queued
+    before the nudge was shared named their rows; sent first."""
+    outbox_woken()
+    sent = sum(notification_send(notification_id=pk) for pk in notification_ids or ())
+    return sent + notifications_send_pending()
 
 
 @shared_task(ignore_result=True)

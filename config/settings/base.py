@@ -131,7 +131,7 @@ STORAGES = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             # A Redis that is down or unreachable must cost a request a second, not hang it.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

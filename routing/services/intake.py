@@ -47,8 +47,36 @@ def lead_intake(
     intake_key: IntakeKey | None,
     actor: str = "",
 ) -> IntakeResult:
-    """`actor`: who submitted, for the timeline (default: the intake key's name)."""
+    """`actor`: who submitted, for the timeline (default: the intake key's name).
+
+    One transaction stores the lead with what routing decided. If routing fails, that
+    transaction is undone whole and a second one stores the lead as submitted and gives
+    it to the fallback, the error in its trace: never lost. (No savepoint around
+    routing: it cost two more round trips for every lead, for a failure that is rare.)"""
     actor = actor or (f"intake key {intake_key.name}" if intake_key else "intake")
+    try:
+        return _intake(values, payload, intake_key, actor)
+    except _RoutingFailed as failed:
+        logger.error("Routing a lead failed; giving it to the fallback", exc_info=failed.error)
+        return _intake(values, payload, intake_key, actor, routing_error=failed.error)
+
+
+class _RoutingFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _intake(
+    values: dict[str, Any],
+    payload: dict[str, Any],
+    intake_key: IntakeKey | None,
+    actor: str,
+    *,
+    routing_error: Exception | None = None,
+) -> IntakeResult:
+    """Store the lead and route it; with `routing_error` (routing failed a first time),
+    store it as submitted and give it to the fallback."""
     with transaction.atomic():
         email = values["email"]
         serialize_emails([email])
@@ -65,20 +93,18 @@ def lead_intake(
             return IntakeResult(duplicate, False, _routed_so_far(duplicate))
         # Timed now, stored once the lead has its id: first on the timeline either way.
         submitted = LeadEvent(kind=LeadEvent.Kind.SUBMITTED, actor=actor)
-        try:
-            # Routing stores the new lead with what it decided (one insert, no update
-            # after it). A savepoint: if routing fails, all of its writes are undone...
-            lead = Lead(**values, payload=payload, intake_key=intake_key)
-            routed = lead_route(lead=lead, actor=actor, snapshot=snapshot)
-        except Exception as error:
-            # ... and the lead is stored as submitted, for the fallback: never lost.
-            lead = Lead(**values, payload=payload, intake_key=intake_key)
-            row_insert(lead)
-            logger.exception("Routing lead %s failed; giving it to the fallback", lead.pk)
+        lead = Lead(**values, payload=payload, intake_key=intake_key)
+        if routing_error is None:
+            try:
+                # Stores the new lead with what it decided: one insert, no update after.
+                routed = lead_route(lead=lead, actor=actor, snapshot=snapshot, savepoint=False)
+            except Exception as error:
+                raise _RoutingFailed(error) from error
             _submitted_store(submitted, lead)
-            routed = lead_route_after_error(lead=lead, error=error)
         else:
+            row_insert(lead)
             _submitted_store(submitted, lead)
+            routed = lead_route_after_error(lead=lead, error=routing_error)
     return IntakeResult(lead, True, routed)
 
 

@@ -124,7 +124,6 @@ def _message_similarity(
     return semantic.similarities(facts.message, snapshot.expertise, members)
 
 
-@transaction.atomic
 def lead_route(
     *,
     lead: Lead,
@@ -135,6 +134,7 @@ def lead_route(
     actor: str = "system",
     snapshot: Snapshot | None = None,
     mode: str = RULES,
+    savepoint: bool = True,
 ) -> Routed:
     """Route `lead` with the active rule set and record everything it decided. A lead
     not stored yet (intake's) is stored here, with what was decided.
@@ -144,7 +144,32 @@ def lead_route(
     `snapshot`: the current one, if the caller has just read it in this transaction.
     `mode`: ESCALATION or HANDOFF route with the rule set (and rule) that routed the
     lead before, to its escalation or hand-off target; RULES runs the active rules.
+    `savepoint=False`: inside a caller's transaction, a failure here fails all of it.
     """
+    with transaction.atomic(savepoint=savepoint):
+        return _lead_route(
+            lead=lead,
+            kind=kind,
+            reason=reason,
+            exclude_rep_ids=exclude_rep_ids,
+            exclude_agents=exclude_agents,
+            actor=actor,
+            snapshot=snapshot,
+            mode=mode,
+        )
+
+
+def _lead_route(
+    *,
+    lead: Lead,
+    kind: str,
+    reason: str,
+    exclude_rep_ids: frozenset[int],
+    exclude_agents: bool,
+    actor: str,
+    snapshot: Snapshot | None,
+    mode: str,
+) -> Routed:
     snapshot = snapshot or current_snapshot()
     ruleset = snapshot.active
     if mode != RULES:

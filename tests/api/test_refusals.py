@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import time
 
 import pytest
 from rest_framework.test import APIClient
@@ -148,3 +149,18 @@ def test_too_many_requests_for_a_key_is_429_with_retry_after(api, settings, noth
     other_client = APIClient()
     other_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {other}")
     assert other_client.post(LEADS_URL, {}, format="json").status_code == 400
+
+
+def test_the_count_starts_again_when_the_window_closes(api, settings, nothing_stored):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"intake": "2/sec"},
+    }
+    for _ in range(2):
+        assert api.post(LEADS_URL, {}, format="json").status_code == 400
+    refused = api.post(LEADS_URL, {}, format="json")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "1"
+
+    time.sleep(1.1)  # the window opened by the first request has closed
+    assert api.post(LEADS_URL, {}, format="json").status_code == 400

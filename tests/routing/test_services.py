@@ -222,7 +222,7 @@ def test_a_lead_whose_routing_fails_after_storing_it_is_stored_again_for_the_fal
 
     result = submit(email="pat@prospect.com", source="demo_request")
 
-    lead = Lead.objects.get()  # one lead: the routed one went with the savepoint
+    lead = Lead.objects.get()  # one lead: the routed one went with the first transaction
     assert result.lead.pk == lead.pk
     assert lead.owner.name == "Fallback" and lead.status == Lead.Status.ASSIGNED
     assert result.routed.decision.kind == RoutingDecision.Kind.FALLBACK_ON_ERROR
@@ -230,3 +230,27 @@ def test_a_lead_whose_routing_fails_after_storing_it_is_stored_again_for_the_fal
     assert RoutingDecision.objects.count() == Assignment.objects.count() == 1
     kinds = list(lead.events.order_by("at", "id").values_list("kind", flat=True))
     assert kinds[:2] == [LeadEvent.Kind.SUBMITTED, LeadEvent.Kind.ROUTED]
+
+
+def test_a_database_error_while_routing_still_leaves_the_lead_with_the_fallback(
+    inbound, smb_pool, monkeypatch
+):
+    """On PostgreSQL a failed statement spoils the rest of its transaction: the lead
+    must be stored by a fresh one, not by the one that failed."""
+    from django.db import connection
+
+    from routing.services import routing
+
+    def broken_write(row):
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO no_such_table VALUES (1)")
+
+    monkeypatch.setattr(routing, "row_insert", broken_write)
+
+    result = submit(email="pat@prospect.com", source="demo_request")
+
+    lead = Lead.objects.get()
+    assert result.lead.pk == lead.pk
+    assert lead.owner.name == "Fallback"
+    assert result.routed.decision.kind == RoutingDecision.Kind.FALLBACK_ON_ERROR
+    assert "no_such_table" in result.routed.decision.error
