@@ -21,39 +21,61 @@ as Django does by default).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorWrapper
 
 
 @contextmanager
-def statement_cursor() -> Iterator[CursorWrapper]:
-    """Django's cursor wrapper (errors, query logging, execute wrappers) around a cursor
-    that prepares what it executes; a plain cursor on other databases or when turned
-    off."""
-    if not prepares():
-        with connection.cursor() as cursor:
+def statement_cursor() -> Iterator[Any]:
+    """A cursor that prepares what it executes, or a plain one on other databases or
+    when turned off.
+
+    One preparing cursor is kept per connection and used bare, database errors turned
+    into Django's: making a cursor and going through Django's wrapper cost more than
+    running a prepared statement (~100 µs of ~170 here). While queries are logged (tests,
+    DEBUG) or execute wrappers are installed, it goes through Django's wrapper."""
+    # This thread's connection, looked up once (`django.db.connection` is a proxy that
+    # looks it up again at every use).
+    database = connections[DEFAULT_DB_ALIAS]
+    if not _prepares(database):
+        with database.cursor() as cursor:
             yield cursor
         return
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
+    database.ensure_connection()
     preparing, logging = _cursor_classes()
-    raw = preparing(connection.connection)
-    wrapped = logging(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
-    with wrapped as cursor:
+    if database.queries_logged or database.execute_wrappers:
+        database.validate_thread_sharing()
+        with logging(preparing(database.connection), database) as cursor:
+            yield cursor
+        return
+    cursor = _kept.get(database)
+    if cursor is None or cursor.connection is not database.connection:  # (re)connected
+        database.validate_thread_sharing()
+        cursor = _kept[database] = preparing(database.connection)
+    with database.wrap_database_errors:
         yield cursor
+
+
+# Django's connection wrapper (one per thread and alias) -> its preparing cursor.
+_kept: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def prepares() -> bool:
     """Whether `statement_cursor` prepares: on PostgreSQL, unless turned off (the
     database's `prepare_threshold` option, set by DATABASE_PREPARED_STATEMENTS)."""
+    return _prepares(connections[DEFAULT_DB_ALIAS])
+
+
+def _prepares(database: Any) -> bool:
     return (
-        connection.vendor == "postgresql"
-        and connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+        database.vendor == "postgresql"
+        and database.settings_dict["OPTIONS"].get("prepare_threshold") is not None
     )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from django.db import DatabaseError, connection, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
 
 from routing.statements import statement_cursor
 
@@ -33,7 +33,11 @@ def rows_insert(instances: Sequence[models.Model]) -> None:
     set their ids (in order: PostgreSQL and SQLite return them as the rows were given)."""
     if not instances:
         return
-    if len(instances) > 1 and not connection.features.can_return_columns_from_insert:
+    # This thread's connection, once: through the `connection` proxy, every field's
+    # preparation would look it up again.
+    database = connections[DEFAULT_DB_ALIAS]
+    returns_ids = database.features.can_return_columns_from_insert
+    if len(instances) > 1 and not returns_ids:
         for instance in instances:  # only one new id could be told per statement
             rows_insert([instance])
         return
@@ -42,27 +46,23 @@ def rows_insert(instances: Sequence[models.Model]) -> None:
     for instance in instances:
         instance._prepare_related_fields_for_save(operation_name="save")  # as save() does
         values += [
-            field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+            field.get_db_prep_save(field.pre_save(instance, True), database) for field in fields
         ]
     with statement_cursor() as cursor:
         cursor.execute(sql, values)
-        if connection.features.can_return_columns_from_insert:
-            ids = [row[0] for row in cursor.fetchall()]
-        else:
-            ids = [cursor.lastrowid]
+        ids = [row[0] for row in cursor.fetchall()] if returns_ids else [cursor.lastrowid]
     for instance, pk in zip(instances, ids, strict=True):
         instance.pk = pk
         instance._state.adding = False
-        instance._state.db = connection.alias
+        instance._state.db = database.alias
 
 
 def row_update(instance: models.Model, field_names: tuple[str, ...]) -> None:
     """UPDATE these fields of the stored `instance`, as
     `instance.save(update_fields=field_names)` would (auto_now fields included)."""
     fields, sql = _update_statement(type(instance), field_names)
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields
-    ]
+    database = connections[DEFAULT_DB_ALIAS]
+    values = [field.get_db_prep_save(field.pre_save(instance, False), database) for field in fields]
     with statement_cursor() as cursor:
         cursor.execute(sql, [*values, instance.pk])
         if cursor.rowcount != 1:
