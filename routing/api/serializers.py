@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
 from routing.normalize import normalize_submission
@@ -85,16 +86,19 @@ class LeadSubmissionSerializer(serializers.Serializer):
         "attributes.<name>.",
     )
 
+    def run_validation(self, data: Any = empty) -> dict[str, Any]:
+        # All of it is to_internal_value. DRF's own run_validation would also build the
+        # bound fields (a deep copy of every declared field, for every request) to look
+        # for read-only defaults there are none of: a third of validation's time.
+        return self.to_internal_value(data)
+
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, Mapping):
             raise serializers.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: ["Send the lead as a JSON object."]}
             )
-        errors = {
-            name: [_unknown_field_message(name, self.fields)]
-            for name in data
-            if name not in self.fields
-        }
+        known = self._declared_fields  # the class's own, not copies bound to this instance
+        errors = {name: [_unknown_field_message(name, known)] for name in data if name not in known}
         values, problems = normalize_submission(data)
         for name, message in problems.items():
             errors[name] = [message]
