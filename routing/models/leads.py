@@ -214,10 +214,15 @@ class Assignment(models.Model):
             ),
         ]
         indexes = [
-            # The escalation sweep: open, unacknowledged assignments by due time.
+            # The escalation sweep: open, unacknowledged assignments by due time. "Has a
+            # deadline" in the condition keeps a rep's count of unacknowledged leads
+            # (which says nothing of deadlines) off this index, which holds everybody's:
+            # planned without statistics, that count scanned all of them.
             models.Index(
                 fields=["ack_due_at"],
-                condition=Q(acknowledged_at__isnull=True, ended_at__isnull=True),
+                condition=Q(
+                    acknowledged_at__isnull=True, ended_at__isnull=True, ack_due_at__isnull=False
+                ),
                 name="assignment_ack_due_idx",
             ),
             # A rep's load, counted for every lead that may go to them: their open
