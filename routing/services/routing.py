@@ -147,67 +147,47 @@ def lead_route(
     `savepoint=False`: inside a caller's transaction, a failure here fails all of it.
     """
     with transaction.atomic(savepoint=savepoint):
-        return _lead_route(
-            lead=lead,
-            kind=kind,
-            reason=reason,
+        snapshot = snapshot or current_snapshot()
+        ruleset = snapshot.active
+        if mode != RULES:
+            ruleset = snapshot.rulesets.get(lead.ruleset_id) or ruleset
+        if ruleset is None:
+            if lead.pk is None:
+                row_insert(lead)
+            row = RoutingDecision.objects.create(
+                lead=lead,
+                kind=kind,
+                steps=[{"step": "error", "error": NO_RULESET}],
+                error=NO_RULESET,
+            )
+            return Routed(row, owner=None, ack_due_at=None, ruleset_name=None)
+        now = timezone.now()
+        decision, elapsed_us = run_engine(
+            facts_of(lead),
+            snapshot=snapshot,
+            ruleset=ruleset,
+            now=now,
+            lock=True,
             exclude_rep_ids=exclude_rep_ids,
             exclude_agents=exclude_agents,
+            mode=mode,
+            rule=rule_in(ruleset, lead.rule_id),
+        )
+        if decision.rotation is not None:
+            save_rotation(decision.rotation)
+        row, ack_due_at = record_decision(
+            lead=lead,
+            decision=decision,
+            ruleset=ruleset,
+            kind=kind,
+            reason=reason,
+            elapsed_us=elapsed_us,
             actor=actor,
             snapshot=snapshot,
-            mode=mode,
+            now=now,
         )
-
-
-def _lead_route(
-    *,
-    lead: Lead,
-    kind: str,
-    reason: str,
-    exclude_rep_ids: frozenset[int],
-    exclude_agents: bool,
-    actor: str,
-    snapshot: Snapshot | None,
-    mode: str,
-) -> Routed:
-    snapshot = snapshot or current_snapshot()
-    ruleset = snapshot.active
-    if mode != RULES:
-        ruleset = snapshot.rulesets.get(lead.ruleset_id) or ruleset
-    if ruleset is None:
-        if lead.pk is None:
-            row_insert(lead)
-        row = RoutingDecision.objects.create(
-            lead=lead, kind=kind, steps=[{"step": "error", "error": NO_RULESET}], error=NO_RULESET
-        )
-        return Routed(row, owner=None, ack_due_at=None, ruleset_name=None)
-    now = timezone.now()
-    decision, elapsed_us = run_engine(
-        facts_of(lead),
-        snapshot=snapshot,
-        ruleset=ruleset,
-        now=now,
-        lock=True,
-        exclude_rep_ids=exclude_rep_ids,
-        exclude_agents=exclude_agents,
-        mode=mode,
-        rule=rule_in(ruleset, lead.rule_id),
-    )
-    if decision.rotation is not None:
-        save_rotation(decision.rotation)
-    row, ack_due_at = record_decision(
-        lead=lead,
-        decision=decision,
-        ruleset=ruleset,
-        kind=kind,
-        reason=reason,
-        elapsed_us=elapsed_us,
-        actor=actor,
-        snapshot=snapshot,
-        now=now,
-    )
-    owner = snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None
-    return Routed(row, owner=owner, ack_due_at=ack_due_at, ruleset_name=ruleset.name)
+        owner = snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None
+        return Routed(row, owner=owner, ack_due_at=ack_due_at, ruleset_name=ruleset.name)
 
 
 def rule_in(

@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-from routing.engine import Decision, RepLoad, Rotation, RotationUpdate, RoutingData
+from routing.engine import (
+    Decision,
+    RepLoad,
+    RepProfile,
+    Rotation,
+    RotationUpdate,
+    RoutingData,
+)
 from routing.models import Assignment, PoolRotation
 from routing.statements import any_of, prepares, statement_cursor
 
@@ -35,6 +42,7 @@ def rep_loads(
         if (pool := data.pools.get(pool_id)) is not None and pool.method == "least_loaded"
         for member in pool.members
     }
+    ops = connections[DEFAULT_DB_ALIAS].ops  # once, not through the proxy for each rep
     wanted = []  # (rep id, count unacknowledged, count open, count today, midnight)
     for rep_id in sorted(set(rep_ids)):
         rep = data.reps.get(rep_id)
@@ -42,8 +50,8 @@ def rep_loads(
             continue  # not in the snapshot: not a candidate, nothing to check
         needs = (rep.max_open is not None, rep_id in least_loaded, rep.max_per_day is not None)
         if any(needs):
-            midnight = _local_midnight(data, rep_id, now)
-            wanted.append((rep_id, *needs, connection.ops.adapt_datetimefield_value(midnight)))
+            midnight = ops.adapt_datetimefield_value(_local_midnight(rep, now))
+            wanted.append((rep_id, *needs, midnight))
     if not wanted:
         return {}
     if prepares():  # the same text for any number of reps: arrays, one per column
@@ -73,10 +81,7 @@ def rep_loads(
         return {rep_id: RepLoad(*map(int, counts)) for rep_id, *counts in cursor.fetchall()}
 
 
-def _local_midnight(data: RoutingData, rep_id: int, now: datetime) -> datetime:
-    rep = data.reps.get(rep_id)
-    if rep is None:  # not in the snapshot: no daily limit to check, nothing counts
-        return now + timedelta(days=1)
+def _local_midnight(rep: RepProfile, now: datetime) -> datetime:
     return now.astimezone(rep.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
