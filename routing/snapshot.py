@@ -35,7 +35,7 @@ from routing.engine.matching import SKILL_KINDS
 from routing.engine.predicates import compile_conditions
 from routing.models import RoutingVersion, Rule, RuleSet
 from routing.notifications.contacts import Contact, Subscriber, active_subscribers, contact_of
-from routing.statements import statement_cursor
+from routing.statements import Statement, run_together
 from territories import geo
 from territories.matching import AccountIndex, AccountRecord, TerritoryIndex, TerritoryRecord
 from territories.models import NamedAccount, Territory
@@ -71,25 +71,34 @@ def freeze_rebuilt_snapshots() -> None:
     _freeze_rebuilt = True
 
 
+ROUTING_VERSION: Statement = (
+    f"SELECT version, stamp FROM {RoutingVersion._meta.db_table} WHERE id = 1",  # its own table
+    [],
+)
+
+
 def routing_version() -> tuple[int, uuid.UUID]:
     """(counter, stamp) of the routing data; the stamp alone identifies the data.
 
     Read for every lead, hence one plain statement rather than a compiled query."""
-    with statement_cursor() as cursor:
-        cursor.execute(f"SELECT version, stamp FROM {RoutingVersion._meta.db_table} WHERE id = 1")
-        row = cursor.fetchone()
-    if row is None:  # a flushed test database: the row comes back
+    return routing_version_of(run_together([ROUTING_VERSION])[0])
+
+
+def routing_version_of(rows: list[tuple[Any, ...]]) -> tuple[int, uuid.UUID]:
+    """`routing_version` from the rows of ROUTING_VERSION, run with other statements."""
+    if not rows:  # a flushed test database: the row comes back
         version = RoutingVersion.objects.get_or_create(pk=1)[0]
         return version.version, version.stamp
-    version, stamp = row
+    version, stamp = rows[0]
     # PostgreSQL answers a UUID; SQLite the 32 hex digits it stores.
     return version, stamp if isinstance(stamp, uuid.UUID) else uuid.UUID(stamp)
 
 
-def current_snapshot() -> Snapshot:
-    """The snapshot for the routing data as it is now (rebuilt if it changed)."""
+def current_snapshot(version: tuple[int, uuid.UUID] | None = None) -> Snapshot:
+    """The snapshot for the routing data as it is now (rebuilt if it changed).
+    `version`: just read (`routing_version_of`), with other statements."""
     global _current
-    version, stamp = routing_version()
+    version, stamp = version or routing_version()
     snapshot = _current
     if snapshot is not None and snapshot.stamp == stamp:
         return snapshot
@@ -99,6 +108,11 @@ def current_snapshot() -> Snapshot:
             if _freeze_rebuilt:
                 gc.freeze()
         return _current
+
+
+def kept_snapshot() -> Snapshot | None:
+    """The snapshot this process has, without asking whether it is still current."""
+    return _current
 
 
 def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:

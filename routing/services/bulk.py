@@ -31,7 +31,7 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
-                [_sequence(cursor, table), count],
+                [id_sequence(table), count],
             )
             return cursor.fetchone()[0]
         quoted = connection.ops.quote_name(table)
@@ -44,12 +44,13 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
-def _sequence(cursor: Any, table: str) -> str:
-    """The table's id sequence, looked up once per process (asked inside the query, it
-    would be looked up again for every id)."""
+def id_sequence(table: str) -> str:
+    """The table's id sequence on PostgreSQL, looked up once per process (asked inside
+    a query, it would be looked up again for every id)."""
     if table not in _SEQUENCES:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        _SEQUENCES[table] = cursor.fetchone()[0]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            _SEQUENCES[table] = cursor.fetchone()[0]
     return _SEQUENCES[table]
 
 

@@ -12,7 +12,7 @@ from django.db import connection
 
 from routing.models import Lead, RuleSet
 from routing.snapshot import Snapshot
-from routing.statements import statement_cursor
+from routing.statements import Statement, run_together
 
 
 def duplicate_window(snapshot: Snapshot | None) -> timedelta:
@@ -32,36 +32,55 @@ def open_duplicate_ids(
     emails: Iterable[str], *, window: timedelta, now: datetime
 ) -> dict[str, int]:
     """E-mail -> id of its newest open lead created inside the window, for those of
-    these e-mails that have one.
+    these e-mails that have one."""
+    emails = sorted(set(emails))
+    probe = open_duplicate_probe(emails, window=window, now=now)
+    if probe is None:
+        return {}
+    if len(emails) == 1:  # intake's probe: prepared
+        (rows,) = run_together([probe])
+        return dict(rows or ())
+    with connection.cursor() as cursor:  # a batch's: its text varies with the count
+        cursor.execute(*probe)
+        return dict(cursor.fetchall())
+
+
+def open_duplicate_probe(
+    emails: Iterable[str], *, window: timedelta, now: datetime
+) -> Statement | None:
+    """The statement answering `open_duplicate_ids` as rows of (e-mail, id), to be run
+    with others; None: nothing to look for.
 
     Asked for every submission and nearly always answered "none": a hand-written probe
     (lead_email_recent_idx) gives ids only. Compiling the ORM query (with its owner) cost
-    more than the rest of the duplicate handling together."""
+    more than the rest of the duplicate handling together. The newest of each e-mail
+    comes last, so a dict of the rows keeps it."""
     emails = sorted(set(emails))
     if not window or not emails:
-        return {}
+        return None
     statuses = ", ".join(f"'{status}'" for status in Lead.OPEN_STATUSES)  # the model's own
     since = connection.ops.adapt_datetimefield_value(now - window)
-    if len(emails) == 1:
-        # Intake's probe, prepared: planned once, so it names the one index it can use
-        # (with a list, a plan made without knowing it scanned every open lead).
-        addresses, cursor_for = "email = %s", statement_cursor
-    else:
-        addresses, cursor_for = f"email IN ({', '.join(['%s'] * len(emails))})", connection.cursor
+    # One e-mail (intake's probe, prepared and planned once): `email = %s`, so that the
+    # plan names the one index it can use; with a list, a plan made without knowing it
+    # scanned every open lead.
+    addresses = f"email IN ({', '.join(['%s'] * len(emails))})" if len(emails) > 1 else "email = %s"
     sql = f"""
         SELECT email, id FROM {Lead._meta.db_table}
         WHERE {addresses} AND status IN ({statuses}) AND created_at >= %s
         ORDER BY created_at, id
     """  # formatted in: placeholders, the model's own table name and statuses
-    with cursor_for() as cursor:
-        cursor.execute(sql, [*emails, since])
-        return dict(cursor.fetchall())  # the newest of each e-mail comes last, so is kept
+    return sql, [*emails, since]
 
 
 def open_duplicate(email: str, *, window: timedelta, now: datetime) -> Lead | None:
     """The newest open lead of this e-mail created inside the window, with its owner;
     loaded only when there is one."""
-    lead_id = open_duplicate_ids([email], window=window, now=now).get(email)
+    return open_duplicate_in(open_duplicate_ids([email], window=window, now=now), email)
+
+
+def open_duplicate_in(ids: dict[str, int], email: str) -> Lead | None:
+    """The lead of `email` among `open_duplicate_ids`' answer, with its owner."""
+    lead_id = ids.get(email)
     return None if lead_id is None else Lead.objects.select_related("owner").get(pk=lead_id)
 
 
@@ -73,19 +92,22 @@ def serialize_emails(emails: Iterable[str]) -> None:
     order, so two transactions locking several e-mails cannot deadlock; they are taken
     before any rotation row is locked, the order every intake keeps. SQLite's IMMEDIATE
     transactions already admit one writer at a time."""
+    run_together([email_lock(emails)])
+
+
+def email_lock(emails: Iterable[str]) -> Statement | None:
+    """The statement of `serialize_emails`, to be run with others; None: no lock needed."""
     if connection.vendor != "postgresql":
-        return
+        return None
     keys = sorted({_lock_key(email) for email in emails})
     if not keys:
-        return
-    with statement_cursor() as cursor:
-        if len(keys) == 1:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", keys)
-        else:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key ORDER BY key",
-                [keys],
-            )
+        return None
+    if len(keys) == 1:
+        return "SELECT pg_advisory_xact_lock(%s)", keys
+    return (
+        "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key ORDER BY key",
+        [keys],
+    )
 
 
 def _lock_key(email: str) -> int:

@@ -11,15 +11,36 @@ from django.db import transaction
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.models import IntakeKey, Lead, LeadEvent, Rule
+from routing.models import (
+    Assignment,
+    IntakeKey,
+    Lead,
+    LeadEvent,
+    Notification,
+    RoutingDecision,
+    Rule,
+)
 from routing.normalize import lead_facts
 from routing.notifications.outbox import outbox_tell_rep, outbox_write
 from routing.notifications.payloads import event_body
-from routing.snapshot import Snapshot, current_snapshot
+from routing.snapshot import (
+    ROUTING_VERSION,
+    Snapshot,
+    current_snapshot,
+    kept_snapshot,
+    routing_version_of,
+)
+from routing.statements import run_together
 
-from .duplicates import duplicate_window, open_duplicate, serialize_emails
+from .duplicates import (
+    duplicate_window,
+    email_lock,
+    open_duplicate,
+    open_duplicate_in,
+    open_duplicate_probe,
+)
 from .routing import NO_RULESET, Routed, lead_route, lead_route_after_error, run_engine
-from .rows import row_insert
+from .rows import ids_reservation, ids_reserved, row_insert, rows_together
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +100,8 @@ def _intake(
     store it as submitted and give it to the fallback."""
     with transaction.atomic():
         email = values["email"]
-        serialize_emails([email])
-        snapshot = _snapshot_if_it_builds()
-        duplicate = open_duplicate(email, window=duplicate_window(snapshot), now=timezone.now())
+        opening = _intake_open(email, reserve=routing_error is None)
+        snapshot, duplicate = opening.snapshot, opening.duplicate
         if duplicate is not None:
             event = LeadEvent.objects.create(
                 lead=duplicate,
@@ -96,16 +116,57 @@ def _intake(
         lead = Lead(**values, payload=payload, intake_key=intake_key)
         if routing_error is None:
             try:
-                # Stores the new lead with what it decided: one insert, no update after.
-                routed = lead_route(lead=lead, actor=actor, snapshot=snapshot, savepoint=False)
+                # Stores the new lead with what it decided: one insert, no update after;
+                # all of its rows in one round trip, their ids reserved at the opening.
+                with rows_together(opening.ids):
+                    routed = lead_route(lead=lead, actor=actor, snapshot=snapshot, savepoint=False)
+                    _submitted_store(submitted, lead)
             except Exception as error:
                 raise _RoutingFailed(error) from error
-            _submitted_store(submitted, lead)
         else:
             row_insert(lead)
             _submitted_store(submitted, lead)
             routed = lead_route_after_error(lead=lead, error=routing_error)
     return IntakeResult(lead, True, routed)
+
+
+# The rows a lead routed to a rep writes: itself, its decision and assignment, the
+# "submitted" and "routed" events, and messages to the owner's channels and subscribers
+# (more are written one by one; ids left over are gaps in the sequences).
+ROUTED_LEAD_ROWS = {Lead: 1, RoutingDecision: 1, Assignment: 1, LeadEvent: 2, Notification: 4}
+
+
+@dataclass(frozen=True)
+class _Opening:
+    snapshot: Snapshot | None
+    duplicate: Lead | None
+    ids: dict[type[Any], list[int]]
+
+
+def _intake_open(email: str, *, reserve: bool) -> _Opening:
+    """An intake's first statements, in one round trip: lock the e-mail
+    (`serialize_emails`), read the routing version, look for an open lead of the
+    e-mail, and with `reserve` reserve the ids of a routed lead's rows.
+
+    The probe looks back over the duplicate window of the snapshot this process has. The
+    version read with it tells whether that snapshot is current; when it was not and
+    the new one's window differs, the probe runs again."""
+    now = timezone.now()
+    window = duplicate_window(kept_snapshot())
+    _, version, probe, ids = run_together(
+        [
+            email_lock([email]),
+            ROUTING_VERSION,
+            open_duplicate_probe([email], window=window, now=now),
+            ids_reservation(ROUTED_LEAD_ROWS) if reserve else None,
+        ]
+    )
+    snapshot = _snapshot_if_it_builds(version)
+    if duplicate_window(snapshot) == window:
+        duplicate = open_duplicate_in(dict(probe or ()), email)
+    else:
+        duplicate = open_duplicate(email, window=duplicate_window(snapshot), now=now)
+    return _Opening(snapshot, duplicate, ids_reserved(ROUTED_LEAD_ROWS, ids) if ids else {})
 
 
 def _submitted_store(event: LeadEvent, lead: Lead) -> None:
@@ -149,11 +210,12 @@ def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> S
     )
 
 
-def _snapshot_if_it_builds() -> Snapshot | None:
-    """The lead is not stored yet, so a snapshot that fails to build must not stop it:
-    None here, and routing meets the error again, after the lead is safe."""
+def _snapshot_if_it_builds(version: list[tuple[Any, ...]] | None) -> Snapshot | None:
+    """The snapshot for the version read (ROUTING_VERSION's rows). The lead is not
+    stored yet, so a snapshot that fails to build must not stop it: None here, and
+    routing meets the error again, after the lead is safe."""
     try:
-        return current_snapshot()
+        return current_snapshot(routing_version_of(version or []))
     except Exception:
         logger.exception("Routing snapshot failed to build; storing the lead first")
         return None

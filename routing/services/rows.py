@@ -10,17 +10,72 @@ insert does (each field's pre_save and database preparation); `row_update` likew
 It does not send pre_save/post_save signals: use it only for tables no receiver listens
 to and whose audit trail is the lead's event log (leads, decisions, assignments, events),
 never for routing data that simple-history records.
+
+`rows_together`: a routed lead's rows, written in one round trip. Each row's id is in
+the next one (the lead's in the decision, the decision's in the assignment, the
+assignment's in the events), so written one by one each INSERT waits for the id of the
+one before; with the ids reserved beforehand, all of them can be sent at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
 
-from routing.statements import statement_cursor
+from routing.statements import Statement, statement_cursor, write, writes_together
+
+from .bulk import id_sequence
+
+Model = type[models.Model]
+
+
+def ids_reservation(counts: Mapping[Model, int]) -> Statement | None:
+    """The statement that reserves `counts` new ids of each model's table, to be given
+    to `ids_reserved` with its rows. None where ids cannot be known before a row is in
+    (SQLite): there, rows are written one by one."""
+    if connection.vendor != "postgresql":
+        return None
+    return (
+        "SELECT ARRAY(SELECT nextval(wanted.sequence) FROM generate_series(1, wanted.count)) "
+        "FROM unnest(%s::regclass[], %s::int[]) WITH ORDINALITY "
+        "AS wanted(sequence, count, position) ORDER BY position",
+        [[id_sequence(model._meta.db_table) for model in counts], list(counts.values())],
+    )
+
+
+def ids_reserved(
+    counts: Mapping[Model, int], rows: Sequence[tuple[Any, ...]]
+) -> dict[Model, list[int]]:
+    """The ids `ids_reservation(counts)` answered with `rows`, by model."""
+    return {model: list(ids) for model, (ids,) in zip(counts, rows, strict=True)}
+
+
+class _Reserved(threading.local):
+    def __init__(self) -> None:
+        self.ids: dict[Model, list[int]] = {}
+
+
+_reserved = _Reserved()
+
+
+@contextmanager
+def rows_together(ids: Mapping[Model, list[int]]) -> Iterator[None]:
+    """Inside, new rows take their ids from `ids` (`ids_reserved`) while there are
+    enough, and writes wait to go together at the end of the block (`writes_together`:
+    any other statement in between sends them first). A row with no id left for it is
+    written at once, as outside. Unused ids are left unused: gaps, as a rollback
+    leaves."""
+    _reserved.ids = {model: list(pks) for model, pks in ids.items()}
+    try:
+        with writes_together():
+            yield
+    finally:
+        _reserved.ids = {}
 
 
 def row_insert(instance: models.Model) -> None:
@@ -41,18 +96,37 @@ def rows_insert(instances: Sequence[models.Model]) -> None:
         for instance in instances:  # only one new id could be told per statement
             rows_insert([instance])
         return
-    fields, sql = _insert_statement(type(instances[0]), len(instances))
+    model = type(instances[0])
+    reserved = _reserved.ids.get(model)
+    if reserved and len(reserved) >= len(instances) and all(i.pk is None for i in instances):
+        for instance in instances:
+            instance.pk = reserved.pop(0)
+        fields, sql = _insert_statement(model, len(instances), with_ids=True)
+        write(sql, _values(instances, fields, database))
+        _saved(instances, database)
+        return
+    fields, sql = _insert_statement(model, len(instances))
+    values = _values(instances, fields, database)
+    with statement_cursor() as cursor:
+        cursor.execute(sql, values)
+        ids = [row[0] for row in cursor.fetchall()] if returns_ids else [cursor.lastrowid]
+    for instance, pk in zip(instances, ids, strict=True):
+        instance.pk = pk
+    _saved(instances, database)
+
+
+def _values(instances: Sequence[models.Model], fields: list[Any], database: Any) -> list[Any]:
     values = []
     for instance in instances:
         instance._prepare_related_fields_for_save(operation_name="save")  # as save() does
         values += [
             field.get_db_prep_save(field.pre_save(instance, True), database) for field in fields
         ]
-    with statement_cursor() as cursor:
-        cursor.execute(sql, values)
-        ids = [row[0] for row in cursor.fetchall()] if returns_ids else [cursor.lastrowid]
-    for instance, pk in zip(instances, ids, strict=True):
-        instance.pk = pk
+    return values
+
+
+def _saved(instances: Sequence[models.Model], database: Any) -> None:
+    for instance in instances:
         instance._state.adding = False
         instance._state.db = database.alias
 
@@ -82,15 +156,17 @@ def _update_statement(
 
 
 @cache
-def _insert_statement(model: type[models.Model], count: int) -> tuple[list[Any], str]:
-    """The fields a new row of `model` is given (all but its generated id) and the
-    INSERT statement taking `count` rows of them."""
+def _insert_statement(
+    model: type[models.Model], count: int, *, with_ids: bool = False
+) -> tuple[list[Any], str]:
+    """The fields a new row of `model` is given (all but its generated id, unless
+    `with_ids`) and the INSERT statement taking `count` rows of them."""
     meta = model._meta
-    fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
+    fields = [field for field in meta.concrete_fields if with_ids or field is not meta.auto_field]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES " + ", ".join([row] * count)
-    if connection.features.can_return_columns_from_insert:
+    if connection.features.can_return_columns_from_insert and not with_ids:
         sql += f" RETURNING {quote(meta.pk.column)}"
     return fields, sql

@@ -19,7 +19,7 @@ from routing.engine import (
     RoutingData,
 )
 from routing.models import Assignment, PoolRotation
-from routing.statements import any_of, prepares, statement_cursor
+from routing.statements import any_of, prepares, statement_cursor, write
 
 
 def rep_loads(
@@ -146,12 +146,11 @@ def save_rotation(update: RotationUpdate) -> None:
     weights = PoolRotation._meta.get_field("weights").get_db_prep_save(
         {str(key): value for key, value in update.weights.items()}, connection
     )
-    with statement_cursor() as cursor:
-        cursor.execute(
-            f'UPDATE {PoolRotation._meta.db_table} SET "cursor" = %s, weights = %s '
-            "WHERE pool_id = %s",  # the model's own table name
-            [update.cursor, weights, update.pool_id],
-        )
+    write(
+        f'UPDATE {PoolRotation._meta.db_table} SET "cursor" = %s, weights = %s '
+        "WHERE pool_id = %s",  # the model's own table name
+        [update.cursor, weights, update.pool_id],
+    )
 
 
 class RoutingMemory:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
@@ -60,6 +61,25 @@ def test_the_same_email_again_joins_the_open_lead_with_200(api, routing):
     assert Lead.objects.count() == 1
     assert Assignment.objects.count() == 1
     assert LeadEvent.objects.filter(kind=LeadEvent.Kind.RESUBMITTED).count() == 1
+
+
+def test_a_submission_is_checked_against_the_duplicate_window_in_force(api, routing):
+    """Intake looks for an open lead of the e-mail over the window of the rule set it
+    knows, in the round trip that also tells it whether the rules changed; when they
+    did and the window with them, it looks again over the new window."""
+    ruleset = routing["ruleset"]
+    ruleset.duplicate_window = timedelta(days=1)
+    ruleset.save()
+    first = api.post(LEADS_URL, DEMO_LEAD, format="json").json()
+    Lead.objects.filter(pk=first["id"]).update(created_at=timezone.now() - timedelta(days=3))
+    ruleset.duplicate_window = timedelta(days=7)
+    ruleset.save()
+
+    response = api.post(LEADS_URL, DEMO_LEAD, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == first["id"]
+    assert Lead.objects.count() == 1
 
 
 def test_a_pool_rule_rotates_and_nulls_count_as_missing(api, routing):
@@ -150,7 +170,9 @@ def test_answering_reads_nothing_back(api, routing):
 
     assert response.status_code == 201
     statements = [query["sql"].split()[0] for query in queries]
-    last_write = max(i for i, verb in enumerate(statements) if verb in ("INSERT", "UPDATE"))
+    # WITH: a lead's rows sent as one statement (PostgreSQL).
+    writes = ("INSERT", "UPDATE", "WITH")
+    last_write = max(i for i, verb in enumerate(statements) if verb in writes)
     assert set(statements[last_write + 1 :]) <= {"RELEASE", "COMMIT"}
     # 21 before the answer stopped reading back; one more since the outbox is written.
     assert len(statements) <= 16

@@ -1,13 +1,22 @@
-"""row_insert and row_update store what create() and save(update_fields=...) would."""
+"""row_insert and row_update store what create() and save(update_fields=...) would;
+rows written together take ids reserved beforehand."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.forms.models import model_to_dict
 
 from routing.models import Lead, LeadEvent
-from routing.services.rows import row_insert, row_update, rows_insert
+from routing.services.rows import (
+    ids_reservation,
+    ids_reserved,
+    row_insert,
+    row_update,
+    rows_insert,
+    rows_together,
+)
+from routing.statements import run_together
 from tests.factories import RepFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +65,26 @@ def test_rows_inserted_at_once_get_their_ids_in_order():
     stored = {event.pk: event.kind for event in LeadEvent.objects.filter(lead=lead)}
     assert stored == {event.pk: event.kind for event in events}
     assert len(stored) == 3
+
+
+def test_rows_written_together_take_the_ids_reserved_for_them_then_their_own():
+    counts = {Lead: 1, LeadEvent: 2}
+    (reservation,) = run_together([ids_reservation(counts)])
+    ids = ids_reserved(counts, reservation) if reservation is not None else {}
+    lead = Lead(email="ana@example.com")
+    events = [LeadEvent(lead=lead, kind=kind) for kind in ("submitted", "routed", "notified")]
+
+    with rows_together(ids):
+        row_insert(lead)
+        rows_insert(events[:2])
+        row_insert(events[2])  # no reserved id left: written at once with its own
+
+    if connection.vendor == "postgresql":
+        assert [lead.pk] == ids[Lead]
+        assert [event.pk for event in events[:2]] == ids[LeadEvent]
+    else:
+        assert reservation is None  # SQLite knows an id once the row is in
+    assert events[2].pk not in {event.pk for event in events[:2]}
+    stored = dict(LeadEvent.objects.filter(lead=lead).values_list("pk", "kind"))
+    assert stored == {event.pk: event.kind for event in events}
+    assert Lead.objects.get(pk=lead.pk).email == "ana@example.com"

@@ -1,17 +1,26 @@
 """The statements run for every lead: prepared and planned once per connection on
-PostgreSQL, logged with their values, plain statements elsewhere or when turned off."""
+PostgreSQL, logged with their values, plain statements elsewhere or when turned off;
+several at once in one round trip, writes kept for the end of a block."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from routing.models import Lead, LeadEvent
 from routing.services.duplicates import open_duplicate_ids
-from routing.statements import any_of, prepares, statement_cursor
+from routing.statements import (
+    any_of,
+    prepares,
+    run_together,
+    statement_cursor,
+    write,
+    writes_together,
+)
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +97,74 @@ def test_the_duplicate_probe_is_planned_on_the_email_index_whatever_the_statisti
         cursor.execute(f"EXPLAIN EXECUTE {statement_name}('ana@acme.com', now())")
         plan = "\n".join(row for (row,) in cursor.fetchall())
     assert "lead_email_recent_idx" in plan, plan
+
+
+def test_statements_run_together_answer_each_in_order_and_none_stands_for_one_not_needed():
+    lead = LeadFactory(email="ana@acme.com")
+
+    answers = run_together(
+        [
+            ("SELECT %s + 1", [41]),
+            None,
+            ("UPDATE routing_lead SET company = %s WHERE id = %s", ["Acme", lead.pk]),
+            ("SELECT company FROM routing_lead WHERE id = %s", [lead.pk]),
+        ]
+    )
+
+    assert answers == [[(42,)], None, [], [("Acme",)]]
+
+
+def test_a_failing_statement_among_others_raises_djangos_error_and_undoes_them():
+    lead = LeadFactory(email="ana@acme.com", company="Before")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run_together(
+            [
+                ("UPDATE routing_lead SET company = %s WHERE id = %s", ["After", lead.pk]),
+                (
+                    "INSERT INTO routing_lead_queue_pools (lead_id, pool_id) VALUES (%s, %s)",
+                    [lead.pk, None],
+                ),
+            ]
+        )
+    lead.refresh_from_db()
+    assert lead.company == "Before"
+
+
+def test_writes_kept_for_the_end_of_the_block_are_sent_before_any_other_statement():
+    lead = LeadFactory(email="ana@acme.com")
+    with writes_together():
+        write("UPDATE routing_lead SET company = %s WHERE id = %s", ["Acme", lead.pk])
+        # A read of Django's in between sees the write: it is sent first.
+        assert Lead.objects.get(pk=lead.pk).company == "Acme"
+        write("UPDATE routing_lead SET company = %s WHERE id = %s", ["Acme 2", lead.pk])
+    assert Lead.objects.get(pk=lead.pk).company == "Acme 2"
+
+
+@postgresql_only
+def test_inserts_kept_together_go_as_one_statement_and_other_writes_keep_their_place():
+    first = Lead.objects.create(email="ana@acme.com")
+    insert = (
+        "INSERT INTO routing_leadevent (lead_id, kind, at, actor, data) "
+        "VALUES (%s, %s, now(), '', '{}')"
+    )
+    with CaptureQueriesContext(connection) as queries, writes_together():
+        write(insert, [first.pk, "submitted"])
+        write(insert, [first.pk, "routed"])
+        write("UPDATE routing_leadevent SET kind = %s WHERE lead_id = %s", ["noted", first.pk])
+        write(insert, [first.pk, "acknowledged"])
+
+    verbs = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert verbs == ["WITH", "UPDATE", "INSERT"]
+    kinds = sorted(LeadEvent.objects.filter(lead=first).values_list("kind", flat=True))
+    assert kinds == ["acknowledged", "noted", "noted"]
+
+
+@postgresql_only
+def test_writes_of_a_block_that_fails_are_never_sent():
+    lead = LeadFactory(email="ana@acme.com", company="Before")
+    with pytest.raises(RuntimeError), writes_together():
+        write("UPDATE routing_lead SET company = %s WHERE id = %s", ["After", lead.pk])
+        raise RuntimeError("routing failed")
+
+    lead.refresh_from_db()
+    assert lead.company == "Before"
