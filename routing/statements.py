@@ -180,27 +180,43 @@ def _writes_send(database: Any) -> None:
         _run(_inserts_as_one(statements))
 
 
+# psycopg converts a statement's placeholders once and keeps the result only for
+# statements of at most this many parameters and bytes; a longer one is parsed again at
+# every execution, which cost more than the statements merged into it saved.
+_KEPT_PARAMETERS, _KEPT_BYTES = 50, 4096
+
+
 def _inserts_as_one(statements: list[Statement]) -> list[Statement]:
-    """Each run of INSERTs as one statement (`WITH w1 AS (INSERT ...), ... INSERT ...`).
-    One statement instead of several saves the server a statement's start and end for
-    each, and the client an execute. The INSERTs of one statement cannot see each
-    other's rows, which new rows whose references are checked at commit (Django's
-    foreign keys are deferred) do not need. Other statements keep their place."""
+    """Consecutive INSERTs as one statement (`WITH w0 AS (INSERT ...), ... INSERT ...`),
+    up to psycopg's limits above. One statement instead of several saves the server a
+    statement's start and end for each, and the client an execute. The INSERTs of one
+    statement cannot see each other's rows, which new rows whose references are checked
+    at commit (Django's foreign keys are deferred) do not need. Other statements keep
+    their place."""
     merged: list[Statement] = []
     inserts: list[Statement] = []
-    for statement in [*statements, None]:  # None: the end, where the last run closes
-        if statement is not None and statement[0].lstrip()[:6].upper() == "INSERT":
-            inserts.append(statement)
-            continue
+
+    def close() -> None:
         if len(inserts) > 1:
             parts = [f"w{n} AS ({sql})" for n, (sql, _) in enumerate(inserts[:-1])]
             sql = f"WITH {', '.join(parts)} {inserts[-1][0]}"
             merged.append((sql, [value for _, params in inserts for value in params]))
         else:
-            merged += inserts
-        inserts = []
-        if statement is not None:
-            merged.append(statement)
+            merged.extend(inserts)
+        inserts.clear()
+
+    for sql, params in statements:
+        if sql.lstrip()[:6].upper() != "INSERT":
+            close()
+            merged.append((sql, params))
+            continue
+        if inserts and (
+            sum(len(p) for _, p in inserts) + len(params) > _KEPT_PARAMETERS
+            or sum(len(s) + 12 for s, _ in inserts) + len(sql) > _KEPT_BYTES
+        ):
+            close()
+        inserts.append((sql, params))
+    close()
     return merged
 
 

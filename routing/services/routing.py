@@ -24,7 +24,7 @@ from routing.snapshot import Snapshot, current_snapshot
 
 from .events import lead_event_publish, lead_event_record
 from .rows import row_insert, row_update
-from .state import RoutingMemory, read_rotations, rep_loads, save_rotation
+from .state import RoutingMemory, loads_and_rotations, save_rotation
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +89,9 @@ def run_engine(
         candidates = plan.candidates
         pool_ids = [c.owner.id for c in candidates if c.owner.kind == "pool"]
         rep_ids = {rep for c in candidates for rep in engine.owner_rep_ids(c.owner, snapshot.data)}
-        loads = rep_loads(rep_ids, pool_ids=pool_ids, data=snapshot.data, now=now)
-        rotations = read_rotations(pool_ids, lock=lock)
+        loads, rotations = loads_and_rotations(
+            rep_ids, pool_ids=pool_ids, data=snapshot.data, now=now, lock=lock
+        )
     state = RoutingState(
         loads=loads,
         rotations=rotations,

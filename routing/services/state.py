@@ -19,7 +19,29 @@ from routing.engine import (
     RoutingData,
 )
 from routing.models import Assignment, PoolRotation
-from routing.statements import any_of, prepares, statement_cursor, write
+from routing.statements import Statement, any_of, prepares, run_together, write
+
+
+def loads_and_rotations(
+    rep_ids: Iterable[int],
+    *,
+    pool_ids: Iterable[int],
+    data: RoutingData,
+    now: datetime,
+    lock: bool,
+) -> tuple[dict[int, RepLoad], dict[int, Rotation]]:
+    """`rep_loads` and `read_rotations` for one decision, in one round trip."""
+    pool_ids = sorted(set(pool_ids))
+    loads, rotations = run_together(
+        [
+            _loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now),
+            _rotations_statement(pool_ids, lock=lock) if pool_ids else None,
+        ]
+    )
+    found = _rotations_of(rotations or [])
+    if lock and len(found) < len(pool_ids):  # a pool's first lead: `read_rotations` makes its row
+        found = read_rotations(pool_ids, lock=lock)
+    return _loads_of(loads or []), found
 
 
 def rep_loads(
@@ -29,7 +51,15 @@ def rep_loads(
     open unacknowledged leads of reps with an open-leads limit, leads assigned today
     (since midnight in the rep's own time zone) of reps with a daily limit, and all open
     leads of the members of least-loaded pools among `pool_ids`. Counts nothing reads
-    stay 0, and a rep with none to count is left out.
+    stay 0, and a rep with none to count is left out."""
+    (rows,) = run_together([_loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)])
+    return _loads_of(rows or [])
+
+
+def _loads_statement(
+    rep_ids: Iterable[int], *, pool_ids: Iterable[int], data: RoutingData, now: datetime
+) -> Statement | None:
+    """The query of `rep_loads`; None: nobody to count.
 
     Each count is its own index scan (a rep's open assignments by acknowledgment, their
     assignments by time), so a limit's count stays within the limit and only a
@@ -53,7 +83,7 @@ def rep_loads(
             midnight = ops.adapt_datetimefield_value(_local_midnight(rep, now))
             wanted.append((rep_id, *needs, midnight))
     if not wanted:
-        return {}
+        return None
     if prepares():  # the same text for any number of reps: arrays, one per column
         reps = (
             "SELECT * FROM unnest(%s::bigint[], %s::boolean[], %s::boolean[], "
@@ -76,9 +106,11 @@ def rep_loads(
             WHERE a.rep_id = reps.rep_id AND a.assigned_at >= reps.midnight) ELSE 0 END
         FROM reps
     """
-    with statement_cursor() as cursor:
-        cursor.execute(sql, params)
-        return {rep_id: RepLoad(*map(int, counts)) for rep_id, *counts in cursor.fetchall()}
+    return sql, params
+
+
+def _loads_of(rows: list[tuple[Any, ...]]) -> dict[int, RepLoad]:
+    return {rep_id: RepLoad(*map(int, counts)) for rep_id, *counts in rows}
 
 
 def _local_midnight(rep: RepProfile, now: datetime) -> datetime:
@@ -106,6 +138,11 @@ def read_rotations(pool_ids: Iterable[int], *, lock: bool) -> dict[int, Rotation
 
 
 def _rotation_rows(ids: list[int], *, lock: bool) -> dict[int, Rotation]:
+    (rows,) = run_together([_rotations_statement(ids, lock=lock)])
+    return _rotations_of(rows or [])
+
+
+def _rotations_statement(ids: list[int], *, lock: bool) -> Statement:
     """Hand-written SQL, like `rep_loads`: read (and locked) for every lead, and the
     compiled ORM query cost several times what the database takes to answer it."""
     table = PoolRotation._meta.db_table
@@ -115,9 +152,10 @@ def _rotation_rows(ids: list[int], *, lock: bool) -> dict[int, Rotation]:
         f'SELECT pool_id, "cursor", weights, performance FROM {table} '
         f"WHERE {pools} ORDER BY pool_id{lock_rows}"
     )  # formatted in: placeholders and the model's own table name, nothing from a request
-    with statement_cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    return sql, params
+
+
+def _rotations_of(rows: list[tuple[Any, ...]]) -> dict[int, Rotation]:
     return {
         pool_id: Rotation(
             cursor=cursor_at,
