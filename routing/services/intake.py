@@ -39,8 +39,16 @@ from .duplicates import (
     open_duplicate_in,
     open_duplicate_probe,
 )
-from .routing import NO_RULESET, Routed, lead_route, lead_route_after_error, run_engine
+from .routing import (
+    NO_RULESET,
+    Routed,
+    lead_route,
+    lead_route_after_error,
+    read_ahead_query,
+    run_engine,
+)
 from .rows import ids_reservation, ids_reserved, row_insert, rows_together
+from .state import StateRead
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +107,8 @@ def _intake(
     """Store the lead and route it; with `routing_error` (routing failed a first time),
     store it as submitted and give it to the fallback."""
     with transaction.atomic():
-        email = values["email"]
-        opening = _intake_open(email, reserve=routing_error is None)
+        lead = Lead(**values, payload=payload, intake_key=intake_key)
+        opening = _intake_open(lead, routing=routing_error is None)
         snapshot, duplicate = opening.snapshot, opening.duplicate
         if duplicate is not None:
             event = LeadEvent.objects.create(
@@ -113,13 +121,18 @@ def _intake(
             return IntakeResult(duplicate, False, _routed_so_far(duplicate))
         # Timed now, stored once the lead has its id: first on the timeline either way.
         submitted = LeadEvent(kind=LeadEvent.Kind.SUBMITTED, actor=actor)
-        lead = Lead(**values, payload=payload, intake_key=intake_key)
         if routing_error is None:
             try:
                 # Stores the new lead with what it decided: one insert, no update after;
                 # all of its rows in one round trip, their ids reserved at the opening.
                 with rows_together(opening.ids):
-                    routed = lead_route(lead=lead, actor=actor, snapshot=snapshot, savepoint=False)
+                    routed = lead_route(
+                        lead=lead,
+                        actor=actor,
+                        snapshot=snapshot,
+                        savepoint=False,
+                        read_ahead=opening.state,
+                    )
                     _submitted_store(submitted, lead)
             except Exception as error:
                 raise _RoutingFailed(error) from error
@@ -140,33 +153,43 @@ ROUTED_LEAD_ROWS = {Lead: 1, RoutingDecision: 1, Assignment: 1, LeadEvent: 2, No
 class _Opening:
     snapshot: Snapshot | None
     duplicate: Lead | None
-    ids: dict[type[Any], list[int]]
+    ids: dict[type[Any], list[int]]  # reserved for the rows of a routed lead
+    state: StateRead | None  # what routing the lead reads, read ahead
 
 
-def _intake_open(email: str, *, reserve: bool) -> _Opening:
+def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
     """An intake's first statements, in one round trip: lock the e-mail
     (`serialize_emails`), read the routing version, look for an open lead of the
-    e-mail, and with `reserve` reserve the ids of a routed lead's rows.
+    e-mail and, with `routing`, reserve the ids of a routed lead's rows and read (and
+    lock) what routing it will read: its candidates' loads and rotations.
 
-    The probe looks back over the duplicate window of the snapshot this process has. The
-    version read with it tells whether that snapshot is current; when it was not and
-    the new one's window differs, the probe runs again."""
+    The probe and the reads are those of the snapshot this process has. The version
+    read with them tells whether it is current; when it was not, the reads are dropped
+    (routing reads again) and, if the duplicate window changed, the probe runs again."""
     now = timezone.now()
-    window = duplicate_window(kept_snapshot())
-    _, version, probe, ids = run_together(
+    kept = kept_snapshot()
+    window = duplicate_window(kept)
+    ahead = read_ahead_query(lead, snapshot=kept, now=now) if routing and kept else None
+    _, version, probe, ids, *state = run_together(
         [
-            email_lock([email]),
+            email_lock([lead.email]),
             ROUTING_VERSION,
-            open_duplicate_probe([email], window=window, now=now),
-            ids_reservation(ROUTED_LEAD_ROWS) if reserve else None,
+            open_duplicate_probe([lead.email], window=window, now=now),
+            ids_reservation(ROUTED_LEAD_ROWS) if routing else None,
+            *(ahead.statements if ahead else ()),
         ]
     )
     snapshot = _snapshot_if_it_builds(version)
     if duplicate_window(snapshot) == window:
-        duplicate = open_duplicate_in(dict(probe or ()), email)
+        duplicate = open_duplicate_in(dict(probe or ()), lead.email)
     else:
-        duplicate = open_duplicate(email, window=duplicate_window(snapshot), now=now)
-    return _Opening(snapshot, duplicate, ids_reserved(ROUTED_LEAD_ROWS, ids) if ids else {})
+        duplicate = open_duplicate(lead.email, window=duplicate_window(snapshot), now=now)
+    return _Opening(
+        snapshot,
+        duplicate,
+        ids=ids_reserved(ROUTED_LEAD_ROWS, ids) if ids else {},
+        state=ahead.answer(state) if ahead and snapshot is kept and duplicate is None else None,
+    )
 
 
 def _submitted_store(event: LeadEvent, lead: Lead) -> None:

@@ -21,10 +21,11 @@ from routing.notifications.contacts import Contact, Subscriber, active_subscribe
 from routing.notifications.outbox import outbox_tell_rep, outbox_write
 from routing.notifications.payloads import OwnerLike, event_body
 from routing.snapshot import Snapshot, current_snapshot
+from routing.statements import run_together
 
 from .events import lead_event_publish, lead_event_record
 from .rows import row_insert, row_update
-from .state import RoutingMemory, loads_and_rotations, save_rotation
+from .state import RoutingMemory, StateQuery, StateRead, save_rotation, state_query
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +67,14 @@ def run_engine(
     mode: str = RULES,
     rule: engine.CompiledRule | None = None,
     now: datetime | None = None,
-    memory: RoutingMemory | None = None,
+    memory: RoutingMemory | StateRead | None = None,
 ) -> tuple[Decision, int]:
     """Decide for one lead: plan, read (and with `lock`, lock) the state the plan needs,
     choose. Returns the decision and the engine's own time in microseconds.
 
     `mode` ESCALATION or HANDOFF plans from the lead's `rule` (its targets) instead of
     running the rules again. `memory`: the state is taken from there (read once for many
-    leads) instead of being read for this lead."""
+    leads, or read ahead with other statements) instead of being read here."""
     now = now or timezone.now()
     started = time.perf_counter_ns()
     if mode == ESCALATION:
@@ -86,12 +87,9 @@ def run_engine(
     if memory is not None:
         loads, rotations = memory.loads, memory.rotations
     else:
-        candidates = plan.candidates
-        pool_ids = [c.owner.id for c in candidates if c.owner.kind == "pool"]
-        rep_ids = {rep for c in candidates for rep in engine.owner_rep_ids(c.owner, snapshot.data)}
-        loads, rotations = loads_and_rotations(
-            rep_ids, pool_ids=pool_ids, data=snapshot.data, now=now, lock=lock
-        )
+        query = plan_state_query(plan, snapshot=snapshot, now=now, lock=lock)
+        read = query.answer(run_together(query.statements))
+        loads, rotations = read.loads, read.rotations
     state = RoutingState(
         loads=loads,
         rotations=rotations,
@@ -103,6 +101,27 @@ def run_engine(
     decision = engine.choose(plan, data=snapshot.data, state=state, now=now)
     elapsed_ns = (planned - started) + (time.perf_counter_ns() - choosing)
     return decision, elapsed_ns // 1000
+
+
+def plan_state_query(
+    plan: engine.Plan, *, snapshot: Snapshot, now: datetime, lock: bool
+) -> StateQuery:
+    """The statements reading what deciding on `plan` needs: its candidates' loads and
+    their pools' rotations (with `lock`, locked)."""
+    candidates = plan.candidates
+    pool_ids = [c.owner.id for c in candidates if c.owner.kind == "pool"]
+    rep_ids = {rep for c in candidates for rep in engine.owner_rep_ids(c.owner, snapshot.data)}
+    return state_query(rep_ids, pool_ids=pool_ids, data=snapshot.data, now=now, lock=lock)
+
+
+def read_ahead_query(lead: Lead, *, snapshot: Snapshot, now: datetime) -> StateQuery | None:
+    """The state reads of routing `lead` by the rules of `snapshot`, for a caller that
+    sends them with other statements before routing (and passes their answer to
+    `lead_route` as `read_ahead`). None: no rule set is active."""
+    if snapshot.active is None:
+        return None
+    plan = engine.plan(facts_of(lead), ruleset=snapshot.active, data=snapshot.data)
+    return plan_state_query(plan, snapshot=snapshot, now=now, lock=True)
 
 
 def _message_similarity(
@@ -136,6 +155,7 @@ def lead_route(
     snapshot: Snapshot | None = None,
     mode: str = RULES,
     savepoint: bool = True,
+    read_ahead: StateRead | None = None,
 ) -> Routed:
     """Route `lead` with the active rule set and record everything it decided. A lead
     not stored yet (intake's) is stored here, with what was decided.
@@ -146,6 +166,8 @@ def lead_route(
     `mode`: ESCALATION or HANDOFF route with the rule set (and rule) that routed the
     lead before, to its escalation or hand-off target; RULES runs the active rules.
     `savepoint=False`: inside a caller's transaction, a failure here fails all of it.
+    `read_ahead`: the answer of `read_ahead_query` for this lead and `snapshot`, read
+    in this transaction (intake sends it with its first statements).
     """
     with transaction.atomic(savepoint=savepoint):
         snapshot = snapshot or current_snapshot()
@@ -173,6 +195,7 @@ def lead_route(
             exclude_agents=exclude_agents,
             mode=mode,
             rule=rule_in(ruleset, lead.rule_id),
+            memory=read_ahead if mode == RULES else None,
         )
         if decision.rotation is not None:
             save_rotation(decision.rotation)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,26 +22,44 @@ from routing.models import Assignment, PoolRotation
 from routing.statements import Statement, any_of, prepares, run_together, write
 
 
-def loads_and_rotations(
+@dataclass(frozen=True)
+class StateRead:
+    """What a decision reads of the live state: its reps' loads, its pools' rotations."""
+
+    loads: dict[int, RepLoad]
+    rotations: dict[int, Rotation]
+
+
+@dataclass(frozen=True)
+class StateQuery:
+    """The statements reading a decision's `StateRead`, to be run with others, and how
+    to read their answer."""
+
+    statements: list[Statement | None]
+    pool_ids: list[int]
+    lock: bool
+
+    def answer(self, rows: list[list[tuple[Any, ...]] | None]) -> StateRead:
+        loads, rotations = rows
+        found = _rotations_of(rotations or [])
+        if self.lock and len(found) < len(self.pool_ids):
+            found = read_rotations(self.pool_ids, lock=True)  # a pool's first lead: its row
+        return StateRead(_loads_of(loads or []), found)
+
+
+def state_query(
     rep_ids: Iterable[int],
     *,
     pool_ids: Iterable[int],
     data: RoutingData,
     now: datetime,
     lock: bool,
-) -> tuple[dict[int, RepLoad], dict[int, Rotation]]:
-    """`rep_loads` and `read_rotations` for one decision, in one round trip."""
+) -> StateQuery:
+    """`rep_loads` and `read_rotations` for one decision, as statements to run together."""
     pool_ids = sorted(set(pool_ids))
-    loads, rotations = run_together(
-        [
-            _loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now),
-            _rotations_statement(pool_ids, lock=lock) if pool_ids else None,
-        ]
-    )
-    found = _rotations_of(rotations or [])
-    if lock and len(found) < len(pool_ids):  # a pool's first lead: `read_rotations` makes its row
-        found = read_rotations(pool_ids, lock=lock)
-    return _loads_of(loads or []), found
+    loads = _loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)
+    rotations = _rotations_statement(pool_ids, lock=lock) if pool_ids else None
+    return StateQuery([loads, rotations], pool_ids, lock)
 
 
 def rep_loads(

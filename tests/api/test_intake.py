@@ -82,6 +82,23 @@ def test_a_submission_is_checked_against_the_duplicate_window_in_force(api, rout
     assert Lead.objects.count() == 1
 
 
+def test_state_read_ahead_by_rules_that_changed_meanwhile_is_not_used(api, routing):
+    """Intake reads the rotations and loads its process's rules would need with its
+    first statements; when the rules changed, routing reads again for the new ones."""
+    first = api.post(
+        LEADS_URL, {"email": "one@prospect.com", "source": "pricing_page"}, format="json"
+    )
+    assert first.json()["owner"]["name"] == "Bo Lee"
+    demo = routing["demo"]
+    demo.route_to, demo.route_rep, demo.route_pool = "pool", None, routing["pool"]
+    demo.save()  # demo requests now go through the pool whose turn is Cy's
+
+    response = api.post(LEADS_URL, DEMO_LEAD, format="json")
+
+    assert response.json()["rule"]["name"] == "Demo requests"
+    assert response.json()["owner"]["name"] == "Cy Young"
+
+
 def test_a_pool_rule_rotates_and_nulls_count_as_missing(api, routing):
     owners = []
     for n in range(3):
