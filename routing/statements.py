@@ -187,37 +187,50 @@ _KEPT_PARAMETERS, _KEPT_BYTES = 50, 4096
 
 
 def _inserts_as_one(statements: list[Statement]) -> list[Statement]:
-    """Consecutive INSERTs as one statement (`WITH w0 AS (INSERT ...), ... INSERT ...`),
+    """Consecutive writes as one statement (`WITH w0 AS (INSERT ...), ... INSERT ...`),
     up to psycopg's limits above. One statement instead of several saves the server a
-    statement's start and end for each, and the client an execute. The INSERTs of one
-    statement cannot see each other's rows, which new rows whose references are checked
-    at commit (Django's foreign keys are deferred) do not need. Other statements keep
-    their place."""
+    statement's start and end for each, and the client an execute. The parts of one
+    statement cannot see each other's changes, which new rows whose references are
+    checked at commit (Django's foreign keys are deferred) do not need; an UPDATE or
+    DELETE joins only while no other part writes its table, so that no row is changed
+    twice in one statement and the order of changes to a table is kept."""
     merged: list[Statement] = []
-    inserts: list[Statement] = []
+    group: list[Statement] = []
+    changed: set[str] = set()  # tables the group updates or deletes from
 
     def close() -> None:
-        if len(inserts) > 1:
-            parts = [f"w{n} AS ({sql})" for n, (sql, _) in enumerate(inserts[:-1])]
-            sql = f"WITH {', '.join(parts)} {inserts[-1][0]}"
-            merged.append((sql, [value for _, params in inserts for value in params]))
+        if len(group) > 1:
+            parts = [f"w{n} AS ({sql})" for n, (sql, _) in enumerate(group[:-1])]
+            sql = f"WITH {', '.join(parts)} {group[-1][0]}"
+            merged.append((sql, [value for _, params in group for value in params]))
         else:
-            merged.extend(inserts)
-        inserts.clear()
+            merged.extend(group)
+        group.clear()
+        changed.clear()
 
     for sql, params in statements:
-        if sql.lstrip()[:6].upper() != "INSERT":
-            close()
-            merged.append((sql, params))
-            continue
-        if inserts and (
-            sum(len(p) for _, p in inserts) + len(params) > _KEPT_PARAMETERS
-            or sum(len(s) + 12 for s, _ in inserts) + len(sql) > _KEPT_BYTES
+        verb, table = _verb_and_table(sql)
+        if group and (
+            table in changed
+            or (verb != "INSERT" and table in {_verb_and_table(s)[1] for s, _ in group})
+            or sum(len(p) for _, p in group) + len(params) > _KEPT_PARAMETERS
+            or sum(len(s) + 12 for s, _ in group) + len(sql) > _KEPT_BYTES
         ):
             close()
-        inserts.append((sql, params))
+        group.append((sql, params))
+        if verb != "INSERT":
+            changed.add(table)
     close()
     return merged
+
+
+def _verb_and_table(sql: str) -> tuple[str, str]:
+    """("INSERT", "routing_lead") of `INSERT INTO "routing_lead" ...`; likewise for
+    UPDATE and DELETE FROM."""
+    words = sql.split(None, 3)
+    verb = words[0].upper()
+    table = words[2] if verb in ("INSERT", "DELETE") else words[1]
+    return verb, table.strip('"')
 
 
 def _writes_sent_first(

@@ -145,8 +145,9 @@ def _intake(
 
 # The rows a lead routed to a rep writes: itself, its decision and assignment, the
 # "submitted" and "routed" events, and messages to the owner's channels and subscribers
-# (more are written one by one; ids left over are gaps in the sequences).
-ROUTED_LEAD_ROWS = {Lead: 1, RoutingDecision: 1, Assignment: 1, LeadEvent: 2, Notification: 4}
+# (typically one or two; more are written one by one, and ids left over are gaps in the
+# sequences, as a rollback leaves).
+ROUTED_LEAD_ROWS = {Lead: 1, RoutingDecision: 1, Assignment: 1, LeadEvent: 2, Notification: 2}
 
 
 @dataclass(frozen=True)

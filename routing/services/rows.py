@@ -116,13 +116,53 @@ def rows_insert(instances: Sequence[models.Model]) -> None:
 
 
 def _values(instances: Sequence[models.Model], fields: list[Any], database: Any) -> list[Any]:
+    """The instances' values as `save()` would send them: each field's pre_save, then its
+    preparation for the database, skipped for a value it would give back unchanged."""
+    plan = _preparation(tuple(fields), database.vendor)
     values = []
     for instance in instances:
         instance._prepare_related_fields_for_save(operation_name="save")  # as save() does
-        values += [
-            field.get_db_prep_save(field.pre_save(instance, True), database) for field in fields
-        ]
+        for field, attname, unchanged in plan:
+            value = (
+                field.pre_save(instance, True) if attname is None else getattr(instance, attname)
+            )
+            values.append(
+                value if type(value) in unchanged else field.get_db_prep_save(value, database)
+            )
     return values
+
+
+_NONE = type(None)
+
+
+@cache
+def _preparation(
+    fields: tuple[Any, ...], vendor: str
+) -> list[tuple[Any, str | None, tuple[type, ...]]]:
+    """Per field: the field; its attribute when pre_save only reads it (None: call
+    pre_save, auto_now and the like); the value types its preparation returns as they
+    are on this database. Preparing every field of a lead's rows the long way cost
+    ~0.1 ms per intake, for values that are nearly all strings, ints, None and aware
+    datetimes that psycopg takes as they are."""
+    plan = []
+    for field in fields:
+        reads = type(field).pre_save is models.Field.pre_save or (
+            isinstance(field, models.DateField) and not (field.auto_now or field.auto_now_add)
+        )
+        unchanged: tuple[type, ...] = ()
+        if vendor == "postgresql":
+            if isinstance(field, models.ForeignKey | models.IntegerField | models.AutoField):
+                unchanged = (int, _NONE)  # exactly int: a bool would go as a boolean
+            elif isinstance(field, models.CharField | models.TextField):
+                unchanged = (str, _NONE)
+            elif isinstance(field, models.FloatField):
+                unchanged = (float, _NONE)
+            elif isinstance(field, models.BooleanField):
+                unchanged = (bool, _NONE)
+            elif isinstance(field, models.DateTimeField):
+                unchanged = (_NONE,)  # datetimes go through Django: naive ones are warned of
+        plan.append((field, field.attname if reads else None, unchanged))
+    return plan
 
 
 def _saved(instances: Sequence[models.Model], database: Any) -> None:

@@ -141,6 +141,22 @@ def test_writes_kept_for_the_end_of_the_block_are_sent_before_any_other_statemen
 
 
 @postgresql_only
+def test_writes_to_different_tables_kept_together_go_as_one_statement():
+    lead = Lead.objects.create(email="ana@acme.com")
+    with CaptureQueriesContext(connection) as queries, writes_together():
+        write("UPDATE routing_lead SET company = %s WHERE id = %s", ["Acme", lead.pk])
+        write(
+            "INSERT INTO routing_leadevent (lead_id, kind, at, actor, data) "
+            "VALUES (%s, %s, now(), '', '{}')",
+            [lead.pk, "submitted"],
+        )
+
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["WITH"]
+    assert Lead.objects.get(pk=lead.pk).company == "Acme"
+    assert LeadEvent.objects.filter(lead=lead, kind="submitted").exists()
+
+
+@postgresql_only
 def test_inserts_kept_together_go_as_one_statement_and_other_writes_keep_their_place():
     first = Lead.objects.create(email="ana@acme.com")
     insert = (
