@@ -112,18 +112,38 @@ def _loads_statement(
         reps = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(wanted))
         params = [value for row in wanted for value in row]
     table = Assignment._meta.db_table  # formatted in: the model's own table name
-    sql = f"""
-        WITH reps (rep_id, unacknowledged, open, today, midnight) AS ({reps})
-        SELECT reps.rep_id,
-          CASE WHEN reps.unacknowledged THEN (SELECT COUNT(*) FROM {table} a
-            WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL AND a.acknowledged_at IS NULL)
-            ELSE 0 END,
-          CASE WHEN reps.open THEN (SELECT COUNT(*) FROM {table} a
-            WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL) ELSE 0 END,
-          CASE WHEN reps.today THEN (SELECT COUNT(*) FROM {table} a
-            WHERE a.rep_id = reps.rep_id AND a.assigned_at >= reps.midnight) ELSE 0 END
-        FROM reps
-    """
+    unacknowledged = f"""(SELECT COUNT(*) FROM {table} a
+        WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL AND a.acknowledged_at IS NULL)"""
+    today = f"""CASE WHEN reps.today THEN (SELECT COUNT(*) FROM {table} a
+        WHERE a.rep_id = reps.rep_id AND a.assigned_at >= reps.midnight) ELSE 0 END"""
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        # A least-loaded member's open leads are counted in one scan that also counts
+        # their unacknowledged ones, where two scans of the same leads (the part of the
+        # loads that grows with a rep's open leads) would count each apart.
+        sql = f"""
+            WITH reps (rep_id, unacknowledged, open, today, midnight) AS ({reps})
+            SELECT reps.rep_id,
+              CASE WHEN reps.unacknowledged AND reps.open THEN open_leads.unacknowledged
+                WHEN reps.unacknowledged THEN {unacknowledged} ELSE 0 END,
+              open_leads.open,
+              {today}
+            FROM reps CROSS JOIN LATERAL (
+              SELECT COUNT(*) FILTER (WHERE a.acknowledged_at IS NULL) AS unacknowledged,
+                COUNT(*) AS open
+              FROM {table} a
+              WHERE reps.open AND a.rep_id = reps.rep_id AND a.ended_at IS NULL
+            ) AS open_leads
+        """
+    else:
+        sql = f"""
+            WITH reps (rep_id, unacknowledged, open, today, midnight) AS ({reps})
+            SELECT reps.rep_id,
+              CASE WHEN reps.unacknowledged THEN {unacknowledged} ELSE 0 END,
+              CASE WHEN reps.open THEN (SELECT COUNT(*) FROM {table} a
+                WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL) ELSE 0 END,
+              {today}
+            FROM reps
+        """
     return sql, params
 
 
