@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -22,3 +23,18 @@ def _create_embedded_broker_folders(sender: Celery, **_: object) -> None:
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if key in options:
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@worker_ready.connect
+def _listen_for_outbox(**_: object) -> None:
+    # Committed outbox rows wake this worker through PostgreSQL (NOTIFY), if in use.
+    from routing.notifications.listener import outbox_listener_start
+
+    outbox_listener_start()
+
+
+@worker_shutdown.connect
+def _stop_listening(**_: object) -> None:
+    from routing.notifications.listener import outbox_listener_stop
+
+    outbox_listener_stop()

@@ -161,8 +161,9 @@ def writes_together() -> Iterator[None]:
 
 
 def write(sql: str, params: Sequence[Any]) -> None:
-    """Run an INSERT, UPDATE or DELETE whose answer nobody reads (no RETURNING), or
-    keep it for the end of the enclosing `writes_together` block."""
+    """Run a statement whose answer nobody reads (an INSERT, UPDATE or DELETE without
+    RETURNING; a SELECT only for an effect at commit, as pg_notify's), or keep it for
+    the end of the enclosing `writes_together` block, where SELECTs go last."""
     database = connections[DEFAULT_DB_ALIAS]
     waiting = _writes.waiting.get(database)
     if waiting is not None:
@@ -208,8 +209,16 @@ def _inserts_as_one(statements: list[Statement]) -> list[Statement]:
         group.clear()
         changed.clear()
 
+    last: list[Statement] = []  # SELECTs: what they do (pg_notify) takes effect at commit
     for sql, params in statements:
         verb, table = _verb_and_table(sql)
+        if verb == "SELECT":
+            last.append((sql, params))
+            continue
+        if verb not in ("INSERT", "UPDATE", "DELETE"):
+            close()
+            merged.append((sql, params))
+            continue
         if group and (
             table in changed
             or (verb != "INSERT" and table in {_verb_and_table(s)[1] for s, _ in group})
@@ -221,7 +230,7 @@ def _inserts_as_one(statements: list[Statement]) -> list[Statement]:
         if verb != "INSERT":
             changed.add(table)
     close()
-    return merged
+    return merged + last
 
 
 def _verb_and_table(sql: str) -> tuple[str, str]:
@@ -229,6 +238,8 @@ def _verb_and_table(sql: str) -> tuple[str, str]:
     UPDATE and DELETE FROM."""
     words = sql.split(None, 3)
     verb = words[0].upper()
+    if verb not in ("INSERT", "UPDATE", "DELETE"):
+        return verb, ""
     table = words[2] if verb in ("INSERT", "DELETE") else words[1]
     return verb, table.strip('"')
 

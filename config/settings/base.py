@@ -241,6 +241,10 @@ LEADROUTER = {
     # gave them; "each" sends one message per lead as a form submission does. AI agents
     # always get each lead (they act on every one). An import can choose otherwise.
     "IMPORT_NOTIFY": env("IMPORT_NOTIFY", default="digest"),
+    # On PostgreSQL, a transaction that writes outbox rows wakes the workers through
+    # the database (NOTIFY, heard by a listener in every worker) instead of through the
+    # cache and broker after commit (routing.notifications.outbox). Off: the latter.
+    "OUTBOX_NOTIFY": env.bool("OUTBOX_NOTIFY", default=True),
 }
 
 LOGGING = {

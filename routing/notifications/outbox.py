@@ -11,6 +11,13 @@ reads the outbox, so rows committed before a nudge is skipped are read by the ta
 already queued. Publishing a task cost an intake more than a millisecond; under a
 burst of leads most intakes now only find the flag set. Without a shared cache
 (development without Redis), every commit queues its own task.
+
+On PostgreSQL with real workers, the web process does not nudge: the transaction that
+writes the rows says NOTIFY (PostgreSQL delivers it when, and only if, it commits) and
+a listener in each worker nudges (routing.notifications.listener). The cache round
+trip after every commit was a tenth of an intake's cost in the web process. Tasks run
+eagerly (tests) have no worker to listen, and other databases no NOTIFY: those nudge
+after commit as above.
 """
 
 from __future__ import annotations
@@ -19,14 +26,16 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from routing.models import Assignment, LeadEvent, Notification
 from routing.services.bulk import TableWriter, allocate_ids
 from routing.services.rows import rows_insert
+from routing.statements import write
 
 from .contacts import Contact, Subscriber
 
@@ -115,8 +124,23 @@ def outbox_write(rows: Sequence[Notification], *, many: bool = False) -> None:
         )
     else:
         rows_insert(rows)
-    # robust: a broker that is down must not turn a committed intake into an error.
-    transaction.on_commit(_nudge, robust=True)
+    if wakes_by_notify():
+        write("SELECT pg_notify(%s, '')", [OUTBOX_CHANNEL])
+    else:
+        # robust: a broker that is down must not turn a committed intake into an error.
+        transaction.on_commit(outbox_nudge, robust=True)
+
+
+OUTBOX_CHANNEL = "leadrouter_outbox"
+
+
+def wakes_by_notify() -> bool:
+    """Whether committed outbox rows wake the workers through PostgreSQL's NOTIFY."""
+    return (
+        settings.LEADROUTER["OUTBOX_NOTIFY"]
+        and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+        and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    )
 
 
 WAKE_KEY = "leadrouter:outbox:queued"
@@ -125,7 +149,8 @@ WAKE_KEY = "leadrouter:outbox:queued"
 WAKE_TTL_SECONDS = 5
 
 
-def _nudge() -> None:
+def outbox_nudge() -> None:
+    """Queue a sending task unless one is already waiting."""
     from routing.tasks import send_notifications  # tasks import services: import late
 
     if _wake_already_queued():

@@ -157,6 +157,23 @@ def test_writes_to_different_tables_kept_together_go_as_one_statement():
 
 
 @postgresql_only
+def test_a_select_kept_for_its_effect_at_commit_goes_after_the_writes():
+    lead = Lead.objects.create(email="ana@acme.com")
+    insert = (
+        "INSERT INTO routing_leadevent (lead_id, kind, at, actor, data) "
+        "VALUES (%s, %s, now(), '', '{}')"
+    )
+    with CaptureQueriesContext(connection) as queries, writes_together():
+        write(insert, [lead.pk, "submitted"])
+        write("SELECT pg_notify(%s, '')", ["leadrouter_test"])
+        write(insert, [lead.pk, "routed"])
+
+    verbs = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert verbs == ["WITH", "SELECT"]
+    assert LeadEvent.objects.filter(lead=lead).count() == 2
+
+
+@postgresql_only
 def test_inserts_kept_together_go_as_one_statement_and_other_writes_keep_their_place():
     first = Lead.objects.create(email="ana@acme.com")
     insert = (
