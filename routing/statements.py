@@ -138,12 +138,19 @@ _writes = _Writes()
 
 
 @contextmanager
-def writes_together() -> Iterator[None]:
+def writes_together(*, then_commit: bool = False) -> Iterator[None]:
     """Statements given to `write` inside the block wait, and go together (one round
     trip, `run_together`) when the block ends, or before any other statement that runs
     in the meantime, so that whatever runs sees them written. For a transaction's
     writes that nothing in it reads back: a routed lead's rows. If the block raises,
     the waiting statements are dropped with it (the transaction is being undone).
+
+    `then_commit`: the block is the end of the caller's transaction, and COMMIT goes
+    with the writes when that transaction is Django's outermost atomic block: one round
+    trip fewer, and the rows it locked (a pool's rotation, which every lead through the
+    pool waits for) are released a round trip sooner. Django's own commit at the end of
+    the atomic block then finds nothing left to do and runs the on-commit callbacks.
+    Nothing may run between the block and the end of the atomic block.
 
     Only where `run_together` saves round trips (PostgreSQL, statements prepared);
     elsewhere `write` runs each statement at once."""
@@ -155,9 +162,17 @@ def writes_together() -> Iterator[None]:
     try:
         with database.execute_wrapper(_writes_sent_first):
             yield
-        _writes_send(database)
+        _writes_send(database, commit=then_commit and _outermost_transaction(database))
     finally:
         _writes.waiting.pop(database, None)
+
+
+def _outermost_transaction(database: Any) -> bool:
+    return (
+        len(database.atomic_blocks) == 1
+        and not database.savepoint_ids
+        and not database.needs_rollback
+    )
 
 
 def write(sql: str, params: Sequence[Any]) -> None:
@@ -173,12 +188,13 @@ def write(sql: str, params: Sequence[Any]) -> None:
         cursor.execute(sql, params)
 
 
-def _writes_send(database: Any) -> None:
+def _writes_send(database: Any, *, commit: bool = False) -> None:
     waiting = _writes.waiting.get(database)
-    if waiting:
-        statements = list(waiting)
-        waiting.clear()
-        _run(_inserts_as_one(statements))
+    if waiting or commit:
+        statements = _inserts_as_one(list(waiting or ()))
+        if waiting:
+            waiting.clear()
+        _run([*statements, ("COMMIT", [])] if commit else statements)
 
 
 # psycopg converts a statement's placeholders once and keeps the result only for

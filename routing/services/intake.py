@@ -124,8 +124,9 @@ def _intake(
         if routing_error is None:
             try:
                 # Stores the new lead with what it decided: one insert, no update after;
-                # all of its rows in one round trip, their ids reserved at the opening.
-                with rows_together(opening.ids):
+                # all of its rows in one round trip with the commit, their ids reserved
+                # at the opening. Nothing follows in this transaction.
+                with rows_together(opening.ids, then_commit=True):
                     routed = lead_route(
                         lead=lead,
                         actor=actor,

@@ -64,15 +64,15 @@ _reserved = _Reserved()
 
 
 @contextmanager
-def rows_together(ids: Mapping[Model, list[int]]) -> Iterator[None]:
+def rows_together(ids: Mapping[Model, list[int]], *, then_commit: bool = False) -> Iterator[None]:
     """Inside, new rows take their ids from `ids` (`ids_reserved`) while there are
     enough, and writes wait to go together at the end of the block (`writes_together`:
-    any other statement in between sends them first). A row with no id left for it is
-    written at once, as outside. Unused ids are left unused: gaps, as a rollback
-    leaves."""
+    any other statement in between sends them first; `then_commit` as there). A row
+    with no id left for it is written at once, as outside. Unused ids are left unused:
+    gaps, as a rollback leaves."""
     _reserved.ids = {model: list(pks) for model, pks in ids.items()}
     try:
-        with writes_together():
+        with writes_together(then_commit=then_commit):
             yield
     finally:
         _reserved.ids = {}

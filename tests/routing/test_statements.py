@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -79,16 +79,20 @@ def test_turned_off_nothing_is_prepared():
 
 
 @postgresql_only
-def test_the_duplicate_probe_is_planned_on_the_email_index_whatever_the_statistics():
-    """Planned once without the values, on tables never analyzed: the one e-mail's
-    probe must still look the e-mail up, not scan every open lead by status."""
+def test_the_duplicate_probe_is_planned_on_the_email_index():
+    """Planned once per connection without the values (a generic plan): the one
+    e-mail's probe must look the e-mail up, not scan every open lead by status. The
+    plan is made again here on statistics the test sets (another test's ANALYZE of a
+    table of three leads would rightly plan a scan of it)."""
     now = timezone.now()
-    LeadFactory.create_batch(3, status="new")
+    LeadFactory.create_batch(300, status="new")
     lead = LeadFactory(email="ana@acme.com", status="new")
     assert open_duplicate_ids(["ana@acme.com"], window=timedelta(days=90), now=now) == {
         "ana@acme.com": lead.pk
     }
     with connection.cursor() as cursor:
+        cursor.execute("ANALYZE routing_lead")
+        cursor.execute("DISCARD PLANS")  # the prepared probe is planned at its next use
         cursor.execute(
             "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s",
             ["%SELECT email, id FROM routing_lead%"],
@@ -201,3 +205,43 @@ def test_writes_of_a_block_that_fails_are_never_sent():
 
     lead.refresh_from_db()
     assert lead.company == "Before"
+
+
+def _company_seen_from_another_connection(lead_id: int) -> str | None:
+    """What a second connection (another process, as it were) reads of the lead."""
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT company FROM routing_lead WHERE id = %s", [lead_id])
+            row = cursor.fetchone()
+            return row[0] if row else None
+    finally:
+        other.close()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_writes_that_end_the_outermost_transaction_go_with_its_commit():
+    lead = Lead.objects.create(email="ana@acme.com", company="Before")
+    committed: list[str | None] = []
+    with transaction.atomic():
+        transaction.on_commit(
+            lambda: committed.append(_company_seen_from_another_connection(lead.pk))
+        )
+        with writes_together(then_commit=True):
+            write("UPDATE routing_lead SET company = %s WHERE id = %s", ["After", lead.pk])
+        # Committed with the writes: another connection sees them before Django's
+        # own commit at the end of the block, which then finds nothing to do.
+        assert _company_seen_from_another_connection(lead.pk) == "After"
+        assert committed == []  # on-commit callbacks still wait for the block's end
+    assert committed == ["After"]
+
+
+@postgresql_only
+def test_writes_inside_an_enclosing_transaction_leave_the_commit_to_it():
+    lead = Lead.objects.create(email="ana@acme.com", company="Before")
+    with transaction.atomic(), writes_together(then_commit=True):
+        write("UPDATE routing_lead SET company = %s WHERE id = %s", ["After", lead.pk])
+    # The test's own transaction encloses this one: nothing committed.
+    assert _company_seen_from_another_connection(lead.pk) is None
+    assert Lead.objects.get(pk=lead.pk).company == "After"
