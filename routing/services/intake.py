@@ -48,7 +48,7 @@ from .routing import (
     run_engine,
 )
 from .rows import ids_reservation, ids_reserved, row_insert, rows_together
-from .state import StateRead
+from .state import StateQuery, StateRead
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
     now = timezone.now()
     kept = kept_snapshot()
     window = duplicate_window(kept)
-    ahead = read_ahead_query(lead, snapshot=kept, now=now) if routing and kept else None
+    ahead = _read_ahead_if_it_plans(lead, kept, now) if routing and kept else None
     _, version, probe, ids, *state = run_together(
         [
             email_lock([lead.email]),
@@ -233,6 +233,16 @@ def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> S
         },
         duplicate_of=duplicate,
     )
+
+
+def _read_ahead_if_it_plans(lead: Lead, snapshot: Snapshot, now: datetime) -> StateQuery | None:
+    """The lead is not stored yet: a plan that fails must not stop it. None here, and
+    routing meets the error again, where its failure gives the lead to the fallback."""
+    try:
+        return read_ahead_query(lead, snapshot=snapshot, now=now)
+    except Exception:
+        logger.exception("Planning a lead's reads failed; storing the lead first")
+        return None
 
 
 def _snapshot_if_it_builds(version: list[tuple[Any, ...]] | None) -> Snapshot | None:

@@ -232,6 +232,26 @@ def test_a_lead_whose_routing_fails_after_storing_it_is_stored_again_for_the_fal
     assert kinds[:2] == [LeadEvent.Kind.SUBMITTED, LeadEvent.Kind.ROUTED]
 
 
+def test_a_lead_whose_rules_fail_to_plan_is_stored_for_the_fallback(inbound, smb_pool, monkeypatch):
+    """Intake plans the lead's reads before storing it (to send them with its first
+    statements): a plan that fails there must not lose the lead either."""
+    from routing import engine
+
+    def broken_plan(*args, **kwargs):
+        raise RuntimeError("a rule that cannot be evaluated")
+
+    submit(email="first@prospect.com", source="demo_request")  # the snapshot is built
+    monkeypatch.setattr(engine, "plan", broken_plan)
+
+    result = submit(email="pat@prospect.com", source="demo_request")
+
+    lead = Lead.objects.get(email="pat@prospect.com")
+    assert result.lead.pk == lead.pk
+    assert lead.owner.name == "Fallback"
+    assert result.routed.decision.kind == RoutingDecision.Kind.FALLBACK_ON_ERROR
+    assert "cannot be evaluated" in result.routed.decision.error
+
+
 def test_a_database_error_while_routing_still_leaves_the_lead_with_the_fallback(
     inbound, smb_pool, monkeypatch
 ):
