@@ -1,4 +1,4 @@
-"""A cursor for the statements run for every lead, prepared on PostgreSQL.
+"""The statements run for every lead: prepared on PostgreSQL, and sent together.
 
 Intake runs the same dozen statements for every submission: the duplicate probe, the
 loads and rotations it decides on, the rows it writes. Through Django's cursor each is
@@ -17,6 +17,12 @@ A connection pooler in transaction mode must support prepared statements (PgBoun
 1.21 or newer with `max_prepared_statements`), or set
 `DATABASE_PREPARED_STATEMENTS=false` (which leaves psycopg's `prepare_threshold` unset,
 as Django does by default).
+
+Sent together: a round trip to the database cost the web process and the server more
+than most of these statements, so statements that do not need each other's answers go
+in one (`run_together`, a psycopg pipeline), and a transaction's writes wait for its end
+(`writes_together`). An intake makes three round trips to PostgreSQL: the key's read,
+its first statements, its writes with the commit.
 """
 
 from __future__ import annotations
@@ -89,9 +95,9 @@ def run_together(statements: Sequence[Statement | None]) -> list[list[tuple[Any,
     and answers all of them at once. Each round trip costs the web process and the
     server more than a small statement does (measured on fifteen statements like an
     intake's, in four round trips instead of fifteen: PostgreSQL 1.19 → 0.70 ms, the
-    client 1.22 → 0.83 ms). Elsewhere, and while
-    statements are logged, they run one by one. Statements whose parameters depend on
-    an earlier one's answer cannot go together."""
+    client 1.22 → 0.83 ms). Elsewhere, and while statements are logged, they run one
+    by one. Statements whose parameters depend on an earlier one's answer cannot go
+    together."""
     answers = iter(_run([statement for statement in statements if statement is not None]))
     return [None if statement is None else next(answers) for statement in statements]
 
