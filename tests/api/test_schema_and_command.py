@@ -45,7 +45,9 @@ def test_the_docs_pages_use_only_local_assets(client, page):
     assert assets, html
     assert "googleapis" not in html
     assert not re.search(r"(?:src|href)=\"(?:https?:)?//", html)
-    assert "cdn" not in html.lower()
+    # Not "cdn" anywhere in the page: the page's CSRF token is random and once had it.
+    urls = re.findall(r"(?:https?:)?//[^\s\"'<>]+", html) + assets
+    assert not [url for url in urls if "cdn" in url.lower()]
     for asset in assets:
         if asset.startswith("/static/"):
             assert Client().get(asset).status_code == 200, asset
