@@ -41,14 +41,14 @@ from .duplicates import (
 )
 from .routing import (
     NO_RULESET,
+    ReadAhead,
     Routed,
     lead_route,
     lead_route_after_error,
-    read_ahead_query,
+    read_ahead,
     run_engine,
 )
 from .rows import ids_reservation, ids_reserved, row_insert, rows_together
-from .state import StateQuery, StateRead
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def _intake(
                         actor=actor,
                         snapshot=snapshot,
                         savepoint=False,
-                        read_ahead=opening.state,
+                        read_ahead=opening.ahead,
                     )
                     _submitted_store(submitted, lead)
             except Exception as error:
@@ -156,7 +156,7 @@ class _Opening:
     snapshot: Snapshot | None
     duplicate: Lead | None
     ids: dict[type[Any], list[int]]  # reserved for the rows of a routed lead
-    state: StateRead | None  # what routing the lead reads, read ahead
+    ahead: ReadAhead | None  # the lead's plan, and the state it needs read ahead
 
 
 def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
@@ -178,7 +178,7 @@ def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
             ROUTING_VERSION,
             open_duplicate_probe([lead.email], window=window, now=now),
             ids_reservation(ROUTED_LEAD_ROWS) if routing else None,
-            *(ahead.statements if ahead else ()),
+            *(ahead.query.statements if ahead else ()),
         ]
     )
     snapshot = _snapshot_if_it_builds(version)
@@ -190,7 +190,7 @@ def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
         snapshot,
         duplicate,
         ids=ids_reserved(ROUTED_LEAD_ROWS, ids) if ids else {},
-        state=ahead.answer(state) if ahead and snapshot is kept and duplicate is None else None,
+        ahead=ahead.answered(state) if ahead and snapshot is kept and duplicate is None else None,
     )
 
 
@@ -235,11 +235,11 @@ def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> S
     )
 
 
-def _read_ahead_if_it_plans(lead: Lead, snapshot: Snapshot, now: datetime) -> StateQuery | None:
+def _read_ahead_if_it_plans(lead: Lead, snapshot: Snapshot, now: datetime) -> ReadAhead | None:
     """The lead is not stored yet: a plan that fails must not stop it. None here, and
     routing meets the error again, where its failure gives the lead to the fallback."""
     try:
-        return read_ahead_query(lead, snapshot=snapshot, now=now)
+        return read_ahead(lead, snapshot=snapshot, now=now)
     except Exception:
         logger.exception("Planning a lead's reads failed; storing the lead first")
         return None

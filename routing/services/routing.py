@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -68,22 +68,21 @@ def run_engine(
     rule: engine.CompiledRule | None = None,
     now: datetime | None = None,
     memory: RoutingMemory | StateRead | None = None,
+    ahead: ReadAhead | None = None,
 ) -> tuple[Decision, int]:
     """Decide for one lead: plan, read (and with `lock`, lock) the state the plan needs,
     choose. Returns the decision and the engine's own time in microseconds.
 
     `mode` ESCALATION or HANDOFF plans from the lead's `rule` (its targets) instead of
     running the rules again. `memory`: the state is taken from there (read once for many
-    leads, or read ahead with other statements) instead of being read here."""
+    leads) instead of being read here. `ahead`: the plan made, and its state read, before
+    (`read_ahead`, for these facts and the active rules of `snapshot`)."""
     now = now or timezone.now()
-    started = time.perf_counter_ns()
-    if mode == ESCALATION:
-        plan = engine.plan_escalation(facts, ruleset=ruleset, rule=rule)
-    elif mode == HANDOFF and rule is not None and rule.handoff_to is not None:
-        plan = engine.plan_handoff(facts, ruleset=ruleset, rule=rule)
+    if ahead is not None:
+        plan, planning_ns = ahead.plan, ahead.planning_ns
+        memory = memory or ahead.state
     else:
-        plan = engine.plan(facts, ruleset=ruleset, data=snapshot.data)
-    planned = time.perf_counter_ns()
+        plan, planning_ns = _plan(facts, snapshot=snapshot, ruleset=ruleset, mode=mode, rule=rule)
     if memory is not None:
         loads, rotations = memory.loads, memory.rotations
     else:
@@ -99,8 +98,54 @@ def run_engine(
     )
     choosing = time.perf_counter_ns()
     decision = engine.choose(plan, data=snapshot.data, state=state, now=now)
-    elapsed_ns = (planned - started) + (time.perf_counter_ns() - choosing)
+    elapsed_ns = planning_ns + (time.perf_counter_ns() - choosing)
     return decision, elapsed_ns // 1000
+
+
+def _plan(
+    facts: LeadFacts,
+    *,
+    snapshot: Snapshot,
+    ruleset: engine.CompiledRuleSet,
+    mode: str = RULES,
+    rule: engine.CompiledRule | None = None,
+) -> tuple[engine.Plan, int]:
+    """The plan for `mode` (see `run_engine`) and the nanoseconds it took."""
+    started = time.perf_counter_ns()
+    if mode == ESCALATION:
+        plan = engine.plan_escalation(facts, ruleset=ruleset, rule=rule)
+    elif mode == HANDOFF and rule is not None and rule.handoff_to is not None:
+        plan = engine.plan_handoff(facts, ruleset=ruleset, rule=rule)
+    else:
+        plan = engine.plan(facts, ruleset=ruleset, data=snapshot.data)
+    return plan, time.perf_counter_ns() - started
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """Routing a lead by the active rules of a snapshot, begun before its transaction
+    reads anything: the plan and the time it took, the statements reading the state it
+    needs (to be sent with others), and, once they have run, that state (`answered`)."""
+
+    plan: engine.Plan
+    planning_ns: int
+    query: StateQuery
+    state: StateRead | None = None
+
+    def answered(self, rows: list[list[tuple[Any, ...]] | None]) -> ReadAhead:
+        return replace(self, state=self.query.answer(rows))
+
+
+def read_ahead(lead: Lead, *, snapshot: Snapshot, now: datetime) -> ReadAhead | None:
+    """Plan `lead` by the active rules of `snapshot`, and the (locking) reads of what
+    deciding on the plan needs, for a caller that sends them with other statements
+    before routing and passes the answered `ReadAhead` to `lead_route`. None: no rule
+    set is active."""
+    if snapshot.active is None:
+        return None
+    plan, planning_ns = _plan(facts_of(lead), snapshot=snapshot, ruleset=snapshot.active)
+    query = plan_state_query(plan, snapshot=snapshot, now=now, lock=True)
+    return ReadAhead(plan, planning_ns, query)
 
 
 def plan_state_query(
@@ -112,16 +157,6 @@ def plan_state_query(
     pool_ids = [c.owner.id for c in candidates if c.owner.kind == "pool"]
     rep_ids = {rep for c in candidates for rep in engine.owner_rep_ids(c.owner, snapshot.data)}
     return state_query(rep_ids, pool_ids=pool_ids, data=snapshot.data, now=now, lock=lock)
-
-
-def read_ahead_query(lead: Lead, *, snapshot: Snapshot, now: datetime) -> StateQuery | None:
-    """The state reads of routing `lead` by the rules of `snapshot`, for a caller that
-    sends them with other statements before routing (and passes their answer to
-    `lead_route` as `read_ahead`). None: no rule set is active."""
-    if snapshot.active is None:
-        return None
-    plan = engine.plan(facts_of(lead), ruleset=snapshot.active, data=snapshot.data)
-    return plan_state_query(plan, snapshot=snapshot, now=now, lock=True)
 
 
 def _message_similarity(
@@ -155,7 +190,7 @@ def lead_route(
     snapshot: Snapshot | None = None,
     mode: str = RULES,
     savepoint: bool = True,
-    read_ahead: StateRead | None = None,
+    read_ahead: ReadAhead | None = None,
 ) -> Routed:
     """Route `lead` with the active rule set and record everything it decided. A lead
     not stored yet (intake's) is stored here, with what was decided.
@@ -166,8 +201,9 @@ def lead_route(
     `mode`: ESCALATION or HANDOFF route with the rule set (and rule) that routed the
     lead before, to its escalation or hand-off target; RULES runs the active rules.
     `savepoint=False`: inside a caller's transaction, a failure here fails all of it.
-    `read_ahead`: the answer of `read_ahead_query` for this lead and `snapshot`, read
-    in this transaction (intake sends it with its first statements).
+    `read_ahead`: the answered `read_ahead` of this lead and `snapshot`, read in this
+    transaction (intake sends it with its first statements): neither planned nor read
+    again.
     """
     with transaction.atomic(savepoint=savepoint):
         snapshot = snapshot or current_snapshot()
@@ -195,7 +231,7 @@ def lead_route(
             exclude_agents=exclude_agents,
             mode=mode,
             rule=rule_in(ruleset, lead.rule_id),
-            memory=read_ahead if mode == RULES else None,
+            ahead=read_ahead if mode == RULES else None,
         )
         if decision.rotation is not None:
             save_rotation(decision.rotation)
