@@ -195,11 +195,10 @@ def write(sql: str, params: Sequence[Any]) -> None:
 
 
 def _writes_send(database: Any, *, commit: bool = False) -> None:
-    waiting = _writes.waiting.get(database)
+    waiting = _writes.waiting.get(database) or []
     if waiting or commit:
-        statements = _inserts_as_one(list(waiting or ()))
-        if waiting:
-            waiting.clear()
+        statements = _inserts_as_one(waiting)
+        waiting.clear()
         _run([*statements, ("COMMIT", [])] if commit else statements)
 
 
@@ -219,7 +218,8 @@ def _inserts_as_one(statements: list[Statement]) -> list[Statement]:
     twice in one statement and the order of changes to a table is kept."""
     merged: list[Statement] = []
     group: list[Statement] = []
-    changed: set[str] = set()  # tables the group updates or deletes from
+    written: set[str] = set()  # tables the group writes
+    changed: set[str] = set()  # of those, the ones it updates or deletes from
 
     def close() -> None:
         if len(group) > 1:
@@ -229,6 +229,7 @@ def _inserts_as_one(statements: list[Statement]) -> list[Statement]:
         else:
             merged.extend(group)
         group.clear()
+        written.clear()
         changed.clear()
 
     last: list[Statement] = []  # SELECTs: what they do (pg_notify) takes effect at commit
@@ -243,12 +244,13 @@ def _inserts_as_one(statements: list[Statement]) -> list[Statement]:
             continue
         if group and (
             table in changed
-            or (verb != "INSERT" and table in {_verb_and_table(s)[1] for s, _ in group})
+            or (verb != "INSERT" and table in written)
             or sum(len(p) for _, p in group) + len(params) > _KEPT_PARAMETERS
             or sum(len(s) + 12 for s, _ in group) + len(sql) > _KEPT_BYTES
         ):
             close()
         group.append((sql, params))
+        written.add(table)
         if verb != "INSERT":
             changed.add(table)
     close()

@@ -79,10 +79,10 @@ def _loads_statement(
 ) -> Statement | None:
     """The query of `rep_loads`; None: nobody to count.
 
-    Each count is its own index scan (a rep's open assignments by acknowledgment, their
-    assignments by time), so a limit's count stays within the limit and only a
-    least-loaded pool's members cost in proportion to their open leads. Hand-written
-    SQL: this runs for every lead, and the ORM's compiling cost more than the counting.
+    Each count is an index scan of one rep's assignments (open ones by acknowledgment,
+    recent ones by time): a rep costs in proportion to what is counted of theirs, their
+    unacknowledged, open or today's leads, not to everybody's. Hand-written SQL: this
+    runs for every lead, and the ORM's compiling cost more than the counting.
     """
     least_loaded = {
         member.rep_id

@@ -29,6 +29,12 @@ postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
 )
 
+# An event row for a lead and a kind, written as a routed lead's rows are.
+EVENT_INSERT = (
+    "INSERT INTO routing_leadevent (lead_id, kind, at, actor, data) "
+    "VALUES (%s, %s, now(), '', '{}')"
+)
+
 
 def prepared_statements() -> list[str]:
     with connection.cursor() as cursor:
@@ -149,11 +155,7 @@ def test_writes_to_different_tables_kept_together_go_as_one_statement():
     lead = Lead.objects.create(email="ana@acme.com")
     with CaptureQueriesContext(connection) as queries, writes_together():
         write("UPDATE routing_lead SET company = %s WHERE id = %s", ["Acme", lead.pk])
-        write(
-            "INSERT INTO routing_leadevent (lead_id, kind, at, actor, data) "
-            "VALUES (%s, %s, now(), '', '{}')",
-            [lead.pk, "submitted"],
-        )
+        write(EVENT_INSERT, [lead.pk, "submitted"])
 
     assert [query["sql"].split()[0] for query in queries.captured_queries] == ["WITH"]
     assert Lead.objects.get(pk=lead.pk).company == "Acme"
@@ -163,14 +165,10 @@ def test_writes_to_different_tables_kept_together_go_as_one_statement():
 @postgresql_only
 def test_a_select_kept_for_its_effect_at_commit_goes_after_the_writes():
     lead = Lead.objects.create(email="ana@acme.com")
-    insert = (
-        "INSERT INTO routing_leadevent (lead_id, kind, at, actor, data) "
-        "VALUES (%s, %s, now(), '', '{}')"
-    )
     with CaptureQueriesContext(connection) as queries, writes_together():
-        write(insert, [lead.pk, "submitted"])
+        write(EVENT_INSERT, [lead.pk, "submitted"])
         write("SELECT pg_notify(%s, '')", ["leadrouter_test"])
-        write(insert, [lead.pk, "routed"])
+        write(EVENT_INSERT, [lead.pk, "routed"])
 
     verbs = [query["sql"].split()[0] for query in queries.captured_queries]
     assert verbs == ["WITH", "SELECT"]
@@ -180,15 +178,11 @@ def test_a_select_kept_for_its_effect_at_commit_goes_after_the_writes():
 @postgresql_only
 def test_inserts_kept_together_go_as_one_statement_and_other_writes_keep_their_place():
     first = Lead.objects.create(email="ana@acme.com")
-    insert = (
-        "INSERT INTO routing_leadevent (lead_id, kind, at, actor, data) "
-        "VALUES (%s, %s, now(), '', '{}')"
-    )
     with CaptureQueriesContext(connection) as queries, writes_together():
-        write(insert, [first.pk, "submitted"])
-        write(insert, [first.pk, "routed"])
+        write(EVENT_INSERT, [first.pk, "submitted"])
+        write(EVENT_INSERT, [first.pk, "routed"])
         write("UPDATE routing_leadevent SET kind = %s WHERE lead_id = %s", ["noted", first.pk])
-        write(insert, [first.pk, "acknowledged"])
+        write(EVENT_INSERT, [first.pk, "acknowledged"])
 
     verbs = [query["sql"].split()[0] for query in queries.captured_queries]
     assert verbs == ["WITH", "UPDATE", "INSERT"]
