@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -327,5 +328,28 @@ def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     statements are prepared (the text stays the same whatever the count), a
     placeholder per value elsewhere."""
     if prepares():
-        return f"{column} = ANY(%s)", [list(values)]
+        return f"{column} = ANY(%s)", [array_param(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def array_param(values: Iterable[Any]) -> str:
+    """`values` as one PostgreSQL array parameter, in the array's text form: for
+    `%s::bigint[]`, or where the server infers the type (`column = ANY(%s)`).
+
+    psycopg adapts a Python list in Python, element by element and twice (once to find
+    the elements' type, once to write them), where a string goes as it is: measured
+    here, ~70 against ~37 µs of the web process's time for a statement with one short
+    array, and intake sends eight arrays. Integers, booleans, datetimes (ISO 8601, as
+    PostgreSQL reads them) and text; None is NULL."""
+    return "{" + ",".join(map(_array_element, values)) + "}"
+
+
+def _array_element(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

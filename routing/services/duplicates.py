@@ -12,7 +12,7 @@ from django.db import connection
 
 from routing.models import Lead, RuleSet
 from routing.snapshot import Snapshot
-from routing.statements import Statement, run_together
+from routing.statements import Statement, array_param, run_together
 
 
 def duplicate_window(snapshot: Snapshot | None) -> timedelta:
@@ -106,7 +106,7 @@ def email_lock(emails: Iterable[str]) -> Statement | None:
         return "SELECT pg_advisory_xact_lock(%s)", keys
     return (
         "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key ORDER BY key",
-        [keys],
+        [array_param(keys)],
     )
 
 

@@ -27,7 +27,13 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
 
-from routing.statements import Statement, statement_cursor, write, writes_together
+from routing.statements import (
+    Statement,
+    array_param,
+    statement_cursor,
+    write,
+    writes_together,
+)
 
 from .bulk import id_sequence
 
@@ -44,7 +50,10 @@ def ids_reservation(counts: Mapping[Model, int]) -> Statement | None:
         "SELECT ARRAY(SELECT nextval(wanted.sequence) FROM generate_series(1, wanted.count)) "
         "FROM unnest(%s::regclass[], %s::int[]) WITH ORDINALITY "
         "AS wanted(sequence, count, position) ORDER BY position",
-        [[id_sequence(model._meta.db_table) for model in counts], list(counts.values())],
+        [
+            array_param(id_sequence(model._meta.db_table) for model in counts),
+            array_param(counts.values()),
+        ],
     )
 
 

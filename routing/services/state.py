@@ -19,7 +19,14 @@ from routing.engine import (
     RoutingData,
 )
 from routing.models import Assignment, PoolRotation
-from routing.statements import Statement, any_of, prepares, run_together, write
+from routing.statements import (
+    Statement,
+    any_of,
+    array_param,
+    prepares,
+    run_together,
+    write,
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,7 @@ def _loads_statement(
             "SELECT * FROM unnest(%s::bigint[], %s::boolean[], %s::boolean[], "
             "%s::boolean[], %s::timestamptz[])"
         )
-        params = [list(column) for column in zip(*wanted, strict=True)]
+        params = [array_param(column) for column in zip(*wanted, strict=True)]
     else:
         reps = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(wanted))
         params = [value for row in wanted for value in row]

@@ -4,7 +4,7 @@ several at once in one round trip, writes kept for the end of a block."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
@@ -15,6 +15,7 @@ from routing.models import Lead, LeadEvent
 from routing.services.duplicates import open_duplicate_ids
 from routing.statements import (
     any_of,
+    array_param,
     prepares,
     run_together,
     statement_cursor,
@@ -49,6 +50,25 @@ def test_a_statement_runs_and_answers_on_any_database():
             f"SELECT COUNT(*) FROM (SELECT 1 AS n UNION ALL SELECT 4) t WHERE {column}", params
         )
         assert cursor.fetchone()[0] == 1
+
+
+@postgresql_only
+def test_an_array_parameter_reaches_postgresql_as_the_values_it_was_made_of():
+    at = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
+    text = ["plain", 'with "quotes", a comma', "back\\slash", "{braces}", "NULL", ""]
+    with statement_cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::bigint[], %s::boolean[], %s::timestamptz[], %s::text[]",
+            [
+                array_param([1, -2, 3_000_000_000]),
+                array_param([True, False, None]),
+                array_param([at]),
+                array_param(text),
+            ],
+        )
+        assert cursor.fetchone() == ([1, -2, 3_000_000_000], [True, False, None], [at], text)
+        cursor.execute("SELECT 5::bigint = ANY(%s), 7::bigint = ANY(%s)", [array_param([5])] * 2)
+        assert cursor.fetchone() == (True, False)
 
 
 @postgresql_only
