@@ -233,6 +233,13 @@ def _inserts_as_one(statements: list[Statement]) -> list[Statement]:
         written.clear()
         changed.clear()
 
+    def fits(statement: Statement) -> bool:
+        sql, params = statement
+        return (
+            sum(len(p) for _, p in group) + len(params) <= _KEPT_PARAMETERS
+            and sum(len(s) + 12 for s, _ in group) + len(sql) <= _KEPT_BYTES
+        )
+
     last: list[Statement] = []  # SELECTs: what they do (pg_notify) takes effect at commit
     for sql, params in statements:
         verb, table = _verb_and_table(sql)
@@ -244,16 +251,15 @@ def _inserts_as_one(statements: list[Statement]) -> list[Statement]:
             merged.append((sql, params))
             continue
         if group and (
-            table in changed
-            or (verb != "INSERT" and table in written)
-            or sum(len(p) for _, p in group) + len(params) > _KEPT_PARAMETERS
-            or sum(len(s) + 12 for s, _ in group) + len(sql) > _KEPT_BYTES
+            table in changed or (verb != "INSERT" and table in written) or not fits((sql, params))
         ):
             close()
         group.append((sql, params))
         written.add(table)
         if verb != "INSERT":
             changed.add(table)
+    if group and last and fits(last[0]):
+        group.append(last.pop(0))  # the statement the writes become parts of
     close()
     return merged + last
 

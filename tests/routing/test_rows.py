@@ -3,6 +3,9 @@ rows written together take ids reserved beforehand."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
 from django.db import DatabaseError, connection
 from django.forms.models import model_to_dict
@@ -88,3 +91,30 @@ def test_rows_written_together_take_the_ids_reserved_for_them_then_their_own():
     stored = dict(LeadEvent.objects.filter(lead=lead).values_list("pk", "kind"))
     assert stored == {event.pk: event.kind for event in events}
     assert Lead.objects.get(pk=lead.pk).email == "ana@example.com"
+
+
+def test_rows_written_together_read_back_as_the_orm_created_them_whatever_their_types():
+    values = {
+        "email": "zoë@example.com",
+        "company": 'Quotes "and" back\\slashes, braces {} and a\nnewline',
+        "employee_count": 1200,
+        "annual_revenue": Decimal("1234567.89"),
+        "score": 0.125,
+        "status": Lead.Status.ASSIGNED,
+        "acknowledged_at": datetime(2026, 11, 29, 9, 30, 15, 123456, tzinfo=UTC),
+        "attributes": {"utm": {"campaign": "q4 ☃"}, "tags": [1, None, True, "x"]},
+        "payload": {"email": "zoë@example.com", "nested": {"list": [{}, []]}},
+    }
+    created = Lead.objects.create(**values)
+    counts = {Lead: 1}
+    (reservation,) = run_together([ids_reservation(counts)])
+    lead = Lead(**values)
+
+    with rows_together(ids_reserved(counts, reservation) if reservation is not None else {}):
+        row_insert(lead)
+
+    ignore = {"id", "created_at", "updated_at"}
+    stored = model_to_dict(Lead.objects.get(pk=lead.pk), exclude=ignore)
+    assert stored == model_to_dict(Lead.objects.get(pk=created.pk), exclude=ignore)
+    assert stored["acknowledged_at"] == values["acknowledged_at"]  # to the microsecond
+    assert stored["annual_revenue"] == Decimal("1234567.89")
