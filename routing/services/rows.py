@@ -114,8 +114,7 @@ def rows_insert(instances: Sequence[models.Model]) -> None:
     if reserved and len(reserved) >= len(instances) and all(i.pk is None for i in instances):
         for instance in instances:
             instance.pk = reserved.pop(0)
-        fields, sql = _json_insert_statement(model)
-        write(sql, [_rows_json(instances, fields, database)])
+        write(_json_insert_statement(model), [_rows_json(instances, database)])
         _saved(instances, database)
         return
     fields, sql = _insert_statement(model, len(instances))
@@ -145,20 +144,61 @@ def _values(instances: Sequence[models.Model], fields: list[Any], database: Any)
     return values
 
 
-def _rows_json(instances: Sequence[models.Model], fields: list[Any], database: Any) -> str:
-    """The instances' values (`_values`) as a JSON array of objects by column, as
-    `_json_insert_statement` reads them."""
-    columns = [field.column for field in fields]
-    values = [_json_ready(value) for value in _values(instances, fields, database)]
-    width = len(columns)
-    rows = [
-        dict(zip(columns, values[at : at + width], strict=True))
-        for at in range(0, len(values), width)
-    ]
+def _rows_json(instances: Sequence[models.Model], database: Any) -> str:
+    """The instances' values as `save()` would prepare them (`_values`), as a JSON array
+    of objects by column, as `_json_insert_statement` reads them. Values JSON holds as
+    they are (text, numbers, booleans, a JSON field's value) and aware datetimes go
+    without Django's preparation, which would only hand them back or wrap them."""
+    plan = _json_plan(type(instances[0]))
+    rows = []
+    for instance in instances:
+        instance._prepare_related_fields_for_save(operation_name="save")  # as save() does
+        row = {}
+        for column, field, attname, kind in plan:
+            value = getattr(instance, attname) if attname else field.pre_save(instance, True)
+            if kind is _AS_THEY_ARE and isinstance(value, _JSON_AS_THEY_ARE):
+                row[column] = value
+            elif kind is _DATETIME and isinstance(value, datetime) and value.tzinfo:
+                row[column] = value.isoformat()
+            elif kind is _JSON or value is None:
+                row[column] = value
+            else:
+                row[column] = _json_ready(field.get_db_prep_save(value, database))
+        rows.append(row)
     return json.dumps(rows, separators=(",", ":"), allow_nan=False)
 
 
-_JSON_AS_THEY_ARE = (str, int, float, type(None))
+_AS_THEY_ARE, _DATETIME, _JSON, _PREPARED = "as they are", "datetime", "json", "prepared"
+_JSON_AS_THEY_ARE = (str, int, float, type(None))  # choices' enums too: JSON writes their value
+
+
+@cache
+def _json_plan(model: type[models.Model]) -> list[tuple[str, Any, str | None, str]]:
+    """Per column of `model`: its field, its attribute when pre_save only reads it
+    (None: call pre_save), and what its value needs to be JSON."""
+    plan = []
+    for field in model._meta.concrete_fields:
+        if isinstance(field, _TAKEN_AS_THEY_ARE):
+            kind = _AS_THEY_ARE
+        elif isinstance(field, models.DateTimeField):
+            kind = _DATETIME
+        elif type(field) is models.JSONField and field.encoder is None:
+            kind = _JSON  # its value is the JSON the column stores
+        else:
+            kind = _PREPARED
+        plan.append((field.column, field, field.attname if _pre_save_reads(field) else None, kind))
+    return plan
+
+
+_TAKEN_AS_THEY_ARE = (
+    models.ForeignKey,
+    models.IntegerField,
+    models.AutoField,
+    models.CharField,
+    models.TextField,
+    models.FloatField,
+    models.BooleanField,
+)
 
 
 def _json_ready(value: Any) -> Any:
@@ -166,7 +206,7 @@ def _json_ready(value: Any) -> Any:
     column's type: datetimes in ISO 8601 with their microseconds (Django's JSON encoder
     would cut them to milliseconds), decimals and UUIDs as text, a JSON field's value
     as the JSON it stands for."""
-    if isinstance(value, _JSON_AS_THEY_ARE):  # choices' enums too: JSON writes their value
+    if isinstance(value, _JSON_AS_THEY_ARE):
         return value
     if isinstance(value, datetime | date | time):
         return value.isoformat()
@@ -176,6 +216,13 @@ def _json_ready(value: Any) -> Any:
     if callable(dumps):  # psycopg's Jsonb, as Django wraps a JSON field's value
         return obj if dumps is json.dumps else json.loads(dumps(obj))
     raise TypeError(f"{type(value).__name__} value {value!r} has no JSON form for a row")
+
+
+def _pre_save_reads(field: Any) -> bool:
+    """Whether the field's pre_save only reads its attribute (not auto_now and the like)."""
+    return type(field).pre_save is models.Field.pre_save or (
+        isinstance(field, models.DateField) and not (field.auto_now or field.auto_now_add)
+    )
 
 
 _NONE = type(None)
@@ -192,9 +239,7 @@ def _preparation(
     datetimes that psycopg takes as they are."""
     plan = []
     for field in fields:
-        reads = type(field).pre_save is models.Field.pre_save or (
-            isinstance(field, models.DateField) and not (field.auto_now or field.auto_now_add)
-        )
+        reads = _pre_save_reads(field)
         unchanged: tuple[type, ...] = ()
         if vendor == "postgresql":
             if isinstance(field, models.ForeignKey | models.IntegerField | models.AutoField):
@@ -242,9 +287,9 @@ def _update_statement(
 
 
 @cache
-def _json_insert_statement(model: type[models.Model]) -> tuple[list[Any], str]:
-    """Every column of `model`, id included, and the INSERT of the rows of one JSON
-    parameter (`_rows_json`): PostgreSQL only.
+def _json_insert_statement(model: type[models.Model]) -> str:
+    """The INSERT of the rows of one JSON parameter (`_rows_json`), every column of
+    `model` with the id included: PostgreSQL only.
 
     One parameter for any number of rows and columns: the rows a lead's routing writes
     then go as one statement whose text psycopg converts once (it keeps the conversion
@@ -252,15 +297,13 @@ def _json_insert_statement(model: type[models.Model]) -> tuple[list[Any], str]:
     and each value costs the web process a place in a JSON text instead of an
     adaptation of its own."""
     meta = model._meta
-    fields = list(meta.concrete_fields)
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    columns = ", ".join(quote(field.column) for field in fields)
-    sql = (
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    return (
         f"INSERT INTO {table} ({columns}) SELECT {columns} "
         f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"
     )
-    return fields, sql
 
 
 @cache
