@@ -81,8 +81,9 @@ def unavailable_because(
         if not _within_shifts(rep, local):
             return f"outside working hours ({weekday_and_time(local)} {rep.timezone.key})"
     load = state.loads.get(rep.id, NO_LOAD)
+    # The counts may stop at the limit (`rep_loads`): the limit is what the trace says.
     if rep.max_open is not None and load.open_unacknowledged >= rep.max_open:
-        return f"at capacity: {load.open_unacknowledged} of {rep.max_open} open unacknowledged"
+        return f"at capacity: {rep.max_open} of {rep.max_open} open unacknowledged"
     if rep.max_per_day is not None and load.assigned_today >= rep.max_per_day:
-        return f"daily limit reached: {load.assigned_today} of {rep.max_per_day} today"
+        return f"daily limit reached: {rep.max_per_day} of {rep.max_per_day} today"
     return None

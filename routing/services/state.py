@@ -76,7 +76,12 @@ def rep_loads(
     open unacknowledged leads of reps with an open-leads limit, leads assigned today
     (since midnight in the rep's own time zone) of reps with a daily limit, and all open
     leads of the members of least-loaded pools among `pool_ids`. Counts nothing reads
-    stay 0, and a rep with none to count is left out."""
+    stay 0, and a rep with none to count is left out.
+
+    On PostgreSQL a count against a limit stops at the limit (a rep with 800 waiting
+    leads and room for 25 counts 25: the engine only asks whether the limit is
+    reached), and the open leads of a rep at their open-leads limit are not counted (a
+    rep at capacity is skipped, however loaded)."""
     (rows,) = run_together([_loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)])
     return _loads_of(rows or [])
 
@@ -87,9 +92,11 @@ def _loads_statement(
     """The query of `rep_loads`; None: nobody to count.
 
     Each count is an index scan of one rep's assignments (open ones by acknowledgment,
-    recent ones by time): a rep costs in proportion to what is counted of theirs, their
-    unacknowledged, open or today's leads, not to everybody's. Hand-written SQL: this
-    runs for every lead, and the ORM's compiling cost more than the counting.
+    recent ones by time), stopped at the rep's limit where one applies: a rep costs in
+    proportion to what is counted of theirs, not to everybody's, and a count against a
+    limit no more than the limit, however many leads wait (the bench's least-loaded
+    fallback reps reach several hundred each). Hand-written SQL: this runs for every
+    lead, and the ORM's compiling cost more than the counting.
     """
     least_loaded = {
         member.rep_id
@@ -98,57 +105,55 @@ def _loads_statement(
         for member in pool.members
     }
     ops = connections[DEFAULT_DB_ALIAS].ops  # once, not through the proxy for each rep
-    wanted = []  # (rep id, count unacknowledged, count open, count today, midnight)
+    wanted = []  # (rep id, open-leads limit, count open, daily limit, midnight)
     for rep_id in sorted(set(rep_ids)):
         rep = data.reps.get(rep_id)
         if rep is None:
             continue  # not in the snapshot: not a candidate, nothing to check
-        needs = (rep.max_open is not None, rep_id in least_loaded, rep.max_per_day is not None)
-        if any(needs):
+        open_leads = rep_id in least_loaded
+        if rep.max_open is not None or open_leads or rep.max_per_day is not None:
             midnight = ops.adapt_datetimefield_value(_local_midnight(rep, now))
-            wanted.append((rep_id, *needs, midnight))
+            wanted.append((rep_id, rep.max_open, open_leads, rep.max_per_day, midnight))
     if not wanted:
         return None
     if prepares():  # the same text for any number of reps: arrays, one per column
         reps = (
-            "SELECT * FROM unnest(%s::bigint[], %s::boolean[], %s::boolean[], "
-            "%s::boolean[], %s::timestamptz[])"
+            "SELECT * FROM unnest(%s::bigint[], %s::int[], %s::boolean[], "
+            "%s::int[], %s::timestamptz[])"
         )
         params = [array_param(column) for column in zip(*wanted, strict=True)]
     else:
         reps = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(wanted))
         params = [value for row in wanted for value in row]
     table = Assignment._meta.db_table  # formatted in: the model's own table name
-    unacknowledged = f"""(SELECT COUNT(*) FROM {table} a
-        WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL AND a.acknowledged_at IS NULL)"""
-    today = f"""CASE WHEN reps.today THEN (SELECT COUNT(*) FROM {table} a
-        WHERE a.rep_id = reps.rep_id AND a.assigned_at >= reps.midnight) ELSE 0 END"""
+    waiting = f"{table} a WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL"
+    unacknowledged = f"{waiting} AND a.acknowledged_at IS NULL"
+    today = f"{table} a WHERE a.rep_id = reps.rep_id AND a.assigned_at >= reps.midnight"
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        # A least-loaded member's open leads are counted in one scan that also counts
-        # their unacknowledged ones, where two scans of the same leads (the part of the
-        # loads that grows with a rep's open leads) would count each apart.
+        # LIMIT takes the outer row's limit: each count stops there.
         sql = f"""
-            WITH reps (rep_id, unacknowledged, open, today, midnight) AS ({reps})
-            SELECT reps.rep_id,
-              CASE WHEN reps.unacknowledged AND reps.open THEN open_leads.unacknowledged
-                WHEN reps.unacknowledged THEN {unacknowledged} ELSE 0 END,
-              open_leads.open,
-              {today}
+            WITH reps (rep_id, open_limit, open, day_limit, midnight) AS ({reps})
+            SELECT reps.rep_id, capacity.unacknowledged,
+              CASE WHEN reps.open AND (reps.open_limit IS NULL
+                  OR capacity.unacknowledged < reps.open_limit)
+                THEN (SELECT COUNT(*) FROM {waiting}) ELSE 0 END,
+              CASE WHEN reps.day_limit IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM
+                (SELECT FROM {today} LIMIT reps.day_limit) AS limited) END
             FROM reps CROSS JOIN LATERAL (
-              SELECT COUNT(*) FILTER (WHERE a.acknowledged_at IS NULL) AS unacknowledged,
-                COUNT(*) AS open
-              FROM {table} a
-              WHERE reps.open AND a.rep_id = reps.rep_id AND a.ended_at IS NULL
-            ) AS open_leads
+              SELECT CASE WHEN reps.open_limit IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM
+                (SELECT FROM {unacknowledged} LIMIT reps.open_limit) AS limited) END
+                AS unacknowledged
+            ) AS capacity
         """
     else:
         sql = f"""
-            WITH reps (rep_id, unacknowledged, open, today, midnight) AS ({reps})
+            WITH reps (rep_id, open_limit, open, day_limit, midnight) AS ({reps})
             SELECT reps.rep_id,
-              CASE WHEN reps.unacknowledged THEN {unacknowledged} ELSE 0 END,
-              CASE WHEN reps.open THEN (SELECT COUNT(*) FROM {table} a
-                WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL) ELSE 0 END,
-              {today}
+              CASE WHEN reps.open_limit IS NOT NULL
+                THEN (SELECT COUNT(*) FROM {unacknowledged}) ELSE 0 END,
+              CASE WHEN reps.open THEN (SELECT COUNT(*) FROM {waiting}) ELSE 0 END,
+              CASE WHEN reps.day_limit IS NOT NULL
+                THEN (SELECT COUNT(*) FROM {today}) ELSE 0 END
             FROM reps
         """
     return sql, params

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
-from routing.engine import RepLoad
+from routing.engine import RepLoad, RoutingState
+from routing.engine.eligibility import unavailable_because
 from routing.services.state import rep_loads
 from routing.snapshot import current_snapshot
 from tests.factories import (
@@ -109,3 +111,32 @@ def test_reps_without_assignments_count_zero():
     assert set(loads(ana, bo)) == {ana.pk, bo.pk}
     assert loads(ana, bo)[bo.pk] == RepLoad()
     assert loads() == {}
+
+
+def test_counts_against_a_limit_stop_at_the_limit_on_postgresql():
+    """The engine only asks whether a limit is reached: on PostgreSQL a count stops
+    there (its cost is the limit's, however many leads wait), and a least-loaded member
+    at capacity, who is skipped, has no open leads counted. Elsewhere counts are exact;
+    either way the rep is at capacity, with the same trace."""
+    full = RepFactory(max_open=2, max_per_day=3, timezone="UTC")
+    room = RepFactory(max_open=5, timezone="UTC")
+    pool = least_loaded_pool(full, room)
+    for hours_ago in range(1, 6):
+        assign(full, hours_ago=hours_ago)  # five waiting, all today
+    assign(room, hours_ago=1)
+    assign(room, hours_ago=2, acknowledged=True)
+
+    counted = loads(full, room, pools=[pool])
+
+    if connection.vendor == "postgresql":
+        assert counted[full.pk] == RepLoad(open_unacknowledged=2, assigned_today=3)
+    else:
+        assert counted[full.pk] == RepLoad(5, 5, 5)
+    assert counted[room.pk] == RepLoad(open_unacknowledged=1, open_total=2)
+    reason = unavailable_because(
+        current_snapshot().data.reps[full.pk],
+        now=NOW,
+        state=RoutingState(loads=counted, rotations={}),
+        check_hours=False,
+    )
+    assert reason == "at capacity: 2 of 2 open unacknowledged"
