@@ -14,7 +14,9 @@ never for routing data that simple-history records.
 `rows_together`: a routed lead's rows, written in one round trip. Each row's id is in
 the next one (the lead's in the decision, the decision's in the assignment, the
 assignment's in the events), so written one by one each INSERT waits for the id of the
-one before; with the ids reserved beforehand, all of them can be sent at once.
+one before; with the ids reserved beforehand, all of them can be sent at once. On
+PostgreSQL those rows go as JSON, one parameter per table (`_json_insert_statement`):
+with a parameter per value they did not fit one statement psycopg keeps parsed.
 """
 
 from __future__ import annotations
