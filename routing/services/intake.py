@@ -30,7 +30,7 @@ from routing.snapshot import (
     kept_snapshot,
     routing_version_of,
 )
-from routing.statements import run_together
+from routing.statements import reads_as_one, run_together
 
 from .duplicates import (
     duplicate_window,
@@ -172,15 +172,19 @@ def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
     kept = kept_snapshot()
     window = duplicate_window(kept)
     ahead = _read_ahead_if_it_plans(lead, kept, now) if routing and kept else None
-    _, version, probe, ids, *state = run_together(
+    # The lock first, on its own: the reads after it must see the lead of a submission
+    # of the same e-mail that held it (a statement sees what was committed before it
+    # began).
+    reads = reads_as_one(
         [
-            email_lock([lead.email]),
             ROUTING_VERSION,
             open_duplicate_probe([lead.email], window=window, now=now),
             ids_reservation(ROUTED_LEAD_ROWS) if routing else None,
             *(ahead.query.statements if ahead else ()),
         ]
     )
+    _, *answers = run_together([email_lock([lead.email]), *reads.statements])
+    version, probe, ids, *state = reads.answers(answers)
     snapshot = _snapshot_if_it_builds(version)
     if duplicate_window(snapshot) == window:
         duplicate = open_duplicate_in(dict(probe or ()), lead.email)

@@ -21,7 +21,7 @@ from routing.notifications.contacts import Contact, Subscriber, active_subscribe
 from routing.notifications.outbox import outbox_tell_rep, outbox_write
 from routing.notifications.payloads import OwnerLike, event_body
 from routing.snapshot import Snapshot, current_snapshot
-from routing.statements import run_together
+from routing.statements import run_as_one
 
 from .events import lead_event_publish, lead_event_record
 from .rows import row_insert, row_update
@@ -87,7 +87,7 @@ def run_engine(
         loads, rotations = memory.loads, memory.rotations
     else:
         query = plan_state_query(plan, snapshot=snapshot, now=now, lock=lock)
-        read = query.answer(run_together(query.statements))
+        read = query.answer(run_as_one(query.statements))
         loads, rotations = read.loads, read.rotations
     state = RoutingState(
         loads=loads,

@@ -4,6 +4,7 @@ several at once in one round trip, writes kept for the end of a block."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,11 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from routing.models import Lead, LeadEvent
-from routing.services.duplicates import open_duplicate_ids
+from routing.services.duplicates import open_duplicate_ids, open_duplicate_probe
+from routing.snapshot import ROUTING_VERSION
 from routing.statements import (
     any_of,
     array_param,
     prepares,
+    reads_as_one,
     run_together,
     statement_cursor,
     write,
@@ -105,28 +108,64 @@ def test_turned_off_nothing_is_prepared():
 
 
 @postgresql_only
-def test_the_duplicate_probe_is_planned_on_the_email_index():
+@pytest.mark.parametrize("with_other_reads", [False, True], ids=["alone", "read as one"])
+def test_the_duplicate_probe_is_planned_on_the_email_index(with_other_reads):
     """Planned once per connection without the values (a generic plan): the one
-    e-mail's probe must look the e-mail up, not scan every open lead by status. The
-    plan is made again here on statistics the test sets (another test's ANALYZE of a
-    table of three leads would rightly plan a scan of it)."""
+    e-mail's probe must look the e-mail up, not scan every open lead by status, alone
+    or read as one with intake's other reads. The plan is made again here on
+    statistics the test sets (another test's ANALYZE of a table of three leads would
+    rightly plan a scan of it)."""
     now = timezone.now()
     LeadFactory.create_batch(300, status="new")
     lead = LeadFactory(email="ana@acme.com", status="new")
-    assert open_duplicate_ids(["ana@acme.com"], window=timedelta(days=90), now=now) == {
-        "ana@acme.com": lead.pk
-    }
+    window = timedelta(days=90)
+    if with_other_reads:
+        probe = open_duplicate_probe(["ana@acme.com"], window=window, now=now)
+        reads = reads_as_one([ROUTING_VERSION, probe])
+        _, found = reads.answers(run_together(reads.statements))
+        assert found == [("ana@acme.com", lead.pk)]
+    else:
+        assert open_duplicate_ids(["ana@acme.com"], window=window, now=now) == {
+            "ana@acme.com": lead.pk
+        }
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE routing_lead")
         cursor.execute("DISCARD PLANS")  # the prepared probe is planned at its next use
         cursor.execute(
-            "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%SELECT email, id FROM routing_lead%"],
+            "SELECT name FROM pg_prepared_statements WHERE statement LIKE %s "
+            "AND (statement LIKE %s) = %s",
+            ["%SELECT email, id FROM routing_lead%", "%json_agg%", with_other_reads],
         )
         (statement_name,) = cursor.fetchone()
         cursor.execute(f"EXPLAIN EXECUTE {statement_name}('ana@acme.com', now())")
         plan = "\n".join(row for (row,) in cursor.fetchall())
     assert "lead_email_recent_idx" in plan, plan
+
+
+def test_reads_as_one_answer_each_read_in_order_whatever_its_columns():
+    lead = LeadFactory(email="ana@acme.com", attributes={"utm": {"campaign": "q4"}})
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    reads = reads_as_one(
+        [
+            ("SELECT id, email FROM routing_lead WHERE email = %s", ["ana@acme.com"]),
+            None,
+            ("SELECT 1, 2 AS n, 3 AS n", []),  # unnamed and repeated column names
+            ("SELECT id FROM routing_lead WHERE email = %s", ["nobody@acme.com"]),
+            (f"SELECT id FROM routing_lead WHERE id = %s{lock}", [lead.pk]),
+            ("SELECT attributes FROM routing_lead WHERE id = %s ORDER BY id", [lead.pk]),
+        ]
+    )
+    # The locking read stays a statement of its own, after the others read as one.
+    merged = len([statement for statement in reads.statements if statement]) == 2
+
+    answers = reads.answers(run_together(reads.statements))
+
+    assert merged == (connection.vendor == "postgresql")
+    *answers, [(attributes,)] = answers
+    assert answers == [[(lead.pk, "ana@acme.com")], None, [(1, 2, 3)], [], [(lead.pk,)]]
+    if not merged:  # SQLite's raw rows give JSON as its text
+        attributes = json.loads(attributes)
+    assert attributes == {"utm": {"campaign": "q4"}}
 
 
 def test_statements_run_together_answer_each_in_order_and_none_stands_for_one_not_needed():
