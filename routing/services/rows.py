@@ -147,10 +147,10 @@ def _values(instances: Sequence[models.Model], fields: list[Any], database: Any)
 
 
 def _rows_json(instances: Sequence[models.Model], database: Any) -> str:
-    """The instances' values as `save()` would prepare them (`_values`), as a JSON array
-    of objects by column, as `_json_insert_statement` reads them. Values JSON holds as
-    they are (text, numbers, booleans, a JSON field's value) and aware datetimes go
-    without Django's preparation, which would only hand them back or wrap them."""
+    """The instances' values, prepared as `_values` prepares them for `save()`, as a JSON
+    array of objects by column, as `_json_insert_statement` reads them. Values JSON holds
+    as they are (text, numbers, booleans, a JSON field's value) and aware datetimes skip
+    Django's preparation, which would only hand them back or wrap them."""
     plan = _json_plan(type(instances[0]))
     rows = []
     for instance in instances:
@@ -309,17 +309,15 @@ def _json_insert_statement(model: type[models.Model]) -> str:
 
 
 @cache
-def _insert_statement(
-    model: type[models.Model], count: int, *, with_ids: bool = False
-) -> tuple[list[Any], str]:
-    """The fields a new row of `model` is given (all but its generated id, unless
-    `with_ids`) and the INSERT statement taking `count` rows of them."""
+def _insert_statement(model: type[models.Model], count: int) -> tuple[list[Any], str]:
+    """The fields a new row of `model` is given (all but its generated id) and the
+    INSERT statement taking `count` rows of them."""
     meta = model._meta
-    fields = [field for field in meta.concrete_fields if with_ids or field is not meta.auto_field]
+    fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES " + ", ".join([row] * count)
-    if connection.features.can_return_columns_from_insert and not with_ids:
+    if connection.features.can_return_columns_from_insert:
         sql += f" RETURNING {quote(meta.pk.column)}"
     return fields, sql
