@@ -299,3 +299,34 @@ def test_writes_inside_an_enclosing_transaction_leave_the_commit_to_it():
     # The test's own transaction encloses this one: nothing committed.
     assert _company_seen_from_another_connection(lead.pk) is None
     assert Lead.objects.get(pk=lead.pk).company == "After"
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_statements_that_begin_a_transaction_take_its_begin_in_their_round_trip(tmp_path):
+    lead = Lead.objects.create(email="ana@acme.com", company="Before")
+    database = connections[DEFAULT_DB_ALIAS]
+    database.ensure_connection()
+    trace = tmp_path / "protocol.txt"
+    with trace.open("w") as out:
+        database.connection.pgconn.trace(out.fileno())
+        try:
+            with pytest.raises(RuntimeError), transaction.atomic():
+                answers = run_together(
+                    [
+                        ("UPDATE routing_lead SET company = %s WHERE id = %s", ["After", lead.pk]),
+                        ("SELECT company FROM routing_lead WHERE id = %s", [lead.pk]),
+                    ]
+                )
+                assert answers == [[], [("After",)]]
+                # In a transaction: nobody else sees the change until it commits.
+                assert _company_seen_from_another_connection(lead.pk) == "Before"
+                raise RuntimeError("undo")
+        finally:
+            database.connection.pgconn.untrace()
+    # What the client sent and received, up to the rollback: BEGIN and the statements
+    # went together, and the server said it was ready once, at the end of them.
+    exchanged = trace.read_text().split('Query\t "ROLLBACK"')[0]
+    assert '"BEGIN"' in exchanged
+    assert exchanged.count("ReadyForQuery") == 1
+    assert Lead.objects.get(pk=lead.pk).company == "Before"
