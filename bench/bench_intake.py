@@ -207,6 +207,7 @@ class Result:
     non_2xx: int
     transport_errors: int
     cpu_ms: dict[str, float] = dataclasses.field(default_factory=dict)  # per request
+    failed: list[str] = dataclasses.field(default_factory=list)  # first non-2xx answers
 
     @property
     def rate(self) -> float:
@@ -238,6 +239,7 @@ def merge(endpoint: str, parts: list[Result]) -> Result:
             name: sum(part.cpu_ms[name] * part.requests for part in parts) / max(requests, 1)
             for name in parts[0].cpu_ms
         },
+        [answer for part in parts for answer in part.failed][:3],
     )
 
 
@@ -260,6 +262,7 @@ def run_python_client(
     position = iter(range(len(bodies)))
     latencies: list[float] = []
     statuses: list[int] = []
+    failed: list[str] = []
     transport_errors = [0]
 
     def worker() -> None:
@@ -274,7 +277,7 @@ def run_python_client(
                 try:
                     connection.request("POST", path, body=bodies[index], headers=headers)
                     response = connection.getresponse()
-                    response.read()
+                    answer = response.read()
                 except (OSError, http.client.HTTPException):
                     with lock:
                         transport_errors[0] += 1
@@ -284,6 +287,8 @@ def run_python_client(
                 with lock:
                     latencies.append(elapsed)
                     statuses.append(response.status)
+                    if not 200 <= response.status < 300 and len(failed) < 3:
+                        failed.append(f"{response.status} {answer[:300]!r}")
         finally:
             connection.close()
 
@@ -303,6 +308,7 @@ def run_python_client(
         percentiles_of(latencies) if latencies else (0.0, 0.0, 0.0),
         non_2xx,
         transport_errors[0],
+        failed=failed,
     )
 
 
@@ -708,8 +714,9 @@ def main() -> int:
                     warm = load(path, args.warmup, connections)
                     if warm.non_2xx or warm.transport_errors:
                         raise RuntimeError(
-                            f"warm-up of {path} failed: {warm.non_2xx} non-2xx, "
-                            f"{warm.transport_errors} transport errors; see {log.name}"
+                            f"warm-up of {path} failed: {warm.non_2xx} non-2xx "
+                            f"({'; '.join(warm.failed)}), {warm.transport_errors} transport "
+                            f"errors; gunicorn's log is kept: {log.name}"
                         )
                 per_segment = args.requests // args.segments
                 parts = []
@@ -733,13 +740,13 @@ def main() -> int:
             stop(process)
             process = None
             log.close()
+        shutil.rmtree(workdir, ignore_errors=True)  # kept when the run failed: the logs
     finally:
         if process is not None:
             stop(process)
         if not args.keep_db:
             with contextlib.suppress(Exception):
                 maintenance(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        shutil.rmtree(workdir, ignore_errors=True)
 
     report(settings, args)
     errors = sum(
@@ -811,6 +818,10 @@ def report(settings: list[Setting], args: argparse.Namespace) -> None:
     )
     errors = sum(r.non_2xx + r.transport_errors for s in settings for r in (s.bare, s.intake))
     routing_errors = sum(setting.stored["routing_errors"] for setting in settings)
+    for setting in settings:
+        for result in (setting.bare, setting.intake):
+            for answer in result.failed:
+                print(f"  {setting.workers} x {setting.connections} {result.endpoint}: {answer}")
     worst = min(setting.ratio for setting in settings)
     print(
         f"  errors: {errors} non-2xx or transport, {routing_errors} routing errors "
