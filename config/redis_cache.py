@@ -18,6 +18,7 @@ class RedisCacheClient(DjangoRedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
+        self._scripts: dict[int, Any] = {}  # the counter's script, per client
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
@@ -28,12 +29,26 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
     def count(self, key: str, timeout: int) -> tuple[int, float]:
         client = self.get_client(key, write=True)
-        pipeline = client.pipeline(transaction=False)
-        pipeline.set(key, 0, ex=timeout, nx=True)
-        pipeline.incr(key)
-        pipeline.pttl(key)
-        _, count, milliseconds_left = pipeline.execute()
+        script = self._scripts.get(id(client))
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(_COUNT)
+        count, milliseconds_left = script(keys=[key], args=[timeout])
         return count, max(milliseconds_left, 0) / 1000
+
+
+# Add one to the counter, give a new one (or one left without an expiry) its window, and
+# answer the count and the milliseconds left. One command: a pipeline of SET NX, INCR
+# and PTTL cost the web process ~80 µs a request here, this ~50 (redis-py's Script sends
+# EVALSHA, and the script itself only when Redis does not have it yet).
+_COUNT = """
+local count = redis.call('INCR', KEYS[1])
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+    left = ARGV[1] * 1000
+end
+return {count, left}
+"""
 
 
 class RedisCache(DjangoRedisCache):
