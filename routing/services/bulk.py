@@ -111,7 +111,7 @@ def _adapter(field: Any) -> Callable[[Any], Any] | None:
         if field.encoder is not None:
             encoder = field.encoder
             return lambda value: json.dumps(value, cls=encoder)
-        return _json
+        return json_text
     if connection.vendor != "postgresql" and isinstance(
         field, models.DateTimeField | models.DecimalField
     ):
@@ -119,9 +119,14 @@ def _adapter(field: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-def _json(value: Any) -> str:
-    # orjson writes what the standard library would for the plain data these columns
-    # hold; numbers as dictionary keys (weights by membership id) become text as there.
+def json_text(value: Any) -> str:
+    """`value` as JSON text, as `json.dumps` writes plain data (numbers as dictionary
+    keys become text), without spaces. orjson, several times faster than the standard
+    library: a routed lead's rows hold its decision's trace.
+
+    A float JSON has no form for (NaN, infinities) becomes null here; the rows' own float
+    columns refuse them first (`rows._json_ready`), and JSON fields hold what a strict JSON
+    parse of a request gave or what the code computed."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

@@ -22,6 +22,7 @@ with a parameter per value they did not fit one statement psycopg keeps parsed.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,7 +42,7 @@ from routing.statements import (
     writes_together,
 )
 
-from .bulk import id_sequence
+from .bulk import id_sequence, json_text
 
 Model = type[models.Model]
 
@@ -161,17 +162,18 @@ def _rows_json(instances: Sequence[models.Model], database: Any) -> str:
             if kind is _AS_THEY_ARE and isinstance(value, _JSON_AS_THEY_ARE):
                 row[column] = value
             elif kind is _DATETIME and isinstance(value, datetime) and value.tzinfo:
-                row[column] = value.isoformat()
+                row[column] = value  # orjson writes it as isoformat() does
             elif kind is _JSON or value is None:
                 row[column] = value
             else:
                 row[column] = _json_ready(field.get_db_prep_save(value, database))
         rows.append(row)
-    return json.dumps(rows, separators=(",", ":"), allow_nan=False)
+    return json_text(rows)
 
 
 _AS_THEY_ARE, _DATETIME, _JSON, _PREPARED = "as they are", "datetime", "json", "prepared"
-_JSON_AS_THEY_ARE = (str, int, float, type(None))  # choices' enums too: JSON writes their value
+# Choices' enums too: JSON writes their value. Floats are checked (`_json_ready`).
+_JSON_AS_THEY_ARE = (str, int, type(None))
 
 
 @cache
@@ -209,6 +211,8 @@ def _json_ready(value: Any) -> Any:
     would cut them to milliseconds), decimals and UUIDs as text, a JSON field's value
     as the JSON it stands for."""
     if isinstance(value, _JSON_AS_THEY_ARE):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
         return value
     if isinstance(value, datetime | date | time):
         return value.isoformat()

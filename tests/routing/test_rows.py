@@ -118,3 +118,18 @@ def test_rows_written_together_read_back_as_the_orm_created_them_whatever_their_
     assert stored == model_to_dict(Lead.objects.get(pk=created.pk), exclude=ignore)
     assert stored["acknowledged_at"] == values["acknowledged_at"]  # to the microsecond
     assert stored["annual_revenue"] == Decimal("1234567.89")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rows go as JSON on PostgreSQL")
+@pytest.mark.parametrize("score", [float("nan"), float("inf")])
+def test_a_row_with_a_float_json_cannot_hold_is_refused_and_not_written(score):
+    counts = {Lead: 1}
+    (reservation,) = run_together([ids_reservation(counts)])
+
+    with (
+        pytest.raises(TypeError, match="no JSON form"),
+        rows_together(ids_reserved(counts, reservation)),
+    ):
+        row_insert(Lead(email="ana@example.com", score=score))
+
+    assert not Lead.objects.exists()
