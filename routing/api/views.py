@@ -16,7 +16,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated, Throttled
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -35,6 +34,7 @@ from .authentication import (
 )
 from .idempotency import idempotency_key_from, idempotent
 from .parsing import JSONObjectParser, body_headers_check
+from .rendering import JSONRenderer
 from .responses import (
     LeadDetailSerializer,
     LeadRoutedSerializer,
