@@ -1,6 +1,7 @@
 """The routing decision as pure functions over plain data (see decide.py)."""
 
 from .decide import choose, decide, owner_rep_ids, plan, plan_escalation, plan_handoff
+from .distribution import uses_rotation
 from .types import (
     Candidate,
     CompiledRule,
@@ -37,4 +38,5 @@ __all__ = [
     "plan",
     "plan_escalation",
     "plan_handoff",
+    "uses_rotation",
 ]

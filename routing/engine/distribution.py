@@ -3,6 +3,12 @@
 Members take turns in the order they joined (membership id). The rotation keeps the id
 of the last member picked, not a position, so adding or removing members does not
 shift everybody else's turn.
+
+A least-loaded pool keeps no rotation: it goes by its members' loads, and a tie goes to
+the member whose latest lead came longest ago. So deciding for it reads, locks and
+writes no shared row, and its leads do not wait for each other (a rotation row is
+locked from a lead's first statement to its commit; every lead through a busy fallback
+pool queued there).
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ from .matching import SEMANTIC_THRESHOLD, covered, lead_needs
 from .types import Member, PoolProfile, RepProfile, Rotation, RotationUpdate, RoutingState
 
 NO_ROTATION = Rotation()
+
+
+def uses_rotation(method: str) -> bool:
+    """Whether a pool with this method keeps a rotation (read, locked, turned per lead)."""
+    return method != "least_loaded"
 
 
 def _in_turn_order(pool: PoolProfile, rotation: Rotation) -> tuple[Member, ...]:
@@ -42,7 +53,9 @@ def pick_member(
 ) -> tuple[Member | None, RotationUpdate | None, list[dict[str, Any]]]:
     """The member who gets the lead (None: nobody eligible), the new rotation, the steps.
     `lead`: for pools that choose by the lead itself (nearest)."""
-    rotation = state.rotations.get(pool.id, NO_ROTATION)
+    rotation = (
+        state.rotations.get(pool.id, NO_ROTATION) if uses_rotation(pool.method) else NO_ROTATION
+    )
     steps: list[dict[str, Any]] = []
     hours = pool.respect_working_hours and not relaxed
 
@@ -58,7 +71,7 @@ def pick_member(
             else:
                 steps.append(_skip(pool, rep, reason))
 
-    if pool.method == "round_robin" or relaxed:
+    if pool.method == "round_robin" or (relaxed and uses_rotation(pool.method)):
         # Only members up to the first available one are looked at: strict rotation.
         chosen = next(available_in_turn(), None)
         weights = rotation.weights
@@ -76,7 +89,8 @@ def pick_member(
             chosen, why = _best_match(eligible, pool, reps, lead, steps, state.similarity)
             weights = rotation.weights
         else:
-            chosen, weights, why = _least_loaded(eligible, rotation, state)
+            chosen, why = _least_loaded(eligible, state)
+            weights = rotation.weights
     if chosen is None:
         return None, None, steps
     rep = reps[chosen.rep_id]
@@ -90,6 +104,8 @@ def pick_member(
             "why": why,
         }
     )
+    if not uses_rotation(pool.method):
+        return chosen, None, steps
     update = RotationUpdate(pool.id, chosen.membership_id, weights)
     return chosen, update, steps
 
@@ -241,11 +257,17 @@ def _smooth_weighted(
     return chosen, weights, total
 
 
-def _least_loaded(
-    eligible: list[Member], rotation: Rotation, state: RoutingState
-) -> tuple[Member | None, dict[int, int], str]:
+def _least_loaded(eligible: list[Member], state: RoutingState) -> tuple[Member | None, str]:
     if not eligible:
-        return None, dict(rotation.weights), ""
-    chosen = min(eligible, key=lambda member: state.loads.get(member.rep_id, NO_LOAD).open_total)
-    load = state.loads.get(chosen.rep_id, NO_LOAD).open_total
-    return chosen, dict(rotation.weights), f"fewest open leads ({load}); ties go by rotation"
+        return None, ""
+
+    def load(member: Member) -> tuple[int, int]:
+        rep_load = state.loads.get(member.rep_id, NO_LOAD)
+        return rep_load.open_total, rep_load.last_assigned
+
+    chosen = min(eligible, key=load)  # equal in both: the first in member order
+    open_total, _ = load(chosen)
+    return chosen, (
+        f"fewest open leads ({open_total}); a tie goes to whoever has waited longest "
+        "since their last lead"
+    )

@@ -110,6 +110,9 @@ class RepLoad:
     open_unacknowledged: int = 0
     open_total: int = 0
     assigned_today: int = 0  # since midnight in the rep's time zone
+    # When their latest lead was assigned, in microseconds since the epoch (0: never);
+    # read for members of least-loaded pools, whose ties it breaks.
+    last_assigned: int = 0
 
 
 @dataclass(frozen=True, slots=True)

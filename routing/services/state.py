@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -17,6 +17,7 @@ from routing.engine import (
     Rotation,
     RotationUpdate,
     RoutingData,
+    uses_rotation,
 )
 from routing.models import Assignment, PoolRotation
 from routing.statements import (
@@ -65,8 +66,13 @@ def state_query(
     """`rep_loads` and `read_rotations` for one decision, as statements to run together."""
     pool_ids = sorted(set(pool_ids))
     loads = _loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)
-    rotations = _rotations_statement(pool_ids, lock=lock) if pool_ids else None
-    return StateQuery([loads, rotations], pool_ids, lock)
+    rotating = [
+        pool_id
+        for pool_id in pool_ids
+        if (pool := data.pools.get(pool_id)) is None or uses_rotation(pool.method)
+    ]
+    rotations = _rotations_statement(rotating, lock=lock) if rotating else None
+    return StateQuery([loads, rotations], rotating, lock)
 
 
 def rep_loads(
@@ -75,8 +81,9 @@ def rep_loads(
     """The counts the engine will look at for these reps, by the database in one query:
     open unacknowledged leads of reps with an open-leads limit, leads assigned today
     (since midnight in the rep's own time zone) of reps with a daily limit, and all open
-    leads of the members of least-loaded pools among `pool_ids`. Counts nothing reads
-    stay 0, and a rep with none to count is left out.
+    leads of the members of least-loaded pools among `pool_ids`, and when their latest
+    lead was assigned (a tie between them goes to whoever has waited longest). Counts
+    nothing reads stay 0, and a rep with none to count is left out.
 
     On PostgreSQL a count against a limit stops at the limit (a rep with 800 waiting
     leads and room for 25 counts 25: the engine only asks whether the limit is
@@ -129,6 +136,7 @@ def _loads_statement(
     waiting = f"{table} a WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL"
     unacknowledged = f"{waiting} AND a.acknowledged_at IS NULL"
     today = f"{table} a WHERE a.rep_id = reps.rep_id AND a.assigned_at >= reps.midnight"
+    latest = f"{table} a WHERE a.rep_id = reps.rep_id"  # max(assigned_at): an index's end
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
         # LIMIT takes the outer row's limit: each count stops there.
         sql = f"""
@@ -138,7 +146,11 @@ def _loads_statement(
                   OR capacity.unacknowledged < reps.open_limit)
                 THEN (SELECT COUNT(*) FROM {waiting}) ELSE 0 END,
               CASE WHEN reps.day_limit IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM
-                (SELECT FROM {today} LIMIT reps.day_limit) AS limited) END
+                (SELECT FROM {today} LIMIT reps.day_limit) AS limited) END,
+              CASE WHEN reps.open AND (reps.open_limit IS NULL
+                  OR capacity.unacknowledged < reps.open_limit)
+                THEN (SELECT (extract(epoch FROM max(a.assigned_at)) * 1000000)::bigint
+                  FROM {latest}) END
             FROM reps CROSS JOIN LATERAL (
               SELECT CASE WHEN reps.open_limit IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM
                 (SELECT FROM {unacknowledged} LIMIT reps.open_limit) AS limited) END
@@ -153,14 +165,33 @@ def _loads_statement(
                 THEN (SELECT COUNT(*) FROM {unacknowledged}) ELSE 0 END,
               CASE WHEN reps.open THEN (SELECT COUNT(*) FROM {waiting}) ELSE 0 END,
               CASE WHEN reps.day_limit IS NOT NULL
-                THEN (SELECT COUNT(*) FROM {today}) ELSE 0 END
+                THEN (SELECT COUNT(*) FROM {today}) ELSE 0 END,
+              CASE WHEN reps.open THEN (SELECT max(a.assigned_at) FROM {latest}) END
             FROM reps
         """
     return sql, params
 
 
 def _loads_of(rows: list[tuple[Any, ...]]) -> dict[int, RepLoad]:
-    return {rep_id: RepLoad(*map(int, counts)) for rep_id, *counts in rows}
+    return {
+        rep_id: RepLoad(int(unacknowledged), int(open_total), int(today), _epoch_us(latest))
+        for rep_id, unacknowledged, open_total, today, latest in rows
+    }
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _epoch_us(latest: Any) -> int:
+    """An assignment time as `RepLoad.last_assigned`: PostgreSQL's query gives it in
+    microseconds already, SQLite's as its stored text (UTC); 0 for none."""
+    if latest is None:
+        return 0
+    if isinstance(latest, int | float):
+        return int(latest)
+    at = datetime.fromisoformat(latest)
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return (at - _EPOCH) // timedelta(microseconds=1)
 
 
 def _local_midnight(rep: RepProfile, now: datetime) -> datetime:
@@ -269,6 +300,7 @@ class RoutingMemory:
         )
         self.rotations: dict[int, Rotation] = read_rotations(data.pools, lock=lock)
         self._moved: dict[int, RotationUpdate] = {}
+        self._latest = max((load.last_assigned for load in self.loads.values()), default=0)
 
     def taken(self, decision: Decision) -> None:
         """The lead went to `decision.rep_id`: their rotation turned, their load grew."""
@@ -281,8 +313,13 @@ class RoutingMemory:
             self._moved[update.pool_id] = update
         if decision.rep_id is not None:
             load = self.loads.get(decision.rep_id, RepLoad())
+            # Later than any lead read or given out so far: the latest for least-loaded ties.
+            self._latest = max(self._latest, load.last_assigned) + 1
             self.loads[decision.rep_id] = RepLoad(
-                load.open_unacknowledged + 1, load.open_total + 1, load.assigned_today + 1
+                load.open_unacknowledged + 1,
+                load.open_total + 1,
+                load.assigned_today + 1,
+                self._latest,
             )
 
     def save(self) -> None:

@@ -336,15 +336,27 @@ def test_weighted_rotation_gives_each_member_its_weight_spread_out():
     assert [owners.count(rep_id) for rep_id in (1, 2, 3)] == [6, 4, 2]
 
 
-def test_least_loaded_picks_the_fewest_open_leads_and_breaks_ties_by_rotation():
+def test_least_loaded_picks_the_fewest_open_leads_and_a_tie_by_the_longest_wait():
     the_ruleset = ruleset([rule(1, {}, "pool", pool_owner(10))], rep_owner(6))
     the_data = data(REPS, [pool(10, [1, 2, 3], method="least_loaded")])
     busy = RoutingState(loads={1: RepLoad(0, 4, 0), 2: RepLoad(0, 1, 0), 3: RepLoad(0, 2, 0)})
     decision = route(lead(), the_ruleset, the_data, busy)
     assert decision.rep_id == 2
     assert "fewest open leads (1)" in decision.steps[-2]["why"]
-    tied = RoutingState(rotations={10: Rotation(cursor=1001)})
-    assert route(lead(), the_ruleset, the_data, tied).rep_id == 2
+    # It keeps no rotation: none is written, and one given is not looked at.
+    assert decision.rotation is None
+    # Three open leads each: rep 3's latest lead came longest ago.
+    tied = RoutingState(
+        loads={
+            1: RepLoad(0, 3, 0, last_assigned=300),
+            2: RepLoad(0, 3, 0, last_assigned=500),
+            3: RepLoad(0, 3, 0, last_assigned=100),
+        },
+        rotations={10: Rotation(cursor=1003)},
+    )
+    assert route(lead(), the_ruleset, the_data, tied).rep_id == 3
+    never = RoutingState(loads={rep_id: RepLoad() for rep_id in (1, 2, 3)})
+    assert route(lead(), the_ruleset, the_data, never).rep_id == 1  # member order
 
 
 def test_the_decision_records_the_rule_set_version_inputs():

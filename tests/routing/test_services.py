@@ -188,6 +188,52 @@ def test_least_loaded_reads_open_leads_from_the_database(inbound, smb_pool):
     assert submit(email="pat@prospect.com", source="demo_request").lead.owner.name == "Bo"
 
 
+def test_least_loaded_gives_a_tie_to_whoever_waited_longest_and_keeps_no_rotation(
+    inbound, smb_pool
+):
+    smb_pool.method = Pool.Method.LEAST_LOADED
+    smb_pool.save()
+    owners = [
+        submit(email=f"lead{n}@prospect.com", source="demo_request").lead.owner.name
+        for n in range(6)
+    ]
+    # Nobody had a lead: member order; then the one who waited longest, turn by turn.
+    assert owners == ["Ana", "Bo", "Cy", "Ana", "Bo", "Cy"]
+    assert not PoolRotation.objects.filter(pool=smb_pool).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_least_loaded_pools_leads_do_not_wait_for_its_rotation_row(inbound, smb_pool):
+    """Its row is neither read with a lock nor written: another transaction holding it
+    (a rotation row of a pool that keeps one stays locked to its lead's commit) holds
+    nobody up."""
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    smb_pool.method = Pool.Method.LEAST_LOADED
+    smb_pool.save()
+    PoolRotation.objects.create(pool=smb_pool)
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM routing_poolrotation WHERE pool_id = %s FOR UPDATE", [smb_pool.pk]
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting would fail, not hang
+        result = submit(email="pat@prospect.com", source="demo_request")
+    finally:
+        other.rollback()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert result.lead.owner.name == "Ana"
+    assert not result.routed.decision.error
+
+
 def test_a_new_lead_is_stored_once_with_its_decision_submitted_first_on_its_timeline(
     inbound, smb_pool
 ):

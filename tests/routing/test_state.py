@@ -25,6 +25,13 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 1, 13, 14, 30, tzinfo=UTC)
 
 
+def micros(hours_ago: float) -> int:
+    """`RepLoad.last_assigned` of an assignment made that long before NOW."""
+    return (NOW - timedelta(hours=hours_ago) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(
+        microseconds=1
+    )
+
+
 def loads(*reps, pools=()):
     return rep_loads(
         [rep.pk for rep in reps],
@@ -83,7 +90,8 @@ def test_only_the_counts_the_engine_reads_are_taken():
 
     assert counted[capped.pk] == RepLoad(open_unacknowledged=1)
     assert counted[daily.pk] == RepLoad(assigned_today=2)
-    assert counted[member.pk] == RepLoad(open_total=2)
+    # And when their latest lead came: a tie between least-loaded members goes by it.
+    assert counted[member.pk] == RepLoad(open_total=2, last_assigned=micros(1))
     assert free.pk not in counted
     # The member is counted only when the least-loaded pool is among the candidates.
     assert member.pk not in loads(member)
@@ -131,8 +139,8 @@ def test_counts_against_a_limit_stop_at_the_limit_on_postgresql():
     if connection.vendor == "postgresql":
         assert counted[full.pk] == RepLoad(open_unacknowledged=2, assigned_today=3)
     else:
-        assert counted[full.pk] == RepLoad(5, 5, 5)
-    assert counted[room.pk] == RepLoad(open_unacknowledged=1, open_total=2)
+        assert counted[full.pk] == RepLoad(5, 5, 5, last_assigned=micros(1))
+    assert counted[room.pk] == RepLoad(open_unacknowledged=1, open_total=2, last_assigned=micros(1))
     reason = unavailable_because(
         current_snapshot().data.reps[full.pk],
         now=NOW,
