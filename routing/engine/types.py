@@ -160,7 +160,7 @@ class Plan:
     """What the conditions alone decide: rules that match, in order, and their owners.
 
     Availability and rotation come later (`choose`), with the live state the service
-    reads and locks for exactly the pools named here."""
+    reads for exactly the pools named here (and locks, for those that keep a rotation)."""
 
     ruleset: CompiledRuleSet
     lead: LeadFacts

@@ -221,8 +221,9 @@ def lead_route(
             )
             return Routed(row, owner=None, ack_due_at=None, ruleset_name=None)
         now = timezone.now()
+        ahead = read_ahead if mode == RULES else None
         decision, elapsed_us = run_engine(
-            facts_of(lead),
+            ahead.plan.lead if ahead is not None else facts_of(lead),  # made once, ahead
             snapshot=snapshot,
             ruleset=ruleset,
             now=now,
@@ -231,7 +232,7 @@ def lead_route(
             exclude_agents=exclude_agents,
             mode=mode,
             rule=rule_in(ruleset, lead.rule_id),
-            ahead=read_ahead if mode == RULES else None,
+            ahead=ahead,
         )
         if decision.rotation is not None:
             save_rotation(decision.rotation)
