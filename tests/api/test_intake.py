@@ -195,10 +195,13 @@ def test_answering_reads_nothing_back(api, routing):
     assert len(statements) <= 16
 
 
-def test_a_lead_is_taken_even_when_the_rate_counter_is_unreachable(api, routing, settings):
+@pytest.mark.parametrize(
+    "backend", ["config.redis_cache.RedisCache", "django.core.cache.backends.redis.RedisCache"]
+)
+def test_a_lead_is_taken_even_when_the_rate_counter_is_unreachable(api, routing, settings, backend):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": backend,
             "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 0.5},
         }
