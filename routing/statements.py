@@ -11,16 +11,18 @@ Planned once, too: the connection asks for generic plans (`plan_cache_mode`), ma
 without looking at the values. So only hand-written statements belong here, written so
 that one plan serves any values (equality on an indexed column, a list as one array
 parameter rather than a placeholder per item) and whose text does not change from call
-to call; psycopg keeps the last 100 prepared per connection.
+to call; the first 100 per connection are prepared (routing/pipeline.py), any more run
+unprepared.
 
 A connection pooler in transaction mode must support prepared statements (PgBouncer
 1.21 or newer with `max_prepared_statements`), or set
 `DATABASE_PREPARED_STATEMENTS=false` (which leaves psycopg's `prepare_threshold` unset,
-as Django does by default).
+as Django does by default, and these statements go through Django's cursor).
 
 Sent together: a round trip to the database cost the web process and the server more
 than most of these statements, so statements that do not need each other's answers go
-in one (`run_together`, a psycopg pipeline), and a transaction's writes wait for its end
+in one (`run_together`, a libpq pipeline: routing/pipeline.py), and a transaction's
+writes wait for its end
 (`writes_together`). An intake makes three round trips to PostgreSQL: the key's read,
 its first statements, its writes with the commit.
 """
@@ -29,16 +31,13 @@ from __future__ import annotations
 
 import re
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.backends.utils import CursorWrapper
 
 # A statement and its parameters.
 Statement = tuple[str, Sequence[Any]]
@@ -46,38 +45,54 @@ Statement = tuple[str, Sequence[Any]]
 
 @contextmanager
 def statement_cursor() -> Iterator[Any]:
-    """A cursor that prepares what it executes, or a plain one on other databases or
-    when turned off.
-
-    One preparing cursor is kept per connection and used bare, database errors turned
-    into Django's: making a cursor and going through Django's wrapper cost more than
-    running a prepared statement (~100 µs of ~170 here). While queries are logged (tests,
-    DEBUG) or execute wrappers are installed, it goes through Django's wrapper."""
+    """A cursor for one statement at a time: prepared on PostgreSQL (`run_pipelined`,
+    a statement per round trip), plain elsewhere, when turned off, and while queries
+    are logged (tests, DEBUG) or execute wrappers are installed (Django's own cursor
+    then, logging the statement with its values). Its `execute`, `fetchone`,
+    `fetchall`, `rowcount` and `description` (None: no rows returned) are a DB-API
+    cursor's; database errors are Django's."""
     # This thread's connection, looked up once (`django.db.connection` is a proxy that
     # looks it up again at every use).
     database = connections[DEFAULT_DB_ALIAS]
     _writes_send(database)
-    if not _prepares(database):
-        with database.cursor() as cursor:
-            yield cursor
-        return
-    database.ensure_connection()
-    preparing, logging = _cursor_classes()
-    if not _bare(database):
-        database.validate_thread_sharing()
-        with logging(preparing(database.connection), database) as cursor:
-            yield cursor
-        return
-    cursor = _kept.get(database)
-    if cursor is None or cursor.connection is not database.connection:  # (re)connected
-        database.validate_thread_sharing()
-        cursor = _kept[database] = preparing(database.connection)
-    with database.wrap_database_errors:
+    if _prepares(database):
+        database.ensure_connection()
+        if _bare(database):
+            yield _PreparedCursor(database)
+            return
+    with database.cursor() as cursor:
         yield cursor
 
 
-# Django's connection wrapper (one per thread and alias) -> its preparing cursor.
-_kept: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+class _PreparedCursor:
+    """`statement_cursor`'s on PostgreSQL: each statement runs alone through
+    `run_pipelined` (prepared, in one round trip with the BEGIN it may need)."""
+
+    def __init__(self, database: Any) -> None:
+        self._database = database
+        self._rows: list[tuple[Any, ...]] = []
+        self.rowcount = -1
+        self.description: tuple[()] | None = None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        (answer,) = _pipelined(self._database, [(sql, params)])
+        self._rows, self.rowcount = list(answer.rows), answer.rowcount
+        self.description = () if answer.returns_rows else None
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        rows, self._rows = self._rows, []
+        return rows
+
+
+def _pipelined(database: Any, statements: Sequence[Statement]) -> list[Any]:
+    from .pipeline import run_pipelined  # psycopg's libpq: PostgreSQL only
+
+    with database.wrap_database_errors:
+        database.validate_thread_sharing()
+        return run_pipelined(database.connection, statements)
 
 
 def _bare(database: Any) -> bool:
@@ -173,49 +188,12 @@ def run_as_one(statements: Sequence[Statement | None]) -> list[list[tuple[Any, .
 def _run(statements: list[Statement]) -> list[list[tuple[Any, ...]]]:
     database = connections[DEFAULT_DB_ALIAS]
     _writes_send(database)
-    if len(statements) < 2 or not _prepares(database):
+    if not statements or not _prepares(database):
         return _one_by_one(statements)
     database.ensure_connection()
     if not _bare(database):
         return _one_by_one(statements)
-    preparing, _ = _cursor_classes()
-    connection = database.connection
-    with database.wrap_database_errors:
-        database.validate_thread_sharing()
-        with connection.pipeline():
-            cursors = []
-            if _begins_transaction(connection):
-                _begin(connection, preparing(connection))
-            for sql, params in statements:
-                cursor = preparing(connection)
-                cursor.execute(sql, params)
-                cursors.append(cursor)
-        return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
-
-
-def _begins_transaction(connection: Any) -> bool:
-    """Whether the next statement on this psycopg connection starts a transaction."""
-    return not connection.autocommit and connection.pgconn.transaction_status == _IDLE
-
-
-_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction, no statement running
-
-
-def _begin(connection: Any, cursor: Any) -> None:
-    """BEGIN as the pipeline's first statement, sent with the others.
-
-    Left to itself, psycopg starts a transaction in a pipeline with BEGIN followed by a
-    sync, and waits for the sync's answer before the statements go: a round trip of its
-    own (~0.1 ms of the web process here, for every intake). It decides so when a
-    statement starts, from its own autocommit flag; the flag is set for this one
-    statement, and once BEGIN is queued the connection is no longer idle, so the
-    statements after it start nothing. (The public setter refuses: it would sync.)"""
-    begin = connection._get_tx_start_command()  # with the isolation level, if one is set
-    connection._autocommit = True
-    try:
-        cursor.execute(begin)
-    finally:
-        connection._autocommit = False
+    return [answer.rows for answer in _pipelined(database, statements)]
 
 
 def _one_by_one(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
@@ -390,39 +368,6 @@ def _prepares(database: Any) -> bool:
         database.vendor == "postgresql"
         and database.settings_dict["OPTIONS"].get("prepare_threshold") is not None
     )
-
-
-@cache
-def _cursor_classes() -> tuple[type, type]:
-    """The preparing cursor, and Django's query-logging wrapper made to log it."""
-    # Imported here: the PostgreSQL backend needs psycopg, which SQLite installs lack.
-    from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
-
-    class PreparingCursor(ServerBindingCursor):
-        """Binds values on the server and prepares every statement it runs."""
-
-        def execute(
-            self,
-            query: Any,
-            params: Any = None,
-            *,
-            prepare: bool | None = None,
-            binary: bool | None = None,
-        ) -> Any:
-            return super().execute(
-                query, params, prepare=True if prepare is None else prepare, binary=binary
-            )
-
-    class PreparedDebugWrapper(CursorDebugWrapper):
-        """Logs the statement with its values (Django would read them back from the
-        cursor, which keeps none for a prepared statement)."""
-
-        def execute(self, sql: str, params: Any = None) -> Any:
-            shown = self.db.ops.compose_sql(sql, params) if params else sql
-            with self.debug_sql(shown):
-                return CursorWrapper.execute(self, sql, params)
-
-    return PreparingCursor, PreparedDebugWrapper
 
 
 def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:

@@ -330,3 +330,32 @@ def test_statements_that_begin_a_transaction_take_its_begin_in_their_round_trip(
     assert '"BEGIN"' in exchanged
     assert exchanged.count("ReadyForQuery") == 1
     assert Lead.objects.get(pk=lead.pk).company == "Before"
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_prepared_statements_outlive_a_rolled_back_transaction():
+    statement = ("SELECT %s::int * 2 AS doubled, '100%%' AS whole", [21])
+    with transaction.atomic():
+        assert run_together([statement, None]) == [[(42, "100%")], None]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        run_together([statement])
+        raise RuntimeError("undo")
+
+    with transaction.atomic():
+        assert run_together([statement]) == [[(42, "100%")]]
+    assert prepared_statements().count("SELECT $1::int * 2 AS doubled, '100%' AS whole") == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_statements_whose_prepared_form_was_dropped_are_prepared_again():
+    statement = ("SELECT %s::int + 1 AS next", [1])
+    with transaction.atomic():
+        run_together([statement])
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as a pooler's reset or an operator might
+
+    with transaction.atomic():
+        assert run_together([statement]) == [[(2,)]]
+    assert prepared_statements().count("SELECT $1::int + 1 AS next") == 1
