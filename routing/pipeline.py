@@ -50,8 +50,16 @@ _NAME_MISSING = "26000"  # invalid_sql_statement_name: a prepared statement is g
 @dataclass(frozen=True, slots=True)
 class Answer:
     rows: list[tuple[Any, ...]]  # [] for a statement that returns none
-    returns_rows: bool  # a SELECT, or RETURNING (even if no row came)
     rowcount: int  # rows returned, or written (INSERT, UPDATE, DELETE)
+    result: Any  # libpq's
+
+    @property
+    def columns(self) -> tuple[str, ...] | None:
+        """The names of the columns returned; None for a statement that returns none
+        (a SELECT, or RETURNING, returns columns even when no row came)."""
+        if self.result.status != pq.ExecStatus.TUPLES_OK:
+            return None
+        return tuple(self.result.fname(i).decode() for i in range(self.result.nfields))
 
 
 _PLACEHOLDER = re.compile(r"%s|%%")
@@ -154,12 +162,12 @@ def _answers(
 def _answer(result: Any, transformer: Any) -> Answer:
     if result.status != pq.ExecStatus.TUPLES_OK:
         count = result.command_tuples
-        return Answer([], False, count if count is not None else -1)
+        return Answer([], count if count is not None else -1, result)
     rows: list[tuple[Any, ...]] = []
     if result.ntuples:
         transformer.set_pgresult(result)
         rows = transformer.load_rows(0, result.ntuples, tuple)
-    return Answer(rows, True, result.ntuples)
+    return Answer(rows, result.ntuples, result)
 
 
 def _send(pgconn: Any) -> None:

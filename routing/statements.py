@@ -22,9 +22,8 @@ as Django does by default, and these statements go through Django's cursor).
 Sent together: a round trip to the database cost the web process and the server more
 than most of these statements, so statements that do not need each other's answers go
 in one (`run_together`, a libpq pipeline: routing/pipeline.py), and a transaction's
-writes wait for its end
-(`writes_together`). An intake makes three round trips to PostgreSQL: the key's read,
-its first statements, its writes with the commit.
+writes wait for its end (`writes_together`). An intake makes three round trips to
+PostgreSQL: the key's read, its first statements, its writes with the commit.
 """
 
 from __future__ import annotations
@@ -72,12 +71,15 @@ class _PreparedCursor:
         self._database = database
         self._rows: list[tuple[Any, ...]] = []
         self.rowcount = -1
-        self.description: tuple[()] | None = None
+        self.description: tuple[tuple[Any, ...], ...] | None = None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         (answer,) = _pipelined(self._database, [(sql, params)])
         self._rows, self.rowcount = list(answer.rows), answer.rowcount
-        self.description = () if answer.returns_rows else None
+        columns = answer.columns
+        self.description = (
+            None if columns is None else tuple((name, *[None] * 6) for name in columns)
+        )
 
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._rows.pop(0) if self._rows else None

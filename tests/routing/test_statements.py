@@ -50,9 +50,16 @@ def test_a_statement_runs_and_answers_on_any_database():
     column, params = any_of("n", [1, 2, 3])
     with statement_cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 AS n UNION ALL SELECT 4) t WHERE {column}", params
+            f"SELECT COUNT(*) AS found FROM (SELECT 1 AS n UNION ALL SELECT 4) t WHERE {column}",
+            params,
         )
+        assert [column[0] for column in cursor.description] == ["found"]
         assert cursor.fetchone()[0] == 1
+        assert cursor.fetchone() is None
+        lead = LeadFactory(email="ana@acme.com")
+        cursor.execute("UPDATE routing_lead SET company = %s WHERE id = %s", ["Acme", lead.pk])
+        assert cursor.description is None
+        assert cursor.rowcount == 1
 
 
 @postgresql_only
