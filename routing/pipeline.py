@@ -37,11 +37,24 @@ from psycopg.adapt import PyFormat, Transformer
 
 Statement = tuple[str, Sequence[Any]]
 
-# Prepared statements per libpq connection: SQL -> name. Past this many, statements run
-# unprepared (a statement whose text keeps changing would otherwise fill the server's
-# memory, a name each).
-_prepared: weakref.WeakKeyDictionary[Any, dict[str, bytes]] = weakref.WeakKeyDictionary()
-MAX_PREPARED = 100
+MAX_PREPARED = 100  # per connection; past it, statements run unprepared (a statement
+# whose text kept changing would otherwise fill the server's memory, a name each)
+
+
+class _Prepared:
+    """One libpq connection's prepared statements: SQL -> name. Names are never given
+    twice on a connection, even once forgotten (one may still exist on the server)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, bytes] = {}
+        self.given = 0
+
+    def new_name(self) -> bytes:
+        self.given += 1
+        return f"_leadrouter_{self.given}".encode()
+
+
+_prepared: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary()
 
 _OK = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK)
 _NAME_MISSING = "26000"  # invalid_sql_statement_name: a prepared statement is gone
@@ -79,7 +92,7 @@ def run_pipelined(connection: Any, statements: Sequence[Statement]) -> list[Answ
     if failure is not None and failure.error_field(pq.DiagnosticField.SQLSTATE) == (
         _NAME_MISSING.encode()
     ):
-        _prepared.pop(connection.pgconn, None)
+        _prepared[connection.pgconn].names.clear()
         if begins:  # nothing else happened in this transaction: again, from the start
             connection.rollback()
             answers, failure = _pipeline(connection, statements, begins=True)
@@ -93,7 +106,10 @@ def _pipeline(
 ) -> tuple[list[Answer], Any]:
     """The answers, and the first failure's result (None: none failed)."""
     pgconn = connection.pgconn
-    names = _prepared.setdefault(pgconn, {})
+    prepared = _prepared.get(pgconn)
+    if prepared is None:
+        prepared = _prepared[pgconn] = _Prepared()
+    names = prepared.names
     transformer = Transformer(connection)
     sent: list[tuple[str, str | None]] = []  # ("begin" | "prepare" | "run", its SQL)
     pgconn.enter_pipeline_mode()
@@ -106,7 +122,7 @@ def _pipeline(
             values = transformer.dump_sequence(params, [PyFormat.TEXT] * len(params))
             name = names.get(sql) or preparing.get(sql)
             if name is None and len(names) + len(preparing) < MAX_PREPARED:
-                name = preparing[sql] = f"_leadrouter_{len(names) + len(preparing)}".encode()
+                name = preparing[sql] = prepared.new_name()
                 pgconn.send_prepare(name, _numbered(sql), None)
                 sent.append(("prepare", sql))
             if name is None:

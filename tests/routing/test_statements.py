@@ -366,3 +366,17 @@ def test_statements_whose_prepared_form_was_dropped_are_prepared_again():
     with transaction.atomic():
         assert run_together([statement]) == [[(2,)]]
     assert prepared_statements().count("SELECT $1::int + 1 AS next") == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_past_the_limit_of_prepared_statements_statements_run_unprepared(monkeypatch):
+    from routing import pipeline
+
+    monkeypatch.setattr(pipeline, "MAX_PREPARED", len(prepared_statements()) + 1)
+    with transaction.atomic():
+        answers = run_together([("SELECT %s::int AS kept", [1]), ("SELECT %s::int AS not", [2])])
+
+    assert answers == [[(1,)], [(2,)]]
+    assert "SELECT $1::int AS kept" in prepared_statements()
+    assert "SELECT $1::int AS not" not in prepared_statements()
