@@ -37,13 +37,15 @@ from psycopg.adapt import PyFormat, Transformer
 
 Statement = tuple[str, Sequence[Any]]
 
-MAX_PREPARED = 100  # per connection; past it, statements run unprepared (a statement
-# whose text kept changing would otherwise fill the server's memory, a name each)
+# Per connection; past it, the least recently used is deallocated (as psycopg did):
+# a statement whose text kept changing would otherwise fill the server's memory.
+MAX_PREPARED = 100
 
 
 class _Prepared:
-    """One libpq connection's prepared statements: SQL -> name. Names are never given
-    twice on a connection, even once forgotten (one may still exist on the server)."""
+    """One libpq connection's prepared statements: SQL -> name, the least recently used
+    first. Names are never given twice on a connection, even once forgotten (one may
+    still exist on the server)."""
 
     def __init__(self) -> None:
         self.names: dict[str, bytes] = {}
@@ -111,7 +113,8 @@ def _pipeline(
         prepared = _prepared[pgconn] = _Prepared()
     names = prepared.names
     transformer = Transformer(connection)
-    sent: list[tuple[str, str | None]] = []  # ("begin" | "prepare" | "run", its SQL)
+    # What was sent, in order: ("begin" | "deallocate" | "prepare" | "run", its SQL).
+    sent: list[tuple[str, str | None]] = []
     pgconn.enter_pipeline_mode()
     try:
         if begins:
@@ -120,15 +123,20 @@ def _pipeline(
         preparing: dict[str, bytes] = {}
         for sql, params in statements:
             values = transformer.dump_sequence(params, [PyFormat.TEXT] * len(params))
-            name = names.get(sql) or preparing.get(sql)
-            if name is None and len(names) + len(preparing) < MAX_PREPARED:
+            name = preparing.get(sql)
+            if name is None and (name := names.pop(sql, None)) is not None:
+                names[sql] = name  # now the most recently used
+            elif name is None:
+                if names and len(names) + len(preparing) >= MAX_PREPARED:
+                    # Forgotten here at once; should the pipeline fail before it runs,
+                    # the statement stays on the server under a name never given again.
+                    oldest = names.pop(next(iter(names)))
+                    pgconn.send_query_params(b"DEALLOCATE " + oldest, None)
+                    sent.append(("deallocate", None))
                 name = preparing[sql] = prepared.new_name()
-                pgconn.send_prepare(name, _numbered(sql), None)
+                pgconn.send_prepare(name, numbered(sql), None)
                 sent.append(("prepare", sql))
-            if name is None:
-                pgconn.send_query_params(_numbered(sql), values or None)
-            else:
-                pgconn.send_query_prepared(name, values or None)
+            pgconn.send_query_prepared(name, values or None)
             sent.append(("run", sql))
         pgconn.pipeline_sync()
         _send(pgconn)
@@ -198,7 +206,7 @@ def _wait(pgconn: Any, event: int) -> None:
 
 
 @lru_cache(maxsize=256)
-def _numbered(sql: str) -> bytes:
+def numbered(sql: str) -> bytes:
     """psycopg's %s placeholders as PostgreSQL's $1, $2, ...; %% as %."""
     count = 0
 
