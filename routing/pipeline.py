@@ -3,7 +3,7 @@
 psycopg has a pipeline of its own (`Connection.pipeline()`), built for any use: each
 statement is a cursor, sent as soon as it is executed (a poll and a send per statement),
 and the end of the pipeline syncs and fetches in several more steps. Measured here, a
-transaction's BEGIN and three small statements cost the web process ~140 µs that way and
+transaction's BEGIN and three small statements cost the web process ~130 µs that way and
 ~45 µs here, where everything is queued, sent in one go with the sync, and the answers
 read back as they come. An intake makes two such round trips.
 
@@ -195,14 +195,17 @@ def _answer(result: Any, transformer: Any) -> Answer:
 
 
 def _send(pgconn: Any) -> None:
+    """Send what is queued. While the rest waits for room, answers may already be
+    coming: they are taken in, lest the server stop to wait for us as we wait for it."""
     while pgconn.flush():  # 1: more to send (the connection does not block)
-        _wait(pgconn, select.POLLOUT)
+        if _wait(pgconn, select.POLLIN | select.POLLOUT) & select.POLLIN:
+            pgconn.consume_input()
 
 
-def _wait(pgconn: Any, event: int) -> None:
+def _wait(pgconn: Any, events: int) -> int:
     poll = select.poll()
-    poll.register(pgconn.socket, event)
-    poll.poll()
+    poll.register(pgconn.socket, events)
+    return max((ready for _, ready in poll.poll()), default=0)
 
 
 @lru_cache(maxsize=256)

@@ -391,3 +391,9 @@ def test_past_the_limit_of_prepared_statements_the_least_recently_used_is_let_go
         "SELECT $1::int AS first",
         "SELECT $1::int AS third",
     ]
+
+
+def test_statements_together_may_carry_more_than_a_socket_buffer_holds():
+    big = "x" * 3_000_000
+    answers = run_together([("SELECT length(%s)", [big]), ("SELECT upper(%s)", ["end"])])
+    assert answers == [[(3_000_000,)], [("END",)]]
