@@ -90,7 +90,7 @@ def pick_member(
             weights = rotation.weights
         else:
             chosen, why = _least_loaded(eligible, state)
-            weights = rotation.weights
+            weights = {}  # no rotation to turn (see below)
     if chosen is None:
         return None, None, steps
     rep = reps[chosen.rep_id]

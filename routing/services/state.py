@@ -298,7 +298,8 @@ class RoutingMemory:
             if loads is not None
             else rep_loads(data.reps, pool_ids=data.pools, data=data, now=now)
         )
-        self.rotations: dict[int, Rotation] = read_rotations(data.pools, lock=lock)
+        rotating = [pool.id for pool in data.pools.values() if uses_rotation(pool.method)]
+        self.rotations: dict[int, Rotation] = read_rotations(rotating, lock=lock)
         self._moved: dict[int, RotationUpdate] = {}
         self._latest = max((load.last_assigned for load in self.loads.values()), default=0)
 
