@@ -66,13 +66,19 @@ def state_query(
     """`rep_loads` and `read_rotations` for one decision, as statements to run together."""
     pool_ids = sorted(set(pool_ids))
     loads = _loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)
-    rotating = [
+    rotating = _rotating(pool_ids, data)
+    rotations = _rotations_statement(rotating, lock=lock) if rotating else None
+    return StateQuery([loads, rotations], rotating, lock)
+
+
+def _rotating(pool_ids: Iterable[int], data: RoutingData) -> list[int]:
+    """Those of `pool_ids` that keep a rotation (a pool not in `data` is kept: its row
+    is read and locked as before)."""
+    return [
         pool_id
         for pool_id in pool_ids
         if (pool := data.pools.get(pool_id)) is None or uses_rotation(pool.method)
     ]
-    rotations = _rotations_statement(rotating, lock=lock) if rotating else None
-    return StateQuery([loads, rotations], rotating, lock)
 
 
 def rep_loads(
@@ -142,20 +148,21 @@ def _loads_statement(
         sql = f"""
             WITH reps (rep_id, open_limit, open, day_limit, midnight) AS ({reps})
             SELECT reps.rep_id, capacity.unacknowledged,
-              CASE WHEN reps.open AND (reps.open_limit IS NULL
-                  OR capacity.unacknowledged < reps.open_limit)
-                THEN (SELECT COUNT(*) FROM {waiting}) ELSE 0 END,
+              CASE WHEN member.counted THEN (SELECT COUNT(*) FROM {waiting}) ELSE 0 END,
               CASE WHEN reps.day_limit IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM
                 (SELECT FROM {today} LIMIT reps.day_limit) AS limited) END,
-              CASE WHEN reps.open AND (reps.open_limit IS NULL
-                  OR capacity.unacknowledged < reps.open_limit)
+              CASE WHEN member.counted
                 THEN (SELECT (extract(epoch FROM max(a.assigned_at)) * 1000000)::bigint
                   FROM {latest}) END
             FROM reps CROSS JOIN LATERAL (
               SELECT CASE WHEN reps.open_limit IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM
                 (SELECT FROM {unacknowledged} LIMIT reps.open_limit) AS limited) END
                 AS unacknowledged
-            ) AS capacity
+            ) AS capacity CROSS JOIN LATERAL (
+              -- a least-loaded member under their open-leads limit: load and latest lead
+              SELECT reps.open AND (reps.open_limit IS NULL
+                OR capacity.unacknowledged < reps.open_limit) AS counted
+            ) AS member
         """
     else:
         sql = f"""
@@ -298,8 +305,7 @@ class RoutingMemory:
             if loads is not None
             else rep_loads(data.reps, pool_ids=data.pools, data=data, now=now)
         )
-        rotating = [pool.id for pool in data.pools.values() if uses_rotation(pool.method)]
-        self.rotations: dict[int, Rotation] = read_rotations(rotating, lock=lock)
+        self.rotations: dict[int, Rotation] = read_rotations(_rotating(data.pools, data), lock=lock)
         self._moved: dict[int, RotationUpdate] = {}
         self._latest = max((load.last_assigned for load in self.loads.values()), default=0)
 
