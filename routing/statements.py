@@ -11,8 +11,7 @@ Planned once, too: the connection asks for generic plans (`plan_cache_mode`), ma
 without looking at the values. So only hand-written statements belong here, written so
 that one plan serves any values (equality on an indexed column, a list as one array
 parameter rather than a placeholder per item) and whose text does not change from call
-to call; the first 100 per connection are prepared (routing/pipeline.py), any more run
-unprepared.
+to call; each connection keeps the 100 most recently used prepared (routing/pipeline.py).
 
 A connection pooler in transaction mode must support prepared statements (PgBouncer
 1.21 or newer with `max_prepared_statements`), or set
@@ -110,9 +109,9 @@ def run_together(statements: Sequence[Statement | None]) -> list[list[tuple[Any,
     none, such as an INSERT without RETURNING; None for a None in `statements`, which
     stands for a statement not needed this time).
 
-    With prepared statements on PostgreSQL they go in one round trip (a psycopg
-    pipeline): the server runs them one after the other as it would have one by one,
-    and answers all of them at once. Each round trip costs the web process and the
+    With prepared statements on PostgreSQL they go in one round trip (a libpq
+    pipeline, `run_pipelined`): the server runs them one after the other as it would
+    have one by one, and answers all of them at once. Each round trip costs the web process and the
     server more than a small statement does (measured on fifteen statements like an
     intake's, in four round trips instead of fifteen: PostgreSQL 1.19 → 0.70 ms, the
     client 1.22 → 0.83 ms). Elsewhere, and while statements are logged, they run one
@@ -127,14 +126,15 @@ class ReadsAsOne:
     """SELECTs answered by one statement: `statements` to run (with others, by
     `run_together`), `answers` to read their rows back per SELECT, in the order given.
 
-    Each statement in a round trip still costs the web process an execute of its own
-    (psycopg sends it at once: a poll, a send and the Python around them, ~40 µs here)
-    and the server its own start and end. On PostgreSQL the SELECTs become one: each
-    one's rows come back as a JSON array (`json_agg(ROW(...))`, its columns in order,
-    named or not) and are read back as tuples. So only for SELECTs whose values JSON
-    keeps as they are: integers, text, booleans, arrays of them, jsonb (a UUID comes back
-    as its text, a timestamp or a decimal would too: not for those). One statement has
-    one snapshot: all of them see the database as it was when it began.
+    Each statement in a round trip still costs the web process its own parameters and
+    answer, and the server its own start and end (measured with psycopg's pipeline,
+    which then sent each statement at once, ~40 µs of the web process apiece). On
+    PostgreSQL the SELECTs become one: each one's rows come back as a JSON array
+    (`json_agg(ROW(...))`, its columns in order, named or not) and are read back as
+    tuples. So only for SELECTs whose values JSON keeps as they are: integers, text,
+    booleans, arrays of them, jsonb (a UUID comes back as its text, a timestamp or a
+    decimal would too: not for those). One statement has one snapshot: all of them see
+    the database as it was when it began.
 
     A SELECT that locks rows (FOR UPDATE, FOR SHARE) stays a statement of its own, run
     after the one: measured with the rotation's locking read inside, intake did worse
