@@ -7,6 +7,7 @@ Every lead is looked up through `rep_visible_leads`: a lead the rep may not see 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -76,6 +77,7 @@ class LeadPageView(View):
             {
                 "rep": rep,
                 "lead": lead,
+                "attributes": attribute_rows(lead.attributes),
                 "assignment": assignment,
                 "why": why_sentences(decision),
                 "events": lead.events.select_related("actor_user").order_by("at", "id"),
@@ -83,6 +85,16 @@ class LeadPageView(View):
                 "claimable": lead.status == Lead.Status.UNCLAIMED,
             },
         )
+
+
+def attribute_rows(attributes: dict[str, Any]) -> list[tuple[str, str]]:
+    """A lead's attributes as (name, text) rows, in name order. Built here rather than
+    read in the template: there `attributes.items` would look up a key named "items"
+    first, so a lead source could replace or break what the rep sees."""
+    return [
+        (str(name), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for name, value in sorted(attributes.items(), key=lambda item: str(item[0]))
+    ]
 
 
 def _lead_page(pk: int) -> HttpResponse:

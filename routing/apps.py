@@ -7,3 +7,4 @@ class RoutingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .api import cors  # noqa: F401

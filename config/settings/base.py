@@ -10,6 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
+
+from routing.durations import parse_duration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -67,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
+    "corsheaders",
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_api_key",
@@ -80,6 +84,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer (WhiteNoise, CommonMiddleware): a preflight is
+    # answered here.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,12 +152,23 @@ else:
 INTAKE_RATE = env("INTAKE_RATE", default="600/min")  # per intake key
 INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=64 * 1024)
 
+# Public intake keys (in web pages): requests per client address and key, on top of the
+# key's own rate, since anyone can read the key.
+INTAKE_RATE_PER_IP = env("INTAKE_RATE_PER_IP", default="20/min")
+
+# CORS: only intake, only for the origins public intake keys list (routing.api.cors).
+CORS_URLS_REGEX = r"^/api/v1/leads/$"
+CORS_ALLOW_METHODS = ("OPTIONS", "POST")
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
+CORS_EXPOSE_HEADERS = ("Retry-After", "Idempotent-Replayed")
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["routing.api.rendering.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_RATES": {"intake": INTAKE_RATE},
+    "DEFAULT_THROTTLE_RATES": {"intake": INTAKE_RATE, "intake_address": INTAKE_RATE_PER_IP},
     "EXCEPTION_HANDLER": "routing.api.exceptions.exception_handler",
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lead Router API",
@@ -241,6 +259,9 @@ LEADROUTER = {
     # gave them; "each" sends one message per lead as a form submission does. AI agents
     # always get each lead (they act on every one). An import can choose otherwise.
     "IMPORT_NOTIFY": env("IMPORT_NOTIFY", default="digest"),
+    # A lead submitted again tells its owner at most once in this time; the timeline
+    # keeps every submission.
+    "RETURN_NOTIFY_COOLDOWN": parse_duration(env("RETURN_NOTIFY_COOLDOWN", default="30m")),
     # On PostgreSQL, a transaction that writes outbox rows wakes the workers through
     # the database (NOTIFY, heard by a listener in every worker) instead of through the
     # cache and broker after commit (routing.notifications.outbox). Off: the latter.

@@ -25,6 +25,7 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
     autocomplete_fields = ("rep",)
     list_display = (
         "name",
+        "kind",
         "rep",
         "prefix",
         "created",
@@ -35,14 +36,17 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
         "_has_expired",
     )
     list_select_related = ("created_by", "rep")
-    list_filter = ("revoked", "created", "expiry_date")
+    list_filter = ("kind", "revoked", "created", "expiry_date")
+    radio_fields = {"kind": admin.VERTICAL}
     search_fields = ("name", "prefix")
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is None:
-            return ("name", "rep", "expiry_date")
+            return ("name", "kind", "allowed_origins", "rep", "expiry_date")
         return (
             "name",
+            "kind",
+            "allowed_origins",
             "rep",
             "prefix",
             "revoked",
@@ -53,10 +57,16 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
-        return (*super().get_readonly_fields(request, obj), "created", "created_by", "last_used_at")
+        fixed = ("created", "created_by", "last_used_at")
+        # A public key made a server key would hand the page's readers a secret's rights.
+        if obj is not None:
+            fixed = ("kind", *fixed)
+        return (*super().get_readonly_fields(request, obj), *fixed)
 
     help_texts = {
         "name": "The source that posts leads with this key, e.g. 'Website demo form'.",
+        "rep": "An AI agent's key (server keys only): it may also acknowledge, record "
+        "outcomes for and hand off the leads of this agent. Blank: a lead source.",
         "revoked": "A revoked key is refused at once and cannot be un-revoked; create a new one.",
     }
 
@@ -71,8 +81,16 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        if not change:
+        if not change and obj.is_public:
             messages.info(
                 request,
-                "Sources send the key in a header: Authorization: Api-Key <the key above>.",
+                "Put the key in the page's script; browsers on the allowed origins post "
+                "with the header Authorization: Api-Key <the key above>. Anyone can read it, "
+                "so it can only submit leads.",
+            )
+        elif not change:
+            messages.info(
+                request,
+                "Keep the key on the server. Sources send it in a header: "
+                "Authorization: Api-Key <the key above>.",
             )

@@ -114,6 +114,41 @@ class HasIntakeKey(BasePermission):
         return isinstance(request.auth, IntakeKey)
 
 
+PUBLIC_KEY_MESSAGE = (
+    "A public intake key can only submit leads: it sits in a web page for anyone to read. "
+    "Reading leads and simulating take a server key (or a manager signed in to the admin)."
+)
+
+
+class HasServerKey(BasePermission):
+    """A server key: a secret kept on a server, trusted with leads and decisions."""
+
+    message = PUBLIC_KEY_MESSAGE
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, IntakeKey) and not request.auth.is_public
+
+
+class PublicKeyOrigin(BasePermission):
+    """A public key used by a browser on a site the key does not list is refused.
+
+    Requests without an Origin header (not from a browser) pass: anyone may read a
+    public key and send it from a script, which the per-address rate bounds."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        intake_key = request.auth
+        origin = request.headers.get("Origin")
+        if not isinstance(intake_key, IntakeKey) or not intake_key.is_public or origin is None:
+            return True
+        if intake_key.allows_origin(origin):
+            return True
+        self.message = (
+            f"The intake key '{intake_key.name}' does not accept leads from pages on "
+            f"{origin}; add that origin to the key's allowed origins in the admin."
+        )
+        return False
+
+
 class IsStaffUser(BasePermission):
     """A manager signed in to the admin (session), e.g. testing a lead from the browser."""
 

@@ -29,6 +29,12 @@ class EncodedBodyRefused(APIException):
     default_code = "content_encoding_refused"
 
 
+class LengthRequired(APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "Send the body with a Content-Length header."
+    default_code = "length_required"
+
+
 class IdempotencyConflict(APIException):
     """The first request with this Idempotency-Key is still being processed."""
 

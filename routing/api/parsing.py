@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from django.conf import settings
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 
-from .exceptions import EncodedBodyRefused, body_too_large
+from routing.normalize.text import printable_name, unstorable_problem
+
+from .exceptions import EncodedBodyRefused, LengthRequired, body_too_large
 
 BODIES = {"POST", "PUT", "PATCH"}
 EXAMPLE = '{"email": "pat@example.com", "company": "Acme"}'
@@ -32,6 +34,14 @@ def body_headers_check(request: Request) -> None:
             f"Compressed request bodies are not accepted (Content-Encoding: {encoding}); "
             "send the JSON uncompressed."
         )
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if chunked and not request.META.get("CONTENT_LENGTH"):
+        # WSGI hands Django a body of Content-Length bytes; without one the body would be
+        # read as empty and answered with a misleading "e-mail required".
+        raise LengthRequired(
+            "Chunked request bodies are not accepted; send the body with a Content-Length "
+            "header (most HTTP clients do when the body is given whole)."
+        )
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -44,18 +54,14 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number; send a number or null")
 
 
-def _shape_problem(data: Any) -> str | None:
-    """What makes parsed JSON unstorable: too deep, or a NUL character, which PostgreSQL
-    text and jsonb cannot hold. Iterative, so no input can exhaust the stack."""
+def _depth_problem(data: Any) -> str | None:
+    """Parsed JSON nested too deep to be a lead. Iterative, so no input can exhaust the
+    stack."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return "The body contains a NUL character (\\u0000); remove it."
-            continue
         if isinstance(value, dict):
-            children = [*value.keys(), *value.values()]
+            children = list(value.values())
         elif isinstance(value, list):
             children = value
         else:
@@ -64,6 +70,16 @@ def _shape_problem(data: Any) -> str | None:
             return f"The body is nested more than {MAX_DEPTH} levels deep."
         stack.extend((child, depth + 1) for child in children)
     return None
+
+
+def _unstorable_fields(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Per field, characters no database or answer can hold (NUL, lone surrogates)."""
+    errors = {}
+    for name, value in data.items():
+        problem = unstorable_problem(name) or unstorable_problem(value)
+        if problem:
+            errors[printable_name(name)] = [problem]
+    return errors
 
 
 def _json_type(value: Any) -> str:
@@ -117,7 +133,10 @@ class JSONObjectParser(JSONParser):
                 f"The body must be a JSON object of lead fields, like {EXAMPLE}; "
                 f"got {_json_type(data)}."
             )
-        problem = _shape_problem(data)
+        problem = _depth_problem(data)
         if problem:
             raise ParseError(problem)
+        errors = _unstorable_fields(data)
+        if errors:
+            raise ValidationError(errors)
         return data

@@ -127,6 +127,23 @@ def lead_routed_body(result: IntakeResult) -> dict[str, Any]:
     }
 
 
+class LeadReceivedSerializer(serializers.Serializer):
+    """The answer to an intake with a public key (a web page's form): that the lead
+    arrived, and nothing of who got it, why or by when, since anyone can read the key."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=[("received", "Received")], help_text="Always 'received'."
+    )
+    duplicate = serializers.BooleanField(
+        help_text="True: the e-mail joined a lead already open (nothing more is said of it)."
+    )
+
+
+def lead_received_body(result: IntakeResult) -> dict[str, Any]:
+    return {"id": result.lead.id, "status": "received", "duplicate": not result.created}
+
+
 class SimulationSerializer(serializers.Serializer):
     """What intake would decide now. Nothing is stored, so there is no id."""
 

@@ -66,8 +66,16 @@ def error(description: str) -> OpenApiResponse:
 UNAUTHORIZED = error("Missing, invalid, revoked or expired intake key.")
 TOO_LARGE = error("The body is over the size limit. Nothing is stored.")
 UNSUPPORTED = error("Not JSON, or compressed (Content-Encoding). Nothing is stored.")
-THROTTLED = error("Too many requests for this intake key; see Retry-After. Nothing is stored.")
+LENGTH_REQUIRED = error("A chunked body (no Content-Length). Nothing is stored.")
+THROTTLED = error(
+    "Too many requests for this intake key (or, with a public key, from this address); "
+    "see Retry-After. Nothing is stored."
+)
 IN_FLIGHT = error("The first request with this Idempotency-Key is still running; retry.")
 KEY_REUSED = error("This Idempotency-Key was used for a different request.")
-FORBIDDEN = error("Signed in, but not as staff; use an intake key or a manager's account.")
+FORBIDDEN = error(
+    "A public intake key (it may only submit), or signed in but not as staff; use a server "
+    "key or a manager's account."
+)
+ORIGIN_REFUSED = error("A public key used from a site it does not list. Nothing is stored.")
 NOT_FOUND = error("No such lead, or not one submitted with this intake key.")

@@ -54,6 +54,10 @@ class IntakeKeyRateThrottle(SimpleRateThrottle):
         # once), so settings overrides apply.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
+    def refusal(self, request: Request) -> str:
+        who = "this intake key" if isinstance(request.auth, IntakeKey) else "your account"
+        return f"Too many requests for {who} (limit {self.rate})."
+
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.auth, IntakeKey):
             ident = f"key:{request.auth.prefix}"
@@ -61,6 +65,25 @@ class IntakeKeyRateThrottle(SimpleRateThrottle):
             ident = f"user:{request.user.pk}"
         else:
             return None  # refused by the permissions anyway
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class PublicKeyAddressRateThrottle(IntakeKeyRateThrottle):
+    """`INTAKE_RATE_PER_IP` requests per client address for each public key: the key is
+    no secret, so its own rate alone would let one script use up a site's whole share.
+    The address is REMOTE_ADDR, or X-Forwarded-For's behind TRUSTED_PROXY_COUNT proxies
+    (DRF's NUM_PROXIES)."""
+
+    scope = "intake_address"
+
+    def refusal(self, request: Request) -> str:
+        return f"Too many requests from your address (limit {self.rate}); try again later."
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        intake_key = request.auth
+        if not isinstance(intake_key, IntakeKey) or not intake_key.is_public:
+            return None
+        ident = f"address:{intake_key.prefix}:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

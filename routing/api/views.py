@@ -12,13 +12,12 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated, Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from routing.models import Assignment, IntakeKey, Lead, RoutingDecision
@@ -27,9 +26,12 @@ from routing.services import lead_intake, lead_simulate
 from . import schema
 from .authentication import (
     MISSING_KEY_MESSAGE,
+    PUBLIC_KEY_MESSAGE,
     HasIntakeKey,
+    HasServerKey,
     IntakeKeyAuthentication,
     IsStaffUser,
+    PublicKeyOrigin,
     not_authenticated_message,
 )
 from .idempotency import idempotency_key_from, idempotent
@@ -37,20 +39,22 @@ from .parsing import JSONObjectParser, body_headers_check
 from .rendering import JSONRenderer
 from .responses import (
     LeadDetailSerializer,
+    LeadReceivedSerializer,
     LeadRoutedSerializer,
     SimulationSerializer,
+    lead_received_body,
     lead_routed_body,
 )
 from .serializers import LeadSubmissionSerializer
-from .throttling import IntakeKeyRateThrottle
+from .throttling import IntakeKeyRateThrottle, PublicKeyAddressRateThrottle
 
 
 class IntakeAPIView(APIView):
     """Intake-key authentication, the per-key rate, and JSON bodies within the limit."""
 
     authentication_classes = [IntakeKeyAuthentication]
-    permission_classes = [HasIntakeKey]
-    throttle_classes = [IntakeKeyRateThrottle]
+    permission_classes = [HasIntakeKey, PublicKeyOrigin]
+    throttle_classes = [IntakeKeyRateThrottle, PublicKeyAddressRateThrottle]
     parser_classes = [JSONObjectParser]
     renderer_classes = [JSONRenderer]
     not_authenticated_message = MISSING_KEY_MESSAGE
@@ -66,29 +70,40 @@ class IntakeAPIView(APIView):
             raise NotAuthenticated(
                 not_authenticated_message(request, self.not_authenticated_message)
             )
+        if isinstance(request.auth, IntakeKey) and request.auth.is_public and not message:
+            message = PUBLIC_KEY_MESSAGE  # composed permissions (key | staff) have none
         super().permission_denied(request, message=message, code=code)
 
-    def throttled(self, request: Request, wait: float | None) -> None:
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(IntakeKeyRateThrottle.scope)
-        who = "this intake key" if isinstance(request.auth, IntakeKey) else "your account"
-        raise Throttled(wait, detail=f"Too many requests for {who} (limit {rate}).")
+    def check_throttles(self, request: Request) -> None:
+        # DRF's own says "Request was throttled" whichever limit it was; this names it.
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                raise Throttled(throttle.wait(), detail=throttle.refusal(request))
 
 
 class KeyOrStaffAPIView(IntakeAPIView):
     """Also open to a manager signed in to the admin (session, with CSRF)."""
 
     authentication_classes = [IntakeKeyAuthentication, SessionAuthentication]
-    permission_classes = [HasIntakeKey | IsStaffUser]
+    permission_classes = [HasServerKey | IsStaffUser]
     not_authenticated_message = f"{MISSING_KEY_MESSAGE} Managers: sign in to the admin first."
 
 
 ERRORS = {
     400: schema.BAD_REQUEST,
     401: schema.UNAUTHORIZED,
+    411: schema.LENGTH_REQUIRED,
     413: schema.TOO_LARGE,
     415: schema.UNSUPPORTED,
     429: schema.THROTTLED,
 }
+
+
+INTAKE_ANSWER = PolymorphicProxySerializer(
+    component_name="IntakeAnswer",
+    serializers=[LeadRoutedSerializer, LeadReceivedSerializer],
+    resource_type_field_name=None,
+)
 
 
 class LeadIntakeView(IntakeAPIView):
@@ -98,18 +113,21 @@ class LeadIntakeView(IntakeAPIView):
         description=(
             "Stores the lead and routes it: 201 with its owner, the rule that matched and "
             "the acknowledgment deadline. 200 when it joins an open lead with the same "
-            "e-mail inside the duplicate window (same owner, no new assignment)."
+            "e-mail inside the duplicate window (same owner, no new assignment). With a "
+            "public key (a web page's form) the answer is only `id`, `status` "
+            "(`received`) and `duplicate`."
         ),
         tags=["Intake"],
         request=LeadSubmissionSerializer,
         parameters=[schema.IDEMPOTENCY_KEY],
         responses={
-            201: OpenApiResponse(LeadRoutedSerializer, description="A new lead, routed."),
+            201: OpenApiResponse(INTAKE_ANSWER, description="A new lead, routed."),
             200: OpenApiResponse(
-                LeadRoutedSerializer,
+                INTAKE_ANSWER,
                 description="Joined an open lead with the same e-mail (`duplicate: true`).",
             ),
             **ERRORS,
+            403: schema.ORIGIN_REFUSED,
             409: schema.IN_FLIGHT,
             422: schema.KEY_REUSED,
         },
@@ -126,9 +144,11 @@ class LeadIntakeView(IntakeAPIView):
                 payload=submission["payload"],
                 intake_key=request.auth,
             )
+            body = (
+                lead_received_body(result) if request.auth.is_public else lead_routed_body(result)
+            )
             return Response(
-                lead_routed_body(result),
-                status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+                body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
             )
 
         return idempotent(

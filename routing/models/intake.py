@@ -2,17 +2,72 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from rest_framework_api_key.models import AbstractAPIKey
+
+from reps.fields import ListField
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(text: str) -> str | None:
+    """The origin a browser would send for the site `text` names ("scheme://host[:port]",
+    lower case, no default port), or None if `text` names no web origin."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname or parts.username:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    scheme = parts.scheme.lower()
+    shown_port = "" if port in (None, _DEFAULT_PORTS[scheme]) else f":{port}"
+    return f"{scheme}://{host}{shown_port}"
+
+
+def validate_origin(text: str) -> None:
+    origin = origin_of(text)
+    if origin is None:
+        raise ValidationError(
+            "is not a web origin; give the scheme and host of the site whose pages post "
+            "leads, like https://www.example.com (a port if it has one, no path)."
+        )
+    if origin != text:
+        raise ValidationError(f"write it as browsers send it: {origin}")
 
 
 class IntakeKey(AbstractAPIKey):
     """The key a form, signup flow or tool posts leads with (`Authorization: Api-Key …`).
 
     Only a SHA-512 hash is stored; the key itself is shown once, when it is created.
+    A server key is a secret: it gets the whole routing answer, reads the leads it
+    submitted and may simulate. A public key sits in a web page for anyone to read, so
+    it may only submit, and its answer says nothing of who got the lead or why.
     """
 
+    class Kind(models.TextChoices):
+        SERVER = "server", "Server key: kept secret on a server (full answers, reads, simulation)"
+        PUBLIC = "public", "Public key: in a web page's form, readable by anyone (submit only)"
+
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.SERVER,
+        help_text="Where the key will live. It cannot be changed later: make a new key.",
+    )
+    allowed_origins = ListField(
+        item_validator=validate_origin,
+        help_text="Public keys: the sites whose pages post with this key, comma-separated, "
+        "e.g. https://www.example.com. Browsers on any other site are refused.",
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
     rep = models.ForeignKey(
         "reps.Rep",
@@ -34,6 +89,31 @@ class IntakeKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "intake key"
         verbose_name_plural = "intake keys"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="server") | Q(rep__isnull=True),
+                name="intake_key_public_is_no_agent",
+                violation_error_message="An AI agent's key acts for the agent, so it must be "
+                "a server key; a public key sits in a web page for anyone to read.",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == self.Kind.SERVER and self.allowed_origins:
+            raise ValidationError(
+                {
+                    "allowed_origins": "Only public keys list origins: a server key must "
+                    "never be in a web page. Clear this, or make a public key."
+                }
+            )
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == self.Kind.PUBLIC
+
+    def allows_origin(self, origin: str) -> bool:
+        return origin_of(origin) in self.allowed_origins
 
 
 class IdempotencyRecord(models.Model):

@@ -147,6 +147,30 @@ def _state_code(country: str, text: str) -> str:
     return names.get(_fold(text), upper)
 
 
+# Countries whose forms offer the ISO 3166-2 list as it is: a state not on it is a typo
+# or a made-up place, refused like an unknown country. Elsewhere regions are free text in
+# several languages (Bavaria, Bayern) and every value is kept.
+STRICT_STATE_COUNTRIES = frozenset({"US", "CA", "AU"})
+# What people type that ISO 3166-2 does not name, folded like _fold does.
+STATE_ALIASES = {"US": {"washington dc": "DC", "washington d c": "DC"}}
+
+
+def checked_state(country: str, value: str | None) -> str:
+    """normalize_state, refusing (ValueError) a state that a country of
+    STRICT_STATE_COUNTRIES does not have."""
+    state = normalize_state(country, value)
+    if not state or country not in STRICT_STATE_COUNTRIES:
+        return state
+    state = STATE_ALIASES.get(country, {}).get(_fold(state), state)
+    if state not in _subdivisions(country)[0]:
+        name = pycountry.countries.get(alpha_2=country).name
+        raise ValueError(
+            f"'{(value or '').strip()}' is not a state of {name}; send its code (like "
+            f"{min(_subdivisions(country)[0])}) or its name."
+        )
+    return state
+
+
 def normalize_state(country: str, value: str | None) -> str:
     """'California', 'california', 'CA', 'US-CA' (country US) -> 'CA'.
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .employees import parse_employee_count
 from .facts import normalize_email
-from .places import normalize_country, normalize_postal_code, normalize_state
+from .places import checked_state, normalize_country, normalize_postal_code
+from .text import text_problem, unstorable_problem
 
 # The Lead model's max_length per text field (tests check they agree); None: unlimited.
 TEXT_LIMITS: dict[str, int | None] = {
@@ -25,6 +27,8 @@ TEXT_LIMITS: dict[str, int | None] = {
     "source": 50,
     "message": None,
 }
+# Text that may run over several lines; every other text field is a single line.
+MULTILINE_FIELDS = frozenset({"message"})
 # Every field a submission may carry (the intake API's body, an import's columns).
 SUBMISSION_FIELDS = (
     "email",
@@ -48,12 +52,17 @@ _JSON_TYPES = {
 }
 
 
-def _text(value: Any) -> str:
-    """Text as sent; numbers are taken as text (postal_code: 10001), nothing else is."""
+def _text(value: Any, *, multiline: bool = False) -> str:
+    """Text as sent; numbers are taken as text (postal_code: 10001), nothing else is.
+    Control characters are refused (line breaks too, unless `multiline`)."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        text = value.strip()  # a form's trailing newline is no forged header
+        problem = text_problem(text, multiline=multiline)
+        if problem:
+            raise ValueError(problem)
+        return text
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise ValueError(f"Send text, not {_JSON_TYPES.get(type(value), type(value).__name__)}.")
@@ -82,7 +91,12 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _score(value: Any) -> float | None:
     number = _decimal(value)
-    return None if number is None else float(number)
+    if number is None:
+        return None
+    score = float(number)
+    if not math.isfinite(score):  # "1e400" is a finite decimal and an infinite float
+        raise ValueError(f"'{value}' is too large for a score.")
+    return score
 
 
 def _revenue(value: Any) -> Decimal | None:
@@ -102,6 +116,13 @@ def _attributes(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         kind = _JSON_TYPES.get(type(value), type(value).__name__)
         raise ValueError(f'Send a JSON object like {{"utm_source": "ads"}}, not {kind}.')
+    for name in value:  # names are shown as labels: one line each
+        problem = text_problem(name)
+        if problem:
+            raise ValueError(f"The name {name!r}: {problem}")
+    problem = unstorable_problem(value)
+    if problem:
+        raise ValueError(problem)
     return dict(value)
 
 
@@ -133,14 +154,20 @@ def normalize_submission(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     values["email"], values["email_domain"] = attempt("email", email, ("", ""))
     for name, limit in TEXT_LIMITS.items():
         if name not in ("state", "postal_code"):
-            values[name] = attempt(name, lambda value, limit=limit: _limit(_text(value), limit), "")
+            values[name] = attempt(
+                name,
+                lambda value, limit=limit, multiline=name in MULTILINE_FIELDS: _limit(
+                    _text(value, multiline=multiline), limit
+                ),
+                "",
+            )
     values["source"] = values["source"].lower()
     values["country"] = attempt("country", lambda value: normalize_country(_text(value)), "")
     country = values["country"]
     # State and postal code are read in the light of the country (ZIP+4, ISO 3166-2).
     values["state"] = attempt(
         "state",
-        lambda value: _limit(normalize_state(country, _text(value)), TEXT_LIMITS["state"]),
+        lambda value: _limit(checked_state(country, _text(value)), TEXT_LIMITS["state"]),
         "",
     )
     values["postal_code"] = attempt(

@@ -24,7 +24,10 @@ class SlackTransport:
 def slack_blocks(message: Message) -> dict[str, Any]:
     facts = [f"*{label}*\n{value}" for label, value in message.facts if value]
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": message.headline[:150]}},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": _escaped_within(message.headline, 150)},
+        },
     ]
     if facts:
         blocks.append(
@@ -69,9 +72,18 @@ def slack_blocks(message: Message) -> dict[str, Any]:
                 ],
             }
         )
-    return {"text": message.summary, "blocks": blocks}
+    return {"text": _escape(message.summary), "blocks": blocks}
+
+
+def _escaped_within(text: str, limit: int) -> str:
+    """Escaped, cut to `limit` characters without cutting an entity in half."""
+    while len(escaped := _escape(text)) > limit:
+        text = text[: len(text) - (len(escaped) - limit)]
+    return escaped
 
 
 def _escape(text: str) -> str:
-    # Slack's mrkdwn treats these three as control characters.
+    # Slack treats these three as control characters in every text it shows (mrkdwn,
+    # plain text and the notification text): "<!channel>" or "<https://x|Click>" in a
+    # lead's name would ping a channel or forge a link.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -230,8 +230,12 @@ class BatchWriter:
         events = self._flush(keep=tell_reps_each)
         if tell_reps_each:
             leads = Lead.objects.in_bulk([lead_id for lead_id, _ in joins])
+            told: set[int] = set()  # this batch's messages may not be written yet
             for event in events:
-                owner_tell_of_return(leads[event.lead_id], event, self.snapshot)
+                if event.lead_id not in told and owner_tell_of_return(
+                    leads[event.lead_id], event, self.snapshot
+                ):
+                    told.add(event.lead_id)
 
     def _origin(self, submission: Submission) -> dict[str, Any]:
         if self.lead_import_id is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -260,11 +261,19 @@ def _snapshot_if_it_builds(version: list[tuple[Any, ...]] | None) -> Snapshot | 
         return None
 
 
-def owner_tell_of_return(lead: Lead, event: LeadEvent, snapshot: Snapshot | None) -> None:
+def owner_tell_of_return(lead: Lead, event: LeadEvent, snapshot: Snapshot | None) -> bool:
+    """Tell the owner that the lead submitted again, unless they were told of a return
+    of this lead within RETURN_NOTIFY_COOLDOWN: fifty posts of one form in a minute are
+    one message, while the timeline keeps every submission. True if told.
+
+    Concurrent returns of one lead are serialized by the e-mail lock intake holds, so the
+    second sees the first's message."""
     assignment = lead.assignments.filter(ended_at__isnull=True).first()
     if assignment is None:
-        return
+        return False
     contact = snapshot.contacts.get(assignment.rep_id) if snapshot else None
+    if contact is None or _return_told_recently(lead.pk, assignment.rep_id, event.at):
+        return False
     body = event_body("lead.returned", lead=lead, at=event.at, assignment=assignment)
     outbox_write(
         outbox_tell_rep(
@@ -276,6 +285,14 @@ def owner_tell_of_return(lead: Lead, event: LeadEvent, snapshot: Snapshot | None
             event=event,
         )
     )
+    return True
+
+
+def _return_told_recently(lead_id: int, rep_id: int, now: datetime) -> bool:
+    since = now - settings.LEADROUTER["RETURN_NOTIFY_COOLDOWN"]
+    return Notification.objects.filter(
+        lead_id=lead_id, rep_id=rep_id, kind="lead.returned", created_at__gt=since
+    ).exists()
 
 
 def _routed_so_far(lead: Lead) -> Routed:

@@ -7,10 +7,12 @@ import shlex
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management import BaseCommand, CommandError
 from django.utils import timezone
 
 from routing.models import IntakeKey
+from routing.models.intake import validate_origin
 
 NAME_MAX_LENGTH = IntakeKey._meta.get_field("name").max_length
 EXAMPLE_BODY = {"email": "pat@example.com", "source": "demo_request"}
@@ -31,12 +33,35 @@ class Command(BaseCommand):
             help="Expire the key after this many days (default: never).",
         )
         parser.add_argument(
+            "--public",
+            action="store_true",
+            help="A public key, for a form in a web page: it may only submit leads, and "
+            "its answers say nothing of who got them. Default: a server key.",
+        )
+        parser.add_argument(
+            "--origin",
+            action="append",
+            default=[],
+            metavar="ORIGIN",
+            help="Public keys: a site whose pages post with the key, e.g. "
+            "https://www.example.com (repeat for several).",
+        )
+        parser.add_argument(
             "--url",
             default="http://127.0.0.1:8000",
             help="The server's address, for the example command (default: %(default)s).",
         )
 
-    def handle(self, *args: Any, name: str, expires: int | None, url: str, **options: Any):
+    def handle(
+        self,
+        *args: Any,
+        name: str,
+        expires: int | None,
+        url: str,
+        public: bool,
+        origin: list[str],
+        **options: Any,
+    ) -> None:
         name = name.strip()
         if not name:
             raise CommandError("Give the key a name: the source that will use it, e.g. 'Website'.")
@@ -46,8 +71,22 @@ class Command(BaseCommand):
             )
         if expires is not None and expires < 1:
             raise CommandError("--expires takes a number of days, 1 or more.")
+        if origin and not public:
+            raise CommandError("--origin is for public keys: add --public.")
+        origins = []
+        for text in origin:
+            try:
+                validate_origin(text)
+            except ValidationError as error:
+                raise CommandError(f"--origin {text}: {' '.join(error.messages)}") from error
+            origins.append(text)
         expiry_date = timezone.now() + timedelta(days=expires) if expires else None
-        intake_key, key = IntakeKey.objects.create_key(name=name, expiry_date=expiry_date)
+        intake_key, key = IntakeKey.objects.create_key(
+            name=name,
+            expiry_date=expiry_date,
+            kind=IntakeKey.Kind.PUBLIC if public else IntakeKey.Kind.SERVER,
+            allowed_origins=origins,
+        )
 
         expiry = (
             f"expires {timezone.localtime(expiry_date):%Y-%m-%d %H:%M %Z}"
@@ -66,12 +105,36 @@ class Command(BaseCommand):
                 shlex.quote(json.dumps(EXAMPLE_BODY)),
             ]
         )
+        kind = "public intake key" if public else "intake key"
         self.stdout.write(
-            self.style.SUCCESS(f"Created intake key '{name}' ({intake_key.prefix}…, {expiry}).")
+            self.style.SUCCESS(f"Created {kind} '{name}' ({intake_key.prefix}…, {expiry}).")
         )
+        if public:
+            self._explain_public(key, url, origins)
+            return
         self.stdout.write(
             "Copy it now: only its hash is stored, so it cannot be shown again.\n\n"
             f"    {key}\n\n"
             "Sources send it in the Authorization header, for example:\n\n"
             f"    {curl}\n"
+        )
+
+    def _explain_public(self, key: str, url: str, origins: list[str]) -> None:
+        where = ", ".join(origins) if origins else "no site yet"
+        self.stdout.write(
+            f"It may only submit leads, and is accepted from pages on: {where}.\n"
+            + (
+                ""
+                if origins
+                else "Browsers are refused until the site's origin is added (the key's "
+                "page in the admin, or --origin when creating one).\n"
+            )
+            + "Anyone can read it in the page, so it is shown here once and kept hashed "
+            "like any key:\n\n"
+            f"    {key}\n\n"
+            "In the page's script:\n\n"
+            f"    fetch({json.dumps(url.rstrip('/') + '/api/v1/leads/')}, {{method: 'POST',\n"
+            f"      headers: {{'Authorization': 'Api-Key {key}',\n"
+            "                'Content-Type': 'application/json'},\n"
+            "      body: JSON.stringify({email: form.email.value})})\n"
         )
