@@ -224,16 +224,32 @@ def test_the_owner_is_told_when_the_lead_comes_back(team, receiver):
     submit(source="demo_request")
     notifications_send_due()
     again = submit(source="demo_request", email="PAT@prospect.com", message="Any news?")
-    again_twice = submit(source="demo_request", email="pat@prospect.com", message="Hello?")
-    assert again == again_twice
-
     notifications_send_due()
 
     kinds = [request.json["type"] for request in receiver.to("/hooks/ana")]
-    assert kinds == ["lead.assigned", "lead.returned", "lead.returned"]
+    assert kinds == ["lead.assigned", "lead.returned"]
     assert receiver.to("/hooks/ana")[1].json["data"]["submission"]["message"] == "Any news?"
     slack = receiver.to("/slack/ana")[1].json
     assert slack["text"] == "Back again: Pat (Prospect Inc)"
+    assert again.events.filter(kind=LeadEvent.Kind.RESUBMITTED).count() == 1
+
+
+def test_returns_within_the_cooldown_are_on_the_timeline_but_told_once(team, receiver, settings):
+    settings.LEADROUTER = {**settings.LEADROUTER, "RETURN_NOTIFY_COOLDOWN": timedelta(minutes=30)}
+    lead = submit(source="demo_request")
+    for n in range(5):
+        submit(source="demo_request", message=f"Hello? ({n})")
+    notifications_send_due()
+    assert [r.json["type"] for r in receiver.to("/hooks/ana")] == ["lead.assigned", "lead.returned"]
+    assert lead.events.filter(kind=LeadEvent.Kind.RESUBMITTED).count() == 5
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        submit(source="demo_request", message="Still nobody?")
+        notifications_send_due()
+
+    told = [r.json for r in receiver.to("/hooks/ana")]
+    assert [body["type"] for body in told] == ["lead.assigned", "lead.returned", "lead.returned"]
+    assert told[-1]["data"]["submission"]["message"] == "Still nobody?"
 
 
 def test_the_worker_is_asked_to_send_right_after_commit(
