@@ -27,7 +27,13 @@ class IntakeKeyScheme(OpenApiAuthenticationExtension):
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
-    str,
+    # Printable ASCII without spaces at either end (they are trimmed, so "  " is blank).
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+    },
     OpenApiParameter.HEADER,
     required=False,
     description=(

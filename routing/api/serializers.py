@@ -14,11 +14,17 @@ from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
 from routing.normalize import normalize_submission
+from routing.normalize.employees import MAX_EMPLOYEES
+from routing.normalize.submission import NUMBER_TEXT_LIMIT, TEXT_LIMITS
+from routing.normalize.text import MULTI_LINE_PATTERN, ONE_LINE_PATTERN
 
 
 @extend_schema_field(
     {
-        "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}],
+        "oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": MAX_EMPLOYEES},
+            {"type": "string", "pattern": ONE_LINE_PATTERN, "maxLength": NUMBER_TEXT_LIMIT},
+        ],
         "description": 'A head count (250) or what a form sends: "1,200", "51-200", "1000+".',
         "example": "51-200",
         "nullable": True,
@@ -30,7 +36,10 @@ class EmployeeCountField(serializers.Field):
 
 @extend_schema_field(
     {
-        "oneOf": [{"type": "number"}, {"type": "string"}],
+        "oneOf": [
+            {"type": "number"},
+            {"type": "string", "pattern": ONE_LINE_PATTERN, "maxLength": NUMBER_TEXT_LIMIT},
+        ],
         "description": 'A number, or digits as text ("1,500,000").',
         "nullable": True,
     }
@@ -39,9 +48,61 @@ class NumberField(serializers.Field):
     pass
 
 
+def _text_schema(max_length: int | None, *, multiline: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "string",
+        "pattern": MULTI_LINE_PATTERN if multiline else ONE_LINE_PATTERN,
+    }
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return schema
+
+
+@extend_schema_field(
+    {
+        "oneOf": [_text_schema(TEXT_LIMITS["phone"]), {"type": "number"}],
+        "description": "Text, or a number.",
+        "nullable": True,
+    }
+)
+class PhoneField(serializers.Field):
+    pass
+
+
+@extend_schema_field(
+    {
+        "oneOf": [_text_schema(TEXT_LIMITS["postal_code"]), {"type": "number"}],
+        "description": "Text, or a number (a ZIP code sent as 10001).",
+        "nullable": True,
+    }
+)
+class PostalCodeField(serializers.Field):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {},
+        "nullable": True,
+        "description": 'Anything else, as a JSON object ({"utm_source": "ads"}); rules test '
+        "attributes.<name>. Names are one line of text; no text may hold a NUL character.",
+    }
+)
+class AttributesField(serializers.Field):
+    pass
+
+
 def _text(max_length: int | None = None, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
-        required=False, allow_blank=True, allow_null=True, max_length=max_length, **kwargs
+    """A text field as documented: one line (no control characters) within max_length.
+    The checking itself is normalize_submission's."""
+    return serializers.RegexField(
+        ONE_LINE_PATTERN,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=max_length,
+        **kwargs,
     )
 
 
@@ -62,14 +123,14 @@ class LeadSubmissionSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, help_text="Required. The lead's e-mail.")
     first_name = _text(100)
     last_name = _text(100)
-    phone = _text(50)
+    phone = PhoneField(required=False)
     company = _text(200)
     website = _text(300, help_text="A URL or a domain; its domain matches named accounts.")
     employee_count = EmployeeCountField(required=False)
     annual_revenue = NumberField(required=False)
     country = _text(help_text='ISO 3166-1 code ("US") or an English name ("United States").')
     state = _text(100, help_text='State or region: code ("CA") or name ("California").')
-    postal_code = _text(20)
+    postal_code = PostalCodeField(required=False)
     city = _text(100)
     industry = _text(100)
     product = _text(100)
@@ -77,14 +138,15 @@ class LeadSubmissionSerializer(serializers.Serializer):
         50, help_text="Where the lead came from: demo_request, pricing_page, free_signup, ..."
     )
     score = NumberField(required=False)
-    message = _text(trim_whitespace=False)
-    attributes = serializers.DictField(
+    message = serializers.RegexField(
+        MULTI_LINE_PATTERN,
         required=False,
+        allow_blank=True,
         allow_null=True,
-        child=serializers.JSONField(),
-        help_text='Anything else, as a JSON object ({"utm_source": "ads"}); rules test '
-        "attributes.<name>.",
+        trim_whitespace=False,
+        help_text="Free text over several lines (newlines and tabs are kept).",
     )
+    attributes = AttributesField(required=False)
 
     def run_validation(self, data: Any = empty) -> dict[str, Any]:
         # All of it is to_internal_value. DRF's own run_validation would also build the

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
@@ -47,6 +49,21 @@ from .responses import (
 )
 from .serializers import LeadSubmissionSerializer
 from .throttling import IntakeKeyRateThrottle, PublicKeyAddressRateThrottle
+
+
+@csrf_exempt  # it changes nothing; a POST to a wrong address gets the same JSON 404
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Any other address under /api/: a JSON 404 (the rest of the site answers HTML),
+    e.g. a lead id that is not a number, or a path without its final slash."""
+    hint = "see /api/docs/ for the API's addresses"
+    if not request.path.endswith("/"):
+        try:
+            resolve(request.path + "/")
+        except Resolver404:
+            pass
+        else:
+            hint = f"did you mean {request.path}/ (with the final slash)?"
+    return JsonResponse({"detail": f"There is nothing at {request.path}; {hint}."}, status=404)
 
 
 class IntakeAPIView(APIView):

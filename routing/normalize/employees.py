@@ -44,9 +44,9 @@ def parse_employee_count(value: Any) -> int | None:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number of employees; {_EMPLOYEES_HELP}.")
     if isinstance(value, int | float):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"'{value}' is not a number of employees; {_EMPLOYEES_HELP}.")
-        count = math.floor(value)
+        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+            raise ValueError(f"'{value}' is not a whole number of employees; {_EMPLOYEES_HELP}.")
+        count = int(value)
     elif isinstance(value, str):
         count = _employee_text(value)
     else:

@@ -29,6 +29,8 @@ TEXT_LIMITS: dict[str, int | None] = {
 }
 # Text that may run over several lines; every other text field is a single line.
 MULTILINE_FIELDS = frozenset({"message"})
+# Text fields that forms may send as a JSON number.
+NUMERIC_TEXT_FIELDS = frozenset({"phone", "postal_code"})
 # Every field a submission may carry (the intake API's body, an import's columns).
 SUBMISSION_FIELDS = (
     "email",
@@ -52,18 +54,18 @@ _JSON_TYPES = {
 }
 
 
-def _text(value: Any, *, multiline: bool = False) -> str:
-    """Text as sent; numbers are taken as text (postal_code: 10001), nothing else is.
-    Control characters are refused (line breaks too, unless `multiline`)."""
+def _text(value: Any, *, multiline: bool = False, numbers: bool = False) -> str:
+    """Text as sent, without surrounding spaces. Control characters are refused (line
+    breaks too, unless `multiline`); a number is taken as its digits only where a form
+    may well send one (`numbers`: a postal code 10001, a phone number)."""
     if value is None:
         return ""
     if isinstance(value, str):
-        text = value.strip()  # a form's trailing newline is no forged header
-        problem = text_problem(text, multiline=multiline)
+        problem = text_problem(value, multiline=multiline)
         if problem:
             raise ValueError(problem)
-        return text
-    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value.strip()
+    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise ValueError(f"Send text, not {_JSON_TYPES.get(type(value), type(value).__name__)}.")
 
@@ -72,6 +74,25 @@ def _limit(text: str, limit: int | None) -> str:
     if limit is not None and len(text) > limit:
         raise ValueError(f"Use at most {limit} characters (this has {len(text)}).")
     return text
+
+
+def _bounded_text(value: Any, limit: int | None, **kinds: bool) -> str:
+    """`_text` within `limit` characters, counted as sent (spaces included), as the
+    API's schema states it."""
+    if isinstance(value, str):
+        _limit(value, limit)
+    return _limit(_text(value, **kinds), limit)
+
+
+# Numbers sent as text ("1,200", "51-200") are short and one line.
+NUMBER_TEXT_LIMIT = 100
+
+
+def _number_text(value: Any) -> Any:
+    """A number field's value as sent, its text checked like a text field's."""
+    if isinstance(value, str):
+        _bounded_text(value, NUMBER_TEXT_LIMIT)
+    return value
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -156,8 +177,11 @@ def normalize_submission(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
         if name not in ("state", "postal_code"):
             values[name] = attempt(
                 name,
-                lambda value, limit=limit, multiline=name in MULTILINE_FIELDS: _limit(
-                    _text(value, multiline=multiline), limit
+                lambda value, limit=limit, name=name: _bounded_text(
+                    value,
+                    limit,
+                    multiline=name in MULTILINE_FIELDS,
+                    numbers=name in NUMERIC_TEXT_FIELDS,
                 ),
                 "",
             )
@@ -167,18 +191,20 @@ def normalize_submission(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     # State and postal code are read in the light of the country (ZIP+4, ISO 3166-2).
     values["state"] = attempt(
         "state",
-        lambda value: _limit(checked_state(country, _text(value)), TEXT_LIMITS["state"]),
+        lambda value: checked_state(country, _bounded_text(value, TEXT_LIMITS["state"])),
         "",
     )
     values["postal_code"] = attempt(
         "postal_code",
-        lambda value: _limit(
-            normalize_postal_code(country, _text(value)), TEXT_LIMITS["postal_code"]
+        lambda value: normalize_postal_code(
+            country, _bounded_text(value, TEXT_LIMITS["postal_code"], numbers=True)
         ),
         "",
     )
-    values["employee_count"] = attempt("employee_count", parse_employee_count, None)
-    values["annual_revenue"] = attempt("annual_revenue", _revenue, None)
-    values["score"] = attempt("score", _score, None)
+    values["employee_count"] = attempt(
+        "employee_count", lambda value: parse_employee_count(_number_text(value)), None
+    )
+    values["annual_revenue"] = attempt("annual_revenue", lambda v: _revenue(_number_text(v)), None)
+    values["score"] = attempt("score", lambda value: _score(_number_text(value)), None)
     values["attributes"] = attempt("attributes", _attributes, {})
     return values, errors

@@ -16,15 +16,23 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-# The same, except tab, line feed and carriage return.
-_NOT_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Character classes in regular-expression syntax that Python and JSON Schema (ECMA-262)
+# read alike, so the API's schema states exactly what is refused here.
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators:
+_ONE_LINE_REFUSED = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029"
+# The same, except tab, line feed and carriage return:
+_MULTI_LINE_REFUSED = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+ONE_LINE_PATTERN = f"^[^{_ONE_LINE_REFUSED}]*$"
+MULTI_LINE_PATTERN = f"^[^{_MULTI_LINE_REFUSED}]*$"
+_SURROGATES = "\\ud800-\\udfff"  # no JSON Schema string holds one; Python's can
+
+_UNSTORABLE = re.compile(f"[\\x00{_SURROGATES}]")
+_NOT_ONE_LINE = re.compile(f"[{_ONE_LINE_REFUSED}{_SURROGATES}]")
+_NOT_MULTI_LINE = re.compile(f"[{_MULTI_LINE_REFUSED}{_SURROGATES}]")
 _LINE_BREAKS = frozenset("\r\n\u2028\u2029\x0b\x0c\x85")
 
 
-def _describe(character: str) -> str:
+def _describe(character: str, *, multiline: bool = False) -> str:
     code = f"U+{ord(character):04X}"
     if character == "\x00":
         return f"Contains a NUL character ({code}); remove it."
@@ -33,7 +41,7 @@ def _describe(character: str) -> str:
             f"Contains {code}, half of a UTF-16 surrogate pair, which is not a character "
             "on its own; send valid Unicode text."
         )
-    if character in _LINE_BREAKS:
+    if character in _LINE_BREAKS and not multiline:
         return f"Contains a line break ({code}); this field takes a single line of text."
     return f"Contains the control character {code}; send printable text."
 
@@ -41,7 +49,7 @@ def _describe(character: str) -> str:
 def text_problem(text: str, *, multiline: bool = False) -> str | None:
     """Why `text` cannot be taken as a field's value, or None."""
     match = (_NOT_MULTI_LINE if multiline else _NOT_ONE_LINE).search(text)
-    return None if match is None else _describe(match.group())
+    return None if match is None else _describe(match.group(), multiline=multiline)
 
 
 def unstorable_problem(value: Any) -> str | None:
