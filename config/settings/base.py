@@ -177,6 +177,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema's own address is not part of the API a client programs against.
+    "SERVE_INCLUDE_SCHEMA": False,
     # Several serializers have a `status` or `kind`; name each choice set once.
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "routing.models.Lead.Status",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,8 +40,13 @@ class MetricsView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
+        # The dashboard's form sends empty fields for "not chosen"; an API caller who
+        # sends `start=` has made a mistake worth naming.
+        for name in ("start", "end", "days"):
+            if request.query_params.get(name, None) == "":
+                raise ParseError(f"{name} is empty: give a value or leave it out.")
         try:
             start, end, _ = period_of(request.query_params)
         except BadPeriod as error:
-            raise ValidationError({"period": [str(error)]}) from error
+            raise ParseError(str(error)) from error
         return Response(lead_metrics(start=start, end=end))

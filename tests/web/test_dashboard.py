@@ -44,7 +44,13 @@ def test_the_metrics_api_returns_the_dashboard_figures(admin_client, team):
     body = response.json()
     assert body["leads"] == expected["leads"] == 1
     assert body["conversion_by_rule"] == expected["conversion_by_rule"]
-    assert admin_client.get("/api/v1/metrics/", {"days": "0"}).status_code == 400
+
+    refused = admin_client.get("/api/v1/metrics/", {"days": "0"})
+    assert refused.status_code == 400
+    assert "days" in refused.json()["detail"]
+    empty = admin_client.get("/api/v1/metrics/", {"start": ""})
+    assert empty.status_code == 400
+    assert empty.json() == {"detail": "start is empty: give a value or leave it out."}
 
 
 def test_the_metrics_api_is_for_managers(client, team):
