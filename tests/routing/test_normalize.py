@@ -181,7 +181,6 @@ def test_postal_codes(country, value, code):
         (1200, 1200),
         (0, 0),
         (12.0, 12),
-        (12.7, 12),  # never rounded up
         ("1200", 1200),
         ("1,200", 1200),
         (" 1,200 ", 1200),
@@ -229,7 +228,9 @@ def test_employee_counts_and_bands(value, count):
         ("1.200", "'1.200' is ambiguous as a number of employees;"),
         (True, "True is not a number of employees;"),
         ([10], "'[10]' is not a number of employees;"),
-        (float("nan"), "'nan' is not a number of employees;"),
+        (float("nan"), "'nan' is not a whole number of employees;"),
+        # A head count is whole; text from a form ("1,200.50") is read leniently instead.
+        (12.7, "'12.7' is not a whole number of employees;"),
         (10**12, "'1000000000000' is more employees than any company has."),
     ],
 )
