@@ -21,6 +21,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .models import Pool, PoolMembership, Rep, User
 from .services import rep_ensure_login
+from .webhook_admin import OutgoingUrlAdmin
 
 # ---------------------------------------------------------------------------- shared
 
@@ -191,8 +192,9 @@ class RepForm(forms.ModelForm):
 
 
 @admin.register(Rep)
-class RepAdmin(AuditedAdmin):
+class RepAdmin(OutgoingUrlAdmin, AuditedAdmin):
     form = RepForm
+    outgoing_url_fields = ("slack_webhook_url", "webhook_url")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",

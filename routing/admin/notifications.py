@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from reps.admin import AuditedAdmin
+from reps.webhook_admin import OutgoingUrlAdmin
 from routing.models import EVENT_NAMES, Notification, WebhookSubscription
 
 from .leads import ReadOnlyAdmin
@@ -70,13 +71,14 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(AuditedAdmin):
+class WebhookSubscriptionAdmin(OutgoingUrlAdmin, AuditedAdmin):
     list_display = ("name", "url", "event_list", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "url")
     readonly_fields = ("secret", "created_at")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ("name", "url", "events", "is_active", "secret", "created_at")
+    outgoing_url_fields = ("url",)
 
     @admin.display(description="events")
     def event_list(self, subscription: WebhookSubscription) -> str:

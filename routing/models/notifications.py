@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from reps.audit import audited_history
 from reps.fields import ListField
-from reps.models import WEB_ADDRESS, Rep
+from reps.models import Rep
+from routing.notifications.outbound import validate_outgoing_url
 from routing.notifications.secrets import new_webhook_secret
 
 from .leads import Assignment, Lead
@@ -38,7 +39,7 @@ class WebhookSubscription(models.Model):
     """A system (a CRM, a data warehouse) that receives lead events as signed JSON."""
 
     name = models.CharField(max_length=100, unique=True)
-    url = models.URLField(validators=[WEB_ADDRESS], verbose_name="URL")
+    url = models.URLField(validators=[validate_outgoing_url], verbose_name="URL")
     events = ListField(
         item_validator=validate_event_name,
         help_text="Events to send, comma-separated (blank: all): " + ", ".join(EVENT_NAMES),
