@@ -175,7 +175,14 @@ class Rep(models.Model):
         max_length=100,
         default=new_webhook_secret,
         help_text="Signs what is posted to the webhook URL (Standard Webhooks); "
-        "the receiver verifies with it.",
+        "the receiver verifies with it. Shown once, when created or rotated.",
+    )
+    webhook_secret_rotated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name="webhook secret rotated at",
+        help_text="Empty: the secret is the one made with the rep.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

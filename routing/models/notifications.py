@@ -48,7 +48,14 @@ class WebhookSubscription(models.Model):
         max_length=100,
         default=new_webhook_secret,
         help_text="Signs every delivery (Standard Webhooks: webhook-id, webhook-timestamp, "
-        "webhook-signature headers); give it to the receiver to verify with.",
+        "webhook-signature headers); give it to the receiver to verify with. Shown once, "
+        "when created or rotated.",
+    )
+    secret_rotated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Empty: the secret is the one made with the subscription.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
