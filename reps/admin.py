@@ -20,7 +20,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .models import Pool, PoolMembership, Rep, User
-from .services import rep_ensure_login
+from .services import rep_ensure_login, rep_secret_rotate
+from .webhook_admin import OutgoingUrlAdmin, SigningSecretAdmin
 
 # ---------------------------------------------------------------------------- shared
 
@@ -191,8 +192,11 @@ class RepForm(forms.ModelForm):
 
 
 @admin.register(Rep)
-class RepAdmin(AuditedAdmin):
+class RepAdmin(SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
     form = RepForm
+    secret_field = "webhook_secret"
+    secret_rotated_field = "webhook_secret_rotated_at"
+    outgoing_url_fields = ("slack_webhook_url", "webhook_url")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "name",
@@ -209,7 +213,7 @@ class RepAdmin(AuditedAdmin):
     list_filter = ("kind", "is_active", "timezone", "pools")
     search_fields = ("name", "email")
     autocomplete_fields = ("user",)
-    readonly_fields = ("pool_links", "webhook_secret", "created_at", "updated_at")
+    readonly_fields = ("pool_links", "masked_secret", "created_at", "updated_at")
     related_history = (("Pool membership changes", PoolMembership, "rep"),)
     fieldsets = (
         ("Identity", {"fields": ("name", "email", "kind", "user", "is_active", "pool_links")}),
@@ -238,7 +242,7 @@ class RepAdmin(AuditedAdmin):
         (
             "Notifications",
             {
-                "fields": ("notify_email", "slack_webhook_url", "webhook_url", "webhook_secret"),
+                "fields": ("notify_email", "slack_webhook_url", "webhook_url", "masked_secret"),
                 "description": "Where the rep is told about a new lead. AI agents need a "
                 "webhook; give its receiver the secret to verify signatures with.",
             },
@@ -290,6 +294,9 @@ class RepAdmin(AuditedAdmin):
         if not names:
             return format_html('<span style="color: var(--error-fg)">{}</span>', "nobody told")
         return format_html_join(" · ", "<span>{}</span>", ((n,) for n in names))
+
+    def secret_rotate(self, obj: Rep, user: Any) -> str:
+        return rep_secret_rotate(rep=obj, user=user)
 
     def save_model(self, request: HttpRequest, obj: Rep, form: Any, change: bool) -> None:
         # Link the login before the one save, so a single history row holds both.

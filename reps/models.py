@@ -7,19 +7,17 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from routing.notifications.outbound import validate_outgoing_url
 from routing.notifications.secrets import new_webhook_secret
 
 from .audit import audited_history
 from .fields import ListField
 from .working_hours import validate_working_hours
-
-# Outgoing HTTP goes to web addresses only: no ftp://, no file://.
-WEB_ADDRESS = URLValidator(schemes=["http", "https"])
 
 
 class UserManager(BaseUserManager["User"]):
@@ -162,13 +160,13 @@ class Rep(models.Model):
     notify_email = models.BooleanField(default=True, verbose_name="notify by e-mail")
     slack_webhook_url = models.URLField(
         blank=True,
-        validators=[WEB_ADDRESS],
+        validators=[validate_outgoing_url],
         verbose_name="Slack webhook URL",
         help_text="A Slack incoming-webhook URL.",
     )
     webhook_url = models.URLField(
         blank=True,
-        validators=[WEB_ADDRESS],
+        validators=[validate_outgoing_url],
         verbose_name="webhook URL",
         help_text="Leads are posted here as signed JSON; the usual channel for AI agents. "
         "An AI agent's 2xx answer acknowledges the lead.",
@@ -177,7 +175,14 @@ class Rep(models.Model):
         max_length=100,
         default=new_webhook_secret,
         help_text="Signs what is posted to the webhook URL (Standard Webhooks); "
-        "the receiver verifies with it.",
+        "the receiver verifies with it. Shown once, when created or rotated.",
+    )
+    webhook_secret_rotated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name="webhook secret rotated at",
+        help_text="Empty: the secret is the one made with the rep.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

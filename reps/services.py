@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from routing.notifications.secrets import ROTATED_REASON, new_webhook_secret
+
+from .audit import acting_as
 from .models import Rep, User
 
 
@@ -48,3 +54,15 @@ def _login_follows_rep_email(rep: Rep) -> None:
         return
     user.email = email
     user.save(update_fields=["email"])
+
+
+def rep_secret_rotate(*, rep: Rep, user: Any) -> str:
+    """Give the rep a new webhook signing secret and return it; the old one stops
+    signing at once (messages still waiting are signed with the new one when sent).
+    History records who rotated it and when, not the secret."""
+    with transaction.atomic(), acting_as(user):
+        rep.webhook_secret = new_webhook_secret()
+        rep.webhook_secret_rotated_at = timezone.now()
+        rep._change_reason = ROTATED_REASON  # type: ignore[attr-defined]
+        rep.save(update_fields=["webhook_secret", "webhook_secret_rotated_at", "updated_at"])
+    return rep.webhook_secret

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class RoutingConfig(AppConfig):
@@ -8,3 +9,6 @@ class RoutingConfig(AppConfig):
     def ready(self) -> None:
         from . import signals  # noqa: F401
         from .api import cors  # noqa: F401
+        from .notifications.outbound import check_allowed_networks
+
+        checks.register(check_allowed_networks)

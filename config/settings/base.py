@@ -243,6 +243,12 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 
+# Outgoing HTTP (Slack, webhooks) goes to public addresses only, and to these networks
+# (comma-separated CIDRs, e.g. 10.20.0.0/16); cloud metadata addresses never. A system
+# check refuses a malformed entry (routing.notifications.outbound).
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+LOCAL_NETWORKS = ["127.0.0.0/8", "::1/128"]  # the default of development and tests
+
 # Product behaviour
 LEADROUTER = {
     "DEFAULT_ACK_SLA": timedelta(minutes=15),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.utils import get_random_secret_key
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import LOCAL_NETWORKS, VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -26,3 +26,5 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The demo's agent and the local test receivers listen on loopback.
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=LOCAL_NETWORKS)

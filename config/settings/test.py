@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOCAL_NETWORKS, env
 
 DEBUG = False
 SECRET_KEY = "tests-only-secret-key-not-for-production-use-0123456789"
@@ -20,3 +20,5 @@ WHITENOISE_USE_FINDERS = True
 # (tests/integration) start web and worker processes with this turned off.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
+# The local test receivers listen on loopback.
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=LOCAL_NETWORKS)

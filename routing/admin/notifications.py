@@ -3,6 +3,8 @@ subscribed to lead events."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import QuerySet
@@ -10,7 +12,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from reps.admin import AuditedAdmin
+from reps.webhook_admin import OutgoingUrlAdmin, SigningSecretAdmin
 from routing.models import EVENT_NAMES, Notification, WebhookSubscription
+from routing.services.subscriptions import subscription_secret_rotate
 
 from .leads import ReadOnlyAdmin
 
@@ -70,13 +74,17 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(AuditedAdmin):
+class WebhookSubscriptionAdmin(SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
     list_display = ("name", "url", "event_list", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "url")
-    readonly_fields = ("secret", "created_at")
+    readonly_fields = ("masked_secret", "created_at")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    fields = ("name", "url", "events", "is_active", "secret", "created_at")
+    fields = ("name", "url", "events", "is_active", "masked_secret", "created_at")
+    outgoing_url_fields = ("url",)
+
+    def secret_rotate(self, obj: WebhookSubscription, user: Any) -> str:
+        return subscription_secret_rotate(subscription=obj, user=user)
 
     @admin.display(description="events")
     def event_list(self, subscription: WebhookSubscription) -> str:

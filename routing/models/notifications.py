@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from reps.audit import audited_history
 from reps.fields import ListField
-from reps.models import WEB_ADDRESS, Rep
+from reps.models import Rep
+from routing.notifications.outbound import validate_outgoing_url
 from routing.notifications.secrets import new_webhook_secret
 
 from .leads import Assignment, Lead
@@ -38,7 +39,7 @@ class WebhookSubscription(models.Model):
     """A system (a CRM, a data warehouse) that receives lead events as signed JSON."""
 
     name = models.CharField(max_length=100, unique=True)
-    url = models.URLField(validators=[WEB_ADDRESS], verbose_name="URL")
+    url = models.URLField(validators=[validate_outgoing_url], verbose_name="URL")
     events = ListField(
         item_validator=validate_event_name,
         help_text="Events to send, comma-separated (blank: all): " + ", ".join(EVENT_NAMES),
@@ -47,7 +48,14 @@ class WebhookSubscription(models.Model):
         max_length=100,
         default=new_webhook_secret,
         help_text="Signs every delivery (Standard Webhooks: webhook-id, webhook-timestamp, "
-        "webhook-signature headers); give it to the receiver to verify with.",
+        "webhook-signature headers); give it to the receiver to verify with. Shown once, "
+        "when created or rotated.",
+    )
+    secret_rotated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Empty: the secret is the one made with the subscription.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

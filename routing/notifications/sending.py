@@ -110,6 +110,7 @@ def _failed(notification: Notification, error: TransportError) -> None:
         status=Notification.Status.FAILED if final else Notification.Status.PENDING,
         next_attempt_at=timezone.now() + retry_delay(attempts),
         last_error=error.message[:2000],
+        response_status=error.status,
     )
     log = logger.error if final else logger.warning
     log("Notification %s (%s): %s", notification.pk, notification, error.message)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from routing.durations import parse_duration
+from routing.notifications.outbound import check_url
 
 from .errors import Problems
 from .spec import OwnerRef
@@ -168,12 +169,18 @@ class Item:
         return tuple(texts)
 
     def url(self, key: str, *, max_length: int = 200) -> str:
+        """A URL the server will post to: a web address the outbound policy allows."""
         url = self.text(key, max_length=max_length)
         if url:
             try:
                 _validate_url(url)
             except ValidationError:
                 self.error(f"{self.label(key)} '{url}' is not a web address (http:// or https://)")
+                return ""
+            try:
+                check_url(url)
+            except ValidationError as refused:
+                self.error(f"{self.label(key)} '{url}' is refused: {message_of(refused)}")
                 return ""
         return url
 

@@ -18,6 +18,7 @@ from reps.audit import acting_as
 from reps.models import Pool, PoolMembership, Rep, User
 from reps.services import rep_ensure_login
 from routing.models import Rule, RuleSet
+from routing.notifications.outbound import unresolved_host_warning
 from territories.models import AccountDomain, NamedAccount, Territory
 
 from .check import check_against_database, reps_by_email
@@ -103,6 +104,11 @@ class _Loader:
         ]
         for name in changed:
             setattr(rep, name, values[name])
+        for name in ("slack_webhook_url", "webhook_url"):
+            if name in changed and values[name]:
+                warning = unresolved_host_warning(values[name])
+                if warning:
+                    self.writer.summary.notes.append(f"{where}: {warning}")
         if spec.kind == Rep.Kind.HUMAN and rep.user_id is None:
             had_login = User.objects.filter(email__iexact=spec.email).exists()
             if rep_ensure_login(rep=rep, save=False) is None:
