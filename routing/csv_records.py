@@ -66,7 +66,7 @@ RecordProblem = TooLarge | QuoteNeverClosed | Unreadable
 
 class Record(NamedTuple):
     line: int  # the record's first line in the file
-    cells: list[str]
+    cells: list[str]  # none if `problem`
     problem: RecordProblem | None = None
 
 
@@ -154,7 +154,7 @@ class CsvRecords:
                 yield Record(lines.first, [], Unreadable(str(error)))
                 continue
             if lines.exhausted:  # the reader asked for a line after the last: in a quote
-                yield Record(lines.first, cells, _quote_never_closed(lines))
+                yield Record(lines.first, [], _quote_never_closed(lines))
                 return
             if cells:
                 yield Record(lines.first, cells)

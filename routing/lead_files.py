@@ -64,8 +64,7 @@ class LeadFile:
         self._records = CsvRecords(source, max_bytes=settings.INTAKE_MAX_BODY_BYTES)
         self._rows = iter(self._records)
         header = next(self._rows, None)
-        cells = header.cells if header is not None else []
-        self.columns = [column.strip() for column in cells]
+        self.columns = [column.strip() for column in header.cells] if header else []
         self.attribute_columns = [
             column
             for column in self.columns
