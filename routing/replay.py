@@ -122,7 +122,10 @@ def replay_csv(*, ruleset_id: int, source: IO[bytes], limit: int = 20_000) -> Re
     draft = _Router(snapshot, snapshot.rulesets[ruleset_id], now)
     active = _Router(snapshot, snapshot.active, now) if snapshot.active else None
     result = Replay()
-    for line, body in itertools.islice(LeadFile(source, {}), limit):
+    for line, body, problem in itertools.islice(LeadFile(source, {}), limit):
+        if problem:
+            result.errors.append((line, problem))
+            continue
         values, errors = normalize_submission(body)
         if errors:
             result.errors.append((line, rejection(errors)))

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 
-from routing.lead_files import header_columns, header_problem
+from routing.lead_files import LeadFile
 from routing.models import LeadImport
 from routing.services.imports import ImportProblem, column_mapping, lead_import_queue
 
@@ -70,9 +70,10 @@ class LeadImportForm(forms.ModelForm):
         cleaned = super().clean()
         upload, mapping = cleaned.get("file"), cleaned.get("columns")
         if upload is not None and mapping is not None:
-            first = upload.readline().decode("utf-8-sig", errors="replace")
+            # The header row as the worker will read it; refused here, nothing is stored.
+            problem = LeadFile(upload, mapping).problem
             upload.seek(0)
-            if problem := header_problem(header_columns(first), mapping):
+            if problem:
                 self.add_error("file", problem)
         return cleaned
 

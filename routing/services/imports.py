@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from routing.lead_files import LeadFile, header_problem, rejection
+from routing.lead_files import LeadFile, rejection
 from routing.models import Assignment, Lead, LeadImport
 from routing.normalize import SUBMISSION_FIELDS, normalize_submission
 
@@ -168,8 +168,8 @@ def _run_logged(
 
 def _run(lead_import: LeadImport, source: IO[bytes], progress: Progress | None) -> None:
     lead_file = LeadFile(source, lead_import.mapping)
-    if problem := header_problem(lead_file.columns, lead_import.mapping):
-        raise ImportProblem(problem)
+    if lead_file.problem:
+        raise ImportProblem(lead_file.problem)
     lead_import.attribute_columns = lead_file.attribute_columns
     batches = _Lookahead(_batches(lead_file, skip=lead_import.rows))
     carried = None
@@ -192,14 +192,14 @@ def _batches(lead_file: LeadFile, *, skip: int) -> Iterator[tuple[list[Submissio
     normalized, BATCH_ROWS at a time: (good submissions, counts, bytes read so far)."""
     batch: list[Submission] = []
     tally = _Tally()
-    for index, (line, body) in enumerate(lead_file):
+    for index, (line, body, problem) in enumerate(lead_file):
         if index < skip:
             continue
         tally.rows += 1
-        values, errors = normalize_submission(body)
-        if errors:
+        values, errors = ({}, {}) if problem else normalize_submission(body)
+        if problem or errors:
             tally.rejected += 1
-            tally.problems.append([line, rejection(errors)])
+            tally.problems.append([line, problem or rejection(errors)])
         else:
             batch.append(Submission(values=values, payload=body, line=line))
         if tally.rows >= BATCH_ROWS:

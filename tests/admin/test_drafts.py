@@ -98,3 +98,23 @@ def test_the_admin_clones_replays_and_activates(admin_client, team, draft):
     lead = submit(email="after@prospect.com", source="demo_request")
     assert lead.owner.name in ("Bo", "Cy")
     assert team.ruleset.history.filter(is_active=False).exists()  # history shows the switch
+
+
+def test_a_replayed_csv_with_a_huge_cell_and_an_open_quote_lists_them_and_replays_the_rest(
+    admin_client, team, draft
+):
+    text = (
+        "email,source,message\n"
+        f"big@prospect.com,demo_request,{'m' * 150_000}\n"
+        "sam@prospect.com,demo_request,Hi\n"
+        'pat@prospect.com,demo_request,"Hello\n'
+        "dev@gmail.com,free_signup,\n"
+    )
+    upload = SimpleUploadedFile("leads.csv", text.encode())
+
+    page = admin_client.post(f"/admin/routing/ruleset/{draft.pk}/replay/", {"csv": upload})
+
+    html = page.content.decode()
+    assert page.status_code == 200 and "the 1 leads of leads.csv" in html
+    assert "<li>line 2: The row has 150,031 bytes, more than the 65,536 a lead may have" in html
+    assert "<li>line 4: A quote opened here is never closed (it swallowed lines 4–5" in html

@@ -22,10 +22,11 @@ CSV = (
 
 
 def upload(admin_client, text=CSV, columns="E-mail=email\nFirst=first_name", **fields):
+    data = text if isinstance(text, bytes) else text.encode()
     return admin_client.post(
         admin_url(LeadImport, "add"),
         {
-            "file": SimpleUploadedFile("expo.csv", text.encode(), content_type="text/csv"),
+            "file": SimpleUploadedFile("expo.csv", data, content_type="text/csv"),
             "columns": columns,
             "notify": "digest",
             **fields,
@@ -141,3 +142,95 @@ def test_a_failed_import_runs_again_from_where_it_stopped(
     assert failed.status == LeadImport.Status.DONE and failed.error == ""
     assert (failed.rows, failed.imported, failed.rejected) == (3, 2, 1)
     assert list(Lead.objects.values_list("email", flat=True)) == ["dev@gmail.com"]
+
+
+# A row over the intake's limit (64 KiB) and a quote never closed, with NULs, between
+# good rows; lines end with CRLF, as spreadsheets write them.
+LONG = "y" * 70_000
+SPOILT = (
+    "E-mail,First,company,source,Notes\r\n"
+    "pat@prospect.com,Pat,Prospect Inc,demo_request,first\r\n"  # 2
+    f'long@prospect.com,Long,Long Inc,demo_request,"{LONG}\r\n{LONG}"\r\n'  # 3-4: too large
+    "nul@prospect.com,Nul,Nul Inc,demo_request,a\x00b\r\n"  # 5: NUL in an attribute
+    "dev@gmail.com,Dev,,free_signup,\r\n"  # 6
+    'stray@prospect.com,"Stray,Stray Inc,demo_request,\r\n'  # 7: a quote never closed
+    "late@prospect.com,Late,Late Inc,demo_request,\r\n"  # 8
+)
+
+
+def test_an_upload_with_spoilt_rows_imports_the_good_ones_and_lists_the_others(
+    admin_client, team, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(admin_client, SPOILT)
+
+    lead_import = LeadImport.objects.get()
+    assert (lead_import.status, lead_import.error) == (LeadImport.Status.DONE, "")
+    assert (lead_import.rows, lead_import.imported, lead_import.rejected) == (5, 2, 3)
+    assert [line for line, _ in lead_import.problems] == [3, 5, 7]
+    assert sorted(Lead.objects.values_list("email", flat=True)) == [
+        "dev@gmail.com",
+        "pat@prospect.com",
+    ]
+    assert Lead.objects.get(email="pat@prospect.com").attributes == {"Notes": "first"}
+
+    html = admin_client.get(response["Location"]).content.decode()
+    assert "5 rows read, 2 new leads, 0 joined an open lead, 3 rejected" in html
+    assert (
+        "<td>3</td><td>The row has 140,051 bytes over lines 3–4, more than the 65,536 a lead "
+        "may have (as through the API); its largest cell, in column &#x27;Notes&#x27;, has "
+        "140,002. Shorten it, or close its quote where the cell should end.</td>"
+    ) in html
+    assert "<td>5</td><td>attributes: Contains a NUL character (U+0000); remove it.</td>" in html
+    assert (
+        "<td>7</td><td>A quote opened here is never closed (it swallowed lines 7–8, the rest "
+        "of the file)"
+    ) in html
+
+
+def test_an_upload_with_a_nul_in_its_header_is_refused_before_anything_is_stored(
+    admin_client, team
+):
+    response = upload(admin_client, "E-mail,First,Badge\x00\npat@prospect.com,Pat,B1\n")
+
+    assert response.status_code == 200
+    assert (
+        "The header row&#x27;s column 3, &#x27;Badge\\x00&#x27;: Contains a NUL character "
+        "(U+0000); remove it."
+    ) in response.content.decode()
+    assert not LeadImport.objects.exists() and not Lead.objects.exists()
+
+
+def test_an_import_that_failed_on_a_huge_cell_runs_again_to_the_end(
+    admin_client, team, django_capture_on_commit_callbacks
+):
+    huge = "z" * 200_000
+    text = (
+        "E-mail,First,company,source\n"
+        "pat@prospect.com,Pat,Prospect Inc,demo_request\n"
+        f"huge@prospect.com,{huge},Huge Inc,demo_request\n"
+        "dev@gmail.com,Dev,,free_signup\n"
+    )
+    failed = LeadImport.objects.create(
+        name="expo.csv",
+        status=LeadImport.Status.FAILED,
+        error="Error: field larger than field limit (131072). Run it again to carry on from there.",
+        mapping={"E-mail": "email", "First": "first_name"},
+    )
+    failed.file.save("expo.csv", ContentFile(text.encode()))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            admin_url(LeadImport, "changelist"),
+            {"action": "run_again", "_selected_action": [failed.pk]},
+        )
+
+    failed.refresh_from_db()
+    assert (failed.status, failed.error) == (LeadImport.Status.DONE, "")
+    assert (failed.rows, failed.imported, failed.rejected) == (3, 2, 1)
+    [[line, why]] = failed.problems
+    assert line == 3 and "its largest cell, in column 'First', has 200,000" in why
+    assert sorted(Lead.objects.values_list("email", flat=True)) == [
+        "dev@gmail.com",
+        "pat@prospect.com",
+    ]
