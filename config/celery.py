@@ -8,7 +8,9 @@ from pathlib import Path
 from celery import Celery
 from celery.signals import worker_ready, worker_shutdown
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Workers and the scheduler are started by hand only on servers (`dev.py run` names the
+# development settings for its own), so they default to production, as the web does.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("leadrouter")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -51,6 +51,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A kept connection can die under a process (PostgreSQL restarted, a failover, an idle
+    # timeout): test it before a request reuses it, so the request reconnects instead of
+    # failing with a 500.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # The statements run for every lead are prepared and planned once per connection
     # (routing/statements.py; the ORM's own statements are never prepared, so neither
     # setting touches them). A pooler in transaction mode that cannot keep prepared
@@ -126,7 +130,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the static files that WhiteNoise serves in production.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Uploaded files (lead imports). Web and worker processes must share this directory
 # (or set a shared storage backend in STORAGES).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))

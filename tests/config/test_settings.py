@@ -37,7 +37,7 @@ def test_development_generates_a_secret_key_once_and_keeps_it(tmp_path):
     assert (tmp_path / "secret_key").exists()
 
 
-def test_development_with_debug_off_needs_a_secret_key(tmp_path):
-    result = _load_settings("config.settings.local", tmp_path, DEBUG="false")
+def test_development_settings_refuse_to_load_with_debug_off_even_with_a_secret_key(tmp_path):
+    result = _load_settings("config.settings.local", tmp_path, DEBUG="false", SECRET_KEY="k" * 50)
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "set DJANGO_SETTINGS_MODULE=config.settings.production" in result.stderr
