@@ -182,18 +182,6 @@ class ProductionSite:
             service.stop()
 
 
-def sign_in(client: httpx.Client, login_path: str, email: str, password: str) -> httpx.Response:
-    """GET the login form, POST it back with its CSRF token, as a browser does."""
-    form = client.get(login_path)
-    assert form.status_code == 200, form.text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)[1]
-    return client.post(
-        login_path,
-        data={"username": email, "password": password, "csrfmiddlewaretoken": token},
-        headers={"Referer": f"{SITE}{login_path}", "Origin": SITE},
-    )
-
-
 def static_paths(html: str) -> list[str]:
     return re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
 

@@ -19,10 +19,10 @@ from tests.integration.production import (
     SITE_HOST,
     ProductionSite,
     page,
-    sign_in,
     static_paths,
 )
 from tests.integration.stack import RedisServer, database_url, wait_until
+from tests.signin import sign_in
 from tests.team import PASSWORD, submit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
