@@ -69,7 +69,7 @@ def lockout_response(
     return response
 
 
-def _unlocks_at(username: str | None, address: str) -> datetime | None:
+def _unlocks_at(username: str | None, address: str | None) -> datetime | None:
     """When the lock lifts: the cool-off after the failure that set it (failures while
     locked are not counted, so they do not push it back)."""
     last = AccessAttempt.objects.filter(username=username, ip_address=address).aggregate(
