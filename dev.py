@@ -76,12 +76,33 @@ def manage(*args: str) -> None:
 
 def serve(port: str) -> int:
     """Web, worker and scheduler together; Ctrl-C (or any of them dying) stops all three."""
+    # The development settings, for every process started here (the web and the worker
+    # default to production when started by hand).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     say("Migrating the database")
     manage("migrate", "--noinput")
     say("Loading the demo routing set and the demo admin")
     manage("setup_demo")
     commands = {
-        "web": [str(PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}"],
+        # gunicorn, as in production, with a bounded number of threads: each keeps one
+        # database connection, so a burst of clients cannot open more connections than
+        # PostgreSQL allows (the development server starts a thread, and with it a
+        # connection, per request). --reload restarts the workers when the code changes.
+        "web": [
+            str(BIN / "gunicorn"),
+            "config.wsgi",
+            "--config",
+            "config/gunicorn.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--reload",
+            "--access-logfile",
+            "-",
+        ],
         "worker+scheduler": [
             str(BIN / "celery"),
             "-A",
@@ -123,8 +144,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def stop(processes: dict[str, subprocess.Popen]) -> None:
-    # runserver's autoreloader leaves its serving child behind when only the parent is
-    # signalled, so the web gets the signal as a whole process group; Celery's main
+    # The web gets the signal as a whole process group, workers included; Celery's main
     # process shuts its own pool down warmly, so it alone is signalled.
     for name, process in processes.items():
         if process.poll() is None:

@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from . import admin_lockouts  # noqa: F401 - registers the failed sign-ins' admin
 from .models import Pool, PoolMembership, Rep, User
 from .services import rep_ensure_login, rep_secret_rotate
 from .webhook_admin import OutgoingUrlAdmin, SigningSecretAdmin

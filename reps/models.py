@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -298,3 +299,12 @@ class PoolMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rep.name} in {self.pool.name}"
+
+
+class FailedSignIn(AccessAttempt):
+    """Wrong passwords for one account from one address, as django-axes counts them
+    (reps.lockouts); at the limit, a lockout. Deleting the row unlocks the pair."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "failed sign-in"

@@ -51,6 +51,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A kept connection can die under a process (PostgreSQL restarted, a failover, an idle
+    # timeout): test it before a request reuses it, so the request reconnects instead of
+    # failing with a 500.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # The statements run for every lead are prepared and planned once per connection
     # (routing/statements.py; the ORM's own statements are never prepared, so neither
     # setting touches them). A pooler in transaction mode that cannot keep prepared
@@ -77,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "reps",
     "territories",
     "routing",
@@ -95,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,6 +123,11 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "reps.User"
+# django-axes first: it refuses a locked sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "queue:login"
 LOGIN_REDIRECT_URL = "queue:home"
 AUTH_PASSWORD_VALIDATORS = [
@@ -126,7 +138,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the static files that WhiteNoise serves in production.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Uploaded files (lead imports). Web and worker processes must share this directory
 # (or set a shared storage backend in STORAGES).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -147,6 +160,24 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sign-in lockouts (reps.lockouts): LOGIN_FAILURE_LIMIT wrong passwords for one account
+# from one address, each within LOGIN_LOCKOUT of the one before, lock that pair for
+# LOGIN_LOCKOUT; failures while locked do not extend it; a good password clears the count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = parse_duration(env("LOGIN_LOCKOUT", default="15m"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "username"  # what both login forms post (the e-mail)
+AXES_USERNAME_CALLABLE = "reps.lockouts.login_name"
+AXES_CLIENT_IP_CALLABLE = "reps.lockouts.client_address"
+AXES_LOCKOUT_CALLABLE = "reps.lockouts.lockout_response"
+# Managers see and unlock failed sign-ins under Reps and pools; axes' own admin and its
+# log of every successful sign-in are not used.
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no start-up banner in every command's output
+
 # Intake API limits. The body limit is the API's own (checked before the body is read),
 # not DATA_UPLOAD_MAX_MEMORY_SIZE, which would also cap every admin form.
 INTAKE_RATE = env("INTAKE_RATE", default="600/min")  # per intake key
@@ -164,6 +195,9 @@ CORS_EXPOSE_HEADERS = ("Retry-After", "Idempotent-Replayed")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Intake keys or a signed-in session, never a password in a header: DRF's default
+    # Basic authentication would let anyone try passwords on any API page.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_RENDERER_CLASSES": ["routing.api.rendering.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {"intake": INTAKE_RATE, "intake_address": INTAKE_RATE_PER_IP},
@@ -283,5 +317,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # httpx logs every request at INFO; the outbox rows already record each send.
-    "loggers": {"httpx": {"level": "WARNING"}},
+    # django-axes: failures and lockouts are warnings; its INFO lines narrate each step.
+    "loggers": {"httpx": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

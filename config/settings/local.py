@@ -1,13 +1,21 @@
-"""Development: DEBUG on, a secret key generated once and kept under var/."""
+"""Development: DEBUG on (refused off), a secret key generated once and kept under var/."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 from .base import *  # noqa: F403
 from .base import LOCAL_NETWORKS, VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
+if not DEBUG:
+    # DEBUG off means a server; these settings (console e-mail, a generated key, no HTTPS)
+    # must never run one because DJANGO_SETTINGS_MODULE was left out of its environment.
+    raise ImproperlyConfigured(
+        "config.settings.local is for development and needs DEBUG on. On a server, set "
+        "DJANGO_SETTINGS_MODULE=config.settings.production."
+    )
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -19,11 +27,7 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-SECRET_KEY = env("SECRET_KEY", default="") or (_development_secret_key() if DEBUG else "")
-if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+SECRET_KEY = env("SECRET_KEY", default="") or _development_secret_key()
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # The demo's agent and the local test receivers listen on loopback.

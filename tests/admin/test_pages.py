@@ -9,7 +9,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.db.models import Model
 
-from reps.models import Rep
+from reps.models import FailedSignIn, Rep
 from routing.models import (
     Assignment,
     IdempotencyRecord,
@@ -41,6 +41,16 @@ def _make(label: str, request: pytest.FixtureRequest) -> Model:
         "reps.user": lambda: UserFactory(),
         "reps.rep": lambda: RepFactory(),
         "reps.pool": lambda: PoolMembershipFactory().pool,
+        "reps.failedsignin": lambda: FailedSignIn.objects.create(
+            username="ana@example.com",
+            ip_address="203.0.113.10",
+            user_agent="Mozilla/5.0",
+            http_accept="text/html",
+            path_info="/queue/login/",
+            get_data="",
+            post_data="username=ana@example.com",
+            failures_since_start=5,
+        ),
         "territories.territory": lambda: TerritoryFactory(),
         "territories.namedaccount": lambda: AccountDomainFactory().account,
         "routing.ruleset": lambda: RuleFactory().ruleset,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 from django.test import Client
 
 from routing.models import IntakeKey, Lead, Notification
@@ -138,7 +139,7 @@ def ana_session(live_server, transactional_db) -> tuple[object, httpx.Client]:
     """The team, and an HTTP client signed in to the queue as Ana."""
     team = build_team()
     client = Client()
-    assert client.login(email="ana@example.com", password=PASSWORD)
+    assert client.login(request=HttpRequest(), email="ana@example.com", password=PASSWORD)
     cookies = {"sessionid": client.cookies["sessionid"].value}
     with httpx.Client(base_url=live_server.url, cookies=cookies) as http:
         yield team, http

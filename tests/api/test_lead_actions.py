@@ -4,6 +4,7 @@ as an AI agent's key or as a rep signed in; nobody else."""
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from rest_framework.test import APIClient
 
 from routing.models import Assignment, IntakeKey, Lead, LeadEvent
@@ -128,6 +129,6 @@ def test_a_source_key_cannot_act_on_leads(team):
 def test_a_session_needs_csrf(team):
     lead = submit(source="demo_request")
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username="ana@example.com", password="pass-word-123")
+    client.login(request=HttpRequest(), username="ana@example.com", password="pass-word-123")
     response = client.post(f"/api/v1/leads/{lead.pk}/acknowledge/")
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]

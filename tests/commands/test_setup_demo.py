@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from reps.models import Rep, User
 from routing.models import IntakeKey, RuleSet
@@ -73,5 +74,9 @@ def test_setup_prints_a_demo_intake_key_that_works_and_keeps_it(tmp_path):
 def test_the_demo_rep_can_sign_in_to_the_queue_with_the_demo_password(tmp_path, client):
     output = _setup_demo(tmp_path)
     assert "Demo rep:   nate.brooks@example.com" in output
-    assert client.login(username="nate.brooks@example.com", password=_printed_password(output))
+    assert client.login(
+        request=HttpRequest(),
+        username="nate.brooks@example.com",
+        password=_printed_password(output),
+    )
     assert client.get("/queue/").status_code == 200

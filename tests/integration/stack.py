@@ -6,15 +6,19 @@ Each test gets its own Redis (a free port), so stopping it hurts nobody else.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +38,35 @@ def database_url() -> str:
         f"postgres://{settings['USER']}{password}@{settings['HOST'] or '127.0.0.1'}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
+
+
+@contextlib.contextmanager
+def scratch_database(*, connection_limit: int = -1) -> Iterator[str]:
+    """A new, empty database on the test database's server, owned by a login role of its
+    own that may hold at most `connection_limit` connections (as on a small server);
+    yields its URL, then drops both. Needs the suite's role to create roles."""
+    settings = connection.settings_dict
+    server = {
+        "host": settings["HOST"] or "127.0.0.1",
+        "port": settings["PORT"] or 5432,
+        "user": settings["USER"],
+        "password": settings.get("PASSWORD") or None,
+    }
+    name = f"scratch_{secrets.token_hex(6)}"
+
+    def maintenance(*statements: str) -> None:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            for statement in statements:
+                admin.execute(statement)
+
+    maintenance(
+        f"CREATE ROLE {name} LOGIN CONNECTION LIMIT {connection_limit}",
+        f"CREATE DATABASE {name} OWNER {name}",
+    )
+    try:
+        yield f"postgres://{name}@{server['host']}:{server['port']}/{name}"
+    finally:
+        maintenance(f"DROP DATABASE {name} WITH (FORCE)", f"DROP ROLE {name}")
 
 
 def run_together(script: str, arguments: list[list[str]], go: Path) -> list[str]:

@@ -1,7 +1,8 @@
 """`python3 dev.py run` on an empty database: set-up, demo data, all processes, clean stop.
 
 Runs the real command in its own runtime folder (VAR_DIR) on the embedded defaults, the
-way a newcomer starts it, whatever DATABASE_URL the suite itself uses.
+way a newcomer starts it, whatever DATABASE_URL the suite itself uses; on PostgreSQL,
+also with DATABASE_URL set, under a burst of clients.
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
+import psycopg
 import pytest
+from django.db import connection
+
+from tests.integration.stack import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,46 +66,72 @@ def _processes_using(path: Path) -> list[str]:
     return found
 
 
+class RunCommand:
+    """`python3 dev.py run` in its own runtime folder, as a newcomer starts it."""
+
+    def __init__(self, var_dir: Path, **env: str) -> None:
+        self.port = _free_port()
+        self.var_dir = var_dir
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        }
+        environment.update(VAR_DIR=str(var_dir), PORT=str(self.port), PYTHONUNBUFFERED="1", **env)
+        self.log = (var_dir / "run.log").open("w+")
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "dev.py"), "run"],
+            cwd=ROOT,
+            env=environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            # As when a shell starts it in the background: SIGINT inherited as "ignore".
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+    def wait_until_serving(self) -> None:
+        _wait_for(lambda: _port_open(self.port), 120, f"the web server\n{self.output()}")
+        _wait_for(
+            lambda: "celery@" in self.output() and " ready." in self.output(), 60, "the worker"
+        )
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        for pid in _processes_using(self.var_dir):
+            os.kill(int(pid), signal.SIGKILL)
+
+
 @pytest.fixture
 def run_command(tmp_path):
-    port = _free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(VAR_DIR=str(tmp_path), PORT=str(port), PYTHONUNBUFFERED="1")
-    log = (tmp_path / "run.log").open("w+")
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "dev.py"), "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        # As when a shell starts it in the background: SIGINT inherited as "ignore".
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-    )
-    yield process, port, tmp_path, log
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    for pid in _processes_using(tmp_path):
-        os.kill(int(pid), signal.SIGKILL)
+    """Starts the run command with extra environment variables; kills what is left."""
+    started: list[RunCommand] = []
+
+    def start(**env: str) -> RunCommand:
+        started.append(RunCommand(tmp_path, **env))
+        return started[-1]
+
+    yield start
+    for run in started:
+        run.kill()
 
 
 def test_run_serves_the_admin_with_demo_data_and_stops_everything_on_ctrl_c(run_command):
-    process, port, var_dir, log = run_command
+    run = run_command()
+    run.wait_until_serving()
+    credentials = re.search(r"Demo admin: (\S+)\s+Password:\s+(\S+)", run.output())
+    assert credentials, run.output()
 
-    def output() -> str:
-        log.seek(0)
-        return log.read()
-
-    _wait_for(lambda: _port_open(port), 120, f"the web server on port {port}\n{output()}")
-    _wait_for(lambda: "celery@" in output() and " ready." in output(), 60, "the worker")
-    credentials = re.search(r"Demo admin: (\S+)\s+Password:\s+(\S+)", output())
-    assert credentials, output()
-
-    base = f"http://127.0.0.1:{port}"
+    base = run.url
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     login_page = browser.open(f"{base}/admin/login/").read().decode()
@@ -118,7 +152,38 @@ def test_run_serves_the_admin_with_demo_data_and_stops_everything_on_ctrl_c(run_
     rulesets = browser.open(f"{base}/admin/routing/ruleset/").read().decode()
     assert "SaaS inbound" in rulesets
 
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=30) == 0
-    assert not _port_open(port)
-    _wait_for(lambda: not _processes_using(var_dir), 20, "every child process to stop")
+    run.process.send_signal(signal.SIGINT)
+    assert run.process.wait(timeout=30) == 0
+    assert not _port_open(run.port)
+    _wait_for(lambda: not _processes_using(run.var_dir), 20, "every child process to stop")
+
+
+@pytest.mark.postgres
+def test_a_burst_of_clients_on_a_small_postgresql_gets_every_lead_answered(run_command):
+    """16 clients at once on a server that lets this install hold 16 connections: the web
+    serves a bounded number of requests at once, each thread keeping one connection, so
+    the burst queues instead of running out of connections (no 500)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the connection limit is PostgreSQL's")
+    with scratch_database(connection_limit=16) as url:
+        run = run_command(DATABASE_URL=url)
+        run.wait_until_serving()
+        key = (run.var_dir / "demo-intake-key").read_text().strip()
+
+        def post(number: int) -> int:
+            response = httpx.post(
+                f"{run.url}/api/v1/leads/",
+                json={"email": f"buyer{number}@burst-{number}.com", "source": "demo_request"},
+                headers={"Authorization": f"Api-Key {key}"},
+                timeout=60,
+            )
+            return response.status_code
+
+        with ThreadPoolExecutor(max_workers=16) as clients:
+            answers = Counter(clients.map(post, range(240)))
+
+        assert answers == {201: 240}, run.output()[-4000:]
+        with psycopg.connect(url) as database:
+            stored = database.execute("SELECT count(*) FROM routing_lead").fetchone()[0]
+        assert stored == 240
+        run.kill()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 
 from routing.metrics import lead_metrics, period_of
 from tests.team import PASSWORD, submit
@@ -30,7 +31,7 @@ def test_a_bad_period_is_explained_and_the_default_shown(admin_client):
 
 def test_reps_and_strangers_are_sent_to_sign_in(client, team):
     assert client.get("/dashboard/").status_code == 302
-    client.login(username="ana@example.com", password=PASSWORD)
+    client.login(request=HttpRequest(), username="ana@example.com", password=PASSWORD)
     response = client.get("/dashboard/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
@@ -55,5 +56,5 @@ def test_the_metrics_api_returns_the_dashboard_figures(admin_client, team):
 
 def test_the_metrics_api_is_for_managers(client, team):
     assert client.get("/api/v1/metrics/").status_code == 403
-    client.login(username="ana@example.com", password=PASSWORD)
+    client.login(request=HttpRequest(), username="ana@example.com", password=PASSWORD)
     assert client.get("/api/v1/metrics/").status_code == 403

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.http import HttpRequest
 from django.utils import timezone
 
 from routing.models import Lead
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def signed_in(client, rep):
-    assert client.login(username=rep.email, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=rep.email, password=PASSWORD)
     return client
 
 
