@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('axes', '0010_accessattemptexpiration'),
-        ('reps', '0006_rep_expertise'),
+        ('reps', '0008_webhook_secret_rotated_at'),
     ]
 
     operations = [
