@@ -1,8 +1,20 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from tests.factories import StaffUserFactory
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The `postgres` and `redis` markers skip a test where they say (pyproject.toml)."""
+    if (
+        item.get_closest_marker("postgres")
+        and "postgresql" not in settings.DATABASES["default"]["ENGINE"]
+    ):
+        pytest.skip("needs PostgreSQL (DATABASE_URL)")
+    if item.get_closest_marker("redis") and not settings.REDIS_URL:
+        pytest.skip("needs Redis (REDIS_URL)")
 
 
 @pytest.fixture
