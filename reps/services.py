@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from routing.notifications.secrets import ROTATED_REASON, new_webhook_secret
+from routing.notifications.secrets import secret_rotate
 
-from .audit import acting_as
 from .models import Rep, User
 
 
@@ -57,12 +55,11 @@ def _login_follows_rep_email(rep: Rep) -> None:
 
 
 def rep_secret_rotate(*, rep: Rep, user: Any) -> str:
-    """Give the rep a new webhook signing secret and return it; the old one stops
-    signing at once (messages still waiting are signed with the new one when sent).
-    History records who rotated it and when, not the secret."""
-    with transaction.atomic(), acting_as(user):
-        rep.webhook_secret = new_webhook_secret()
-        rep.webhook_secret_rotated_at = timezone.now()
-        rep._change_reason = ROTATED_REASON  # type: ignore[attr-defined]
-        rep.save(update_fields=["webhook_secret", "webhook_secret_rotated_at", "updated_at"])
-    return rep.webhook_secret
+    """A new webhook signing secret for the rep, returned to be shown once."""
+    return secret_rotate(
+        rep,
+        secret_field="webhook_secret",
+        rotated_at_field="webhook_secret_rotated_at",
+        user=user,
+        also_saved=("updated_at",),
+    )

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import base64
 import secrets
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from reps.audit import acting_as
 
 PREFIX = "whsec_"
 
@@ -26,3 +32,23 @@ def masked(secret: str) -> str:
     if not secret:
         return "—"
     return f"{PREFIX}…{secret[-4:]}"
+
+
+def secret_rotate(
+    owner: models.Model,
+    *,
+    secret_field: str,
+    rotated_at_field: str,
+    user: Any,
+    also_saved: tuple[str, ...] = (),
+) -> str:
+    """Give `owner` (a rep, a subscription) a new signing secret and return it; the old one
+    stops signing at once (messages still waiting are signed with the new one when sent).
+    History records who rotated it and when, not the secret."""
+    with transaction.atomic(), acting_as(user):
+        setattr(owner, secret_field, new_webhook_secret())
+        setattr(owner, rotated_at_field, timezone.now())
+        # simple-history's documented way to give the history row its reason.
+        owner._change_reason = ROTATED_REASON  # type: ignore[attr-defined]
+        owner.save(update_fields=[secret_field, rotated_at_field, *also_saved])
+    return getattr(owner, secret_field)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,6 +116,16 @@ def _port_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def redis_server_binary() -> str | None:
+    return shutil.which("redis-server") or shutil.which("/usr/bin/redis-server")
+
+
+# Tests that start Redis servers of their own (the `postgres` marker skips them on SQLite).
+needs_redis_server = pytest.mark.skipif(
+    redis_server_binary() is None, reason="redis-server is not installed"
+)
+
+
 class RedisServer:
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
@@ -126,7 +137,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        binary = redis_server_binary() or "redis-server"
         self.process = subprocess.Popen(
             [
                 binary,

@@ -4,7 +4,6 @@ over HTTP as the TLS proxy forwards them (the PostgreSQL + Redis pass of CI)."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 
 import httpx
@@ -21,19 +20,16 @@ from tests.integration.production import (
     page,
     static_paths,
 )
-from tests.integration.stack import RedisServer, database_url, wait_until
+from tests.integration.stack import RedisServer, database_url, needs_redis_server, wait_until
 from tests.signin import sign_in
 from tests.team import PASSWORD, submit
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_and_redis_server():
-    if connection.vendor != "postgresql":
-        pytest.skip("the production recipe runs on PostgreSQL")
-    if not shutil.which("redis-server") and not shutil.which("/usr/bin/redis-server"):
-        pytest.skip("redis-server is not installed")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    needs_redis_server,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture

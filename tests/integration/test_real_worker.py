@@ -7,30 +7,25 @@ Slack and webhook posts on a local server, and reads the database.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections import Counter
 from datetime import timedelta
 
 import httpx
 import pytest
-from django.db import connection
 from django.db.models import Count, F
 
 from routing.links import acknowledge_url
 from routing.models import Assignment, IntakeKey, LeadEvent, Notification
-from tests.integration.stack import Stack, run_together, wait_until
+from tests.integration.stack import Stack, needs_redis_server, run_together, wait_until
 from tests.team import submit
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_and_redis_server():
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker and a web process on one database need PostgreSQL")
-    if not shutil.which("redis-server") and not shutil.which("/usr/bin/redis-server"):
-        pytest.skip("redis-server is not installed")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    needs_redis_server,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture
