@@ -6,15 +6,15 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from routing.api.idempotency import IDEMPOTENCY_TTL, idempotency_records_purge
 from routing.models import LeadImport
 from routing.notifications.outbox import outbox_woken
-from routing.notifications.sending import (
+from routing.services.delivery import (
     notification_send,
     notifications_send_due,
     notifications_send_pending,
 )
 from routing.services.escalation import assignments_escalate_overdue
+from routing.services.idempotency import IDEMPOTENCY_TTL, idempotency_records_purge
 from routing.services.imports import lead_import_run
 from routing.services.performance import pools_performance_refresh
 

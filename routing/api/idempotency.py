@@ -20,12 +20,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from routing.models import IdempotencyRecord, IntakeKey
+from routing.services.idempotency import IDEMPOTENCY_TTL
 
 from .exceptions import BadHeader, IdempotencyConflict, IdempotencyMismatch
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-IDEMPOTENCY_TTL = timedelta(hours=24)
 # An in-flight record this old belongs to a request that died without cleaning up (a
 # killed worker, a lost database connection). Far longer than any request may run
 # (server timeouts are seconds), so a live request is never taken over; a retry then
@@ -155,17 +155,3 @@ def idempotent(
     else:
         idempotency_complete(record=claim, response=response)
     return response
-
-
-def idempotency_records_purge(*, older_than: timedelta) -> int:
-    """Delete records older than `older_than` (at least IDEMPOTENCY_TTL, the promise made
-    to clients); returns how many. `created_at` is indexed, so this is a range delete."""
-    if older_than < IDEMPOTENCY_TTL:
-        raise ValueError(
-            f"Idempotency keys are kept at least {IDEMPOTENCY_TTL}; "
-            f"refusing to purge records younger than that ({older_than})."
-        )
-    deleted, _ = IdempotencyRecord.objects.filter(
-        created_at__lt=timezone.now() - older_than
-    ).delete()
-    return deleted

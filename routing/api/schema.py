@@ -7,7 +7,9 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from .idempotency import HEADER, IDEMPOTENCY_TTL, MAX_KEY_LENGTH
+from routing.services.idempotency import IDEMPOTENCY_TTL
+
+from .idempotency import HEADER, MAX_KEY_LENGTH
 from .responses import ErrorSerializer
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.test import Client
 
 from routing.models import IntakeKey, Lead, Notification
-from routing.notifications.sending import notifications_send_due
+from routing.services.delivery import notifications_send_due
 from tests.api.conftest import LEADS_URL, stored_counts
 from tests.team import PASSWORD, build_team, submit
 

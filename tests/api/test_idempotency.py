@@ -10,8 +10,9 @@ import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from routing.api.idempotency import idempotency_records_purge, request_fingerprint
+from routing.api.idempotency import request_fingerprint
 from routing.models import IdempotencyRecord, IntakeKey, Lead
+from routing.services.idempotency import idempotency_records_purge
 from tests.api.conftest import DEMO_LEAD, LEADS_URL, stored_counts
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,8 @@ from routing.models import (
     Rule,
     WebhookSubscription,
 )
-from routing.notifications.sending import notifications_send_due
 from routing.services import imports
+from routing.services.delivery import notifications_send_due
 from routing.services.imports import ImportProblem, lead_import_create, lead_import_run
 from tests.factories import PoolMembershipFactory, RepFactory
 from tests.team import submit

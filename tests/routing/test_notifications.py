@@ -13,7 +13,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from routing.models import Lead, LeadEvent, Notification, WebhookSubscription
-from routing.notifications.sending import MAX_ATTEMPTS, notification_send, notifications_send_due
+from routing.services.delivery import MAX_ATTEMPTS, notification_send, notifications_send_due
 from tests.team import submit
 
 pytestmark = pytest.mark.django_db

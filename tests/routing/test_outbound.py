@@ -17,7 +17,7 @@ from standardwebhooks import Webhook
 
 from routing.models import Notification, WebhookSubscription
 from routing.notifications.outbound import check_url
-from routing.notifications.sending import notification_send
+from routing.services.delivery import notification_send
 from tests.team import submit
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.cache import caches
 
 from routing.models import Notification
 from routing.notifications.outbox import WAKE_KEY
-from routing.notifications.sending import notifications_send_pending
+from routing.services.delivery import notifications_send_pending
 from routing.tasks import send_notifications
 from tests.team import submit
 

@@ -1,4 +1,5 @@
-"""Sending the outbox: claim a row, deliver it, record the result.
+"""Sending the outbox: claim a row, deliver it (routing.notifications.transports), record
+the result, and what a delivery means for the lead (an AI agent's 2xx acknowledges).
 
 A row is claimed by pushing its `next_attempt_at` past the send's time limit with a
 conditional UPDATE (still pending, still due): two workers, or a task and the sweep,
@@ -19,21 +20,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from routing.models import Assignment, LeadEvent, Notification
-from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
+from routing.notifications.base import TransportError
+from routing.notifications.messages import ACTIONABLE
+from routing.notifications.transports import notification_deliver
 
-from .base import Transport, TransportError
-from .email import EmailTransport
-from .messages import ACTIONABLE, message_for
-from .slack import SlackTransport
-from .webhook import WebhookTransport
+from .acknowledge import AcknowledgeError, assignment_acknowledge
 
 logger = logging.getLogger(__name__)
 
-TRANSPORTS: dict[str, Transport] = {
-    Notification.Channel.SLACK: SlackTransport(),
-    Notification.Channel.EMAIL: EmailTransport(),
-    Notification.Channel.WEBHOOK: WebhookTransport(),
-}
 MAX_ATTEMPTS = 8
 
 
@@ -57,7 +51,7 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> b
         "lead__owner", "assignment__decision", "rep", "subscription", "lead_import"
     ).get(pk=notification_id)
     try:
-        status = TRANSPORTS[notification.channel].send(notification, message_for(notification))
+        status = notification_deliver(notification)
     except TransportError as error:
         _failed(notification, error)
         return False
