@@ -13,8 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from routing.notifications.outbound import validate_outgoing_url
-from routing.notifications.secrets import new_webhook_secret
+from outgoing.addresses import validate_outgoing_url
+from outgoing.secrets import new_webhook_secret
 
 from .audit import audited_history
 from .fields import ListField

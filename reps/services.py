@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
-from routing.notifications.secrets import secret_rotate
+from outgoing.secrets import ROTATED_REASON, new_webhook_secret
 
+from .audit import acting_as
 from .models import Rep, User
 
 
@@ -63,3 +65,23 @@ def rep_secret_rotate(*, rep: Rep, user: Any) -> str:
         user=user,
         also_saved=("updated_at",),
     )
+
+
+def secret_rotate(
+    owner: models.Model,
+    *,
+    secret_field: str,
+    rotated_at_field: str,
+    user: Any,
+    also_saved: tuple[str, ...] = (),
+) -> str:
+    """Give `owner` (a rep, a subscription) a new signing secret and return it; the old one
+    stops signing at once (messages still waiting are signed with the new one when sent).
+    History records who rotated it and when, not the secret."""
+    with transaction.atomic(), acting_as(user):
+        setattr(owner, secret_field, new_webhook_secret())
+        setattr(owner, rotated_at_field, timezone.now())
+        # simple-history's documented way to give the history row its reason.
+        owner._change_reason = ROTATED_REASON  # type: ignore[attr-defined]
+        owner.save(update_fields=[secret_field, rotated_at_field, *also_saved])
+    return getattr(owner, secret_field)

@@ -18,8 +18,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from routing.notifications.outbound import unresolved_host_warning
-from routing.notifications.secrets import masked
+from outgoing.addresses import unresolved_host_warning
+from outgoing.secrets import masked
 
 
 class OutgoingUrlAdmin(admin.ModelAdmin):

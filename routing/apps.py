@@ -7,8 +7,9 @@ class RoutingConfig(AppConfig):
     verbose_name = "Routing"
 
     def ready(self) -> None:
+        from outgoing.addresses import check_allowed_networks
+
         from . import signals  # noqa: F401
         from .api import cors  # noqa: F401
-        from .notifications.outbound import check_allowed_networks
 
         checks.register(check_allowed_networks)

@@ -279,7 +279,7 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # Outgoing HTTP (Slack, webhooks) goes to public addresses only, and to these networks
 # (comma-separated CIDRs, e.g. 10.20.0.0/16); cloud metadata addresses never. A system
-# check refuses a malformed entry (routing.notifications.outbound).
+# check refuses a malformed entry (outgoing.addresses).
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 LOCAL_NETWORKS = ["127.0.0.0/8", "::1/128"]  # the default of development and tests
 

@@ -5,7 +5,7 @@ import django.db.models.deletion
 import django.utils.timezone
 import reps.fields
 import routing.models.notifications
-import routing.notifications.secrets
+import outgoing.secrets
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, unique=True)),
                 ('url', models.URLField(validators=[django.core.validators.URLValidator(schemes=['http', 'https'])], verbose_name='URL')),
                 ('events', reps.fields.ListField(blank=True, default=list, help_text='Events to send, comma-separated (blank: all): lead.assigned, lead.acknowledged, lead.escalated, lead.unclaimed, lead.outcome', item_validator=routing.models.notifications.validate_event_name)),
-                ('secret', models.CharField(default=routing.notifications.secrets.new_webhook_secret, help_text='Signs every delivery (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature headers); give it to the receiver to verify with.', max_length=100)),
+                ('secret', models.CharField(default=outgoing.secrets.new_webhook_secret, help_text='Signs every delivery (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature headers); give it to the receiver to verify with.', max_length=100)),
                 ('is_active', models.BooleanField(default=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],

@@ -12,11 +12,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from outgoing.addresses import validate_outgoing_url
+from outgoing.secrets import new_webhook_secret
 from reps.audit import audited_history
 from reps.fields import ListField
 from reps.models import Rep
-from routing.notifications.outbound import validate_outgoing_url
-from routing.notifications.secrets import new_webhook_secret
 
 from .leads import Assignment, Lead
 

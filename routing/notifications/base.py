@@ -8,9 +8,9 @@ from typing import Protocol
 import httpx
 from django.conf import settings
 
+from outgoing import addresses
 from routing.models import Notification
 
-from . import outbound
 from .messages import Message
 
 
@@ -44,15 +44,15 @@ def post(url: str, *, content: bytes, headers: dict[str, str]) -> int:
     timeouts = settings.LEADROUTER["HTTP_TIMEOUT"]
     host = _host(url)
     try:
-        response = outbound.post(
+        response = addresses.post(
             url,
             content=content,
             headers={"Content-Type": "application/json", "User-Agent": "LeadRouter", **headers},
             timeout=httpx.Timeout(timeouts["total"], connect=timeouts["connect"]),
         )
-    except outbound.OutboundRefused as refused:
+    except addresses.OutboundRefused as refused:
         raise TransportError(f"refused: {refused.message}", permanent=True) from refused
-    except outbound.HostNotFound as error:
+    except addresses.HostNotFound as error:
         raise TransportError(f"could not reach {host}: it does not resolve") from error
     except httpx.TimeoutException as error:
         raise TransportError(f"no answer within {timeouts['total']} s") from error

@@ -10,8 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from outgoing.addresses import check_url
 from routing.durations import parse_duration
-from routing.notifications.outbound import check_url
 
 from .errors import Problems
 from .spec import OwnerRef

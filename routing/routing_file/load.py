@@ -14,11 +14,11 @@ from typing import Any
 
 from django.db import transaction
 
+from outgoing.addresses import unresolved_host_warning
 from reps.audit import acting_as
 from reps.models import Pool, PoolMembership, Rep, User
 from reps.services import rep_ensure_login
 from routing.models import Rule, RuleSet
-from routing.notifications.outbound import unresolved_host_warning
 from territories.models import AccountDomain, NamedAccount, Territory
 
 from .check import check_against_database, reps_by_email

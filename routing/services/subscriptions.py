@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reps.services import secret_rotate
 from routing.models import WebhookSubscription
-from routing.notifications.secrets import secret_rotate
 
 
 def subscription_secret_rotate(*, subscription: WebhookSubscription, user: Any) -> str:

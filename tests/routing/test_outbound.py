@@ -15,8 +15,8 @@ from django.core.management.base import SystemCheckError
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from outgoing.addresses import check_url
 from routing.models import Notification, WebhookSubscription
-from routing.notifications.outbound import check_url
 from routing.services.delivery import notification_send
 from tests.team import submit
 
