@@ -2,7 +2,7 @@
 """The two commands of the README, on a fresh machine with only Python 3.11+.
 
     python3 dev.py run    set up (environment, database, demo data) and serve on :8000
-    python3 dev.py test   the whole test suite plus ruff; non-zero exit on any failure
+    python3 dev.py test   the test suite, ruff and the import contracts; non-zero exit on a failure
 
 Both create `.venv/` and install the pinned dependencies of pyproject.toml the first time
 (and again whenever pyproject.toml changes), then re-run themselves inside it. With
@@ -171,6 +171,7 @@ def test(pytest_args: list[str]) -> int:
     for name, command in {
         "ruff check": [str(BIN / "ruff"), "check", "."],
         "ruff format": [str(BIN / "ruff"), "format", "--check", "."],
+        "import contracts": [str(BIN / "lint-imports"), "--no-cache"],
         "pytest": [str(PYTHON), "-m", "pytest", *pytest_args],
     }.items():
         say(name)
