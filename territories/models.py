@@ -16,7 +16,7 @@ from reps.fields import ListField
 from reps.models import Pool, Rep, owner_constraint
 
 from .names import is_domain, normalize_company_name, normalize_domain
-from .postal import validate_postal_matchers
+from .validators import validate_postal_matchers
 
 
 def validate_country_codes(values: list[str]) -> None:

@@ -9,10 +9,10 @@ from django.core.validators import validate_email
 
 from territories.models import NamedAccount, Territory, validate_country_codes
 from territories.names import is_domain, normalize_domain
-from territories.postal import parse_postal_matcher
+from territories.postal import PostalMatcherError, parse_postal_matcher
 
 from .errors import Problems
-from .fields import Item, check_name, message_of, natural_name, show
+from .fields import Item, check_name, natural_name, show
 from .spec import AccountSpec, TerritorySpec
 
 TERRITORY_KEYS = ("name", "priority", "match", "owner")
@@ -34,8 +34,8 @@ def parse_territory(problems: Problems, data: Any, index: int) -> TerritorySpec 
     for matcher in postal_codes:
         try:
             parse_postal_matcher(matcher)
-        except ValidationError as error:
-            territory.error(f"match.postal_code: {message_of(error)}")
+        except PostalMatcherError as error:
+            territory.error(f"match.postal_code: {error}")
     band = match.mapping("employee_count", ("min", "max"))
     low, high = band.integer("min"), band.integer("max")
     if low is not None and high is not None and high < low:

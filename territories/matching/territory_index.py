@@ -18,10 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-
 from reps.owners import Owner
-from territories.postal import parse_postal_matcher
+from territories.postal import PostalMatcherError, parse_postal_matcher
 
 # Specificity of the geographic matcher a territory is filed under: higher wins ties.
 POSTAL, STATE, COUNTRY, ELSEWHERE = 3, 2, 1, 0
@@ -202,10 +200,10 @@ class TerritoryIndex:
         for record in records:
             try:
                 territory = _Territory(record)
-            except ValidationError as error:
+            except PostalMatcherError as error:
                 # A territory whose matcher cannot be read must not match more than it
                 # says (dropping the matcher would), so it is left out and reported.
-                problems.append(f"Territory '{record.name}' is left out: {error.messages[0]}")
+                problems.append(f"Territory '{record.name}' is left out: {error}")
                 continue
             size += 1
             countries = territory.countries or {""}

@@ -5,7 +5,7 @@ import django.db.models.functions.text
 import reps.fields
 import simple_history.models
 import territories.models
-import territories.postal
+import territories.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('priority', models.PositiveIntegerField(default=100, help_text='When several territories match a lead, the lowest number wins; equal numbers go to the most specific match (postal code, then state, then country).')),
                 ('countries', reps.fields.ListField(blank=True, default=list, help_text='ISO country codes, comma-separated (US, CA). Blank: any country.', validators=[territories.models.validate_country_codes])),
                 ('states', reps.fields.ListField(blank=True, default=list, help_text='States or regions, comma-separated (CA, OR, WA).')),
-                ('postal_codes', reps.fields.ListField(blank=True, default=list, help_text='Postal-code prefixes (112) and prefix ranges (100-104), comma-separated.', validators=[territories.postal.validate_postal_matchers])),
+                ('postal_codes', reps.fields.ListField(blank=True, default=list, help_text='Postal-code prefixes (112) and prefix ranges (100-104), comma-separated.', validators=[territories.validators.validate_postal_matchers])),
                 ('industries', reps.fields.ListField(blank=True, default=list, help_text='Industries, comma-separated. Blank: any industry.')),
                 ('employee_count_min', models.PositiveIntegerField(blank=True, help_text='Inclusive.', null=True, verbose_name='employees from')),
                 ('employee_count_max', models.PositiveIntegerField(blank=True, help_text='Inclusive.', null=True, verbose_name='employees up to')),
@@ -127,7 +127,7 @@ class Migration(migrations.Migration):
                 ('priority', models.PositiveIntegerField(default=100, help_text='When several territories match a lead, the lowest number wins; equal numbers go to the most specific match (postal code, then state, then country).')),
                 ('countries', reps.fields.ListField(blank=True, default=list, help_text='ISO country codes, comma-separated (US, CA). Blank: any country.', validators=[territories.models.validate_country_codes])),
                 ('states', reps.fields.ListField(blank=True, default=list, help_text='States or regions, comma-separated (CA, OR, WA).')),
-                ('postal_codes', reps.fields.ListField(blank=True, default=list, help_text='Postal-code prefixes (112) and prefix ranges (100-104), comma-separated.', validators=[territories.postal.validate_postal_matchers])),
+                ('postal_codes', reps.fields.ListField(blank=True, default=list, help_text='Postal-code prefixes (112) and prefix ranges (100-104), comma-separated.', validators=[territories.validators.validate_postal_matchers])),
                 ('industries', reps.fields.ListField(blank=True, default=list, help_text='Industries, comma-separated. Blank: any industry.')),
                 ('employee_count_min', models.PositiveIntegerField(blank=True, help_text='Inclusive.', null=True, verbose_name='employees from')),
                 ('employee_count_max', models.PositiveIntegerField(blank=True, help_text='Inclusive.', null=True, verbose_name='employees up to')),
