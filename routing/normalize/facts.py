@@ -111,23 +111,33 @@ def _attribute(attributes: Mapping[str, Any], path: str) -> Any:
     return current
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _float_or_none(value: Any) -> float | None:
     return None if value is None or value == "" else float(value)
 
 
-def _fact(lead_field: LeadField, value: Any) -> Any:
-    if lead_field.kind is Kind.ATTRIBUTES:
-        return value if isinstance(value, Mapping) else {}
-    if lead_field.kind is Kind.EMPLOYEE_COUNT:
-        return value
-    return _float_or_none(value) if lead_field.is_number else value or ""
+def _names(*kinds: Kind, text: bool = False) -> tuple[str, ...]:
+    return tuple(f.name for f in _FACT_FIELDS if f.kind in kinds or (text and f.is_text))
+
+
+# Read by kind; the name lists are worked out once, as lead_facts runs for every lead.
+_TEXT_FACTS = _names(text=True)
+_COUNT_FACTS = _names(Kind.EMPLOYEE_COUNT)
+_FLOAT_FACTS = _names(Kind.MONEY, Kind.SCORE)
+_MAPPING_FACTS = _names(Kind.ATTRIBUTES)
 
 
 def lead_facts(values: Mapping[str, Any]) -> LeadFacts:
     """LeadFacts from Lead field values that are already normalized (a stored lead, or
     the first half of `normalize_submission`'s answer)."""
     get = values.get
-    facts = {field.name: _fact(field, get(field.name)) for field in _FACT_FIELDS}
+    facts = {name: get(name) or "" for name in _TEXT_FACTS}
+    facts.update((name, get(name)) for name in _COUNT_FACTS)
+    facts.update((name, _float_or_none(get(name))) for name in _FLOAT_FACTS)
+    facts.update((name, _mapping(get(name))) for name in _MAPPING_FACTS)
     email_domain = facts["email_domain"] or facts["email"].rpartition("@")[2]
     website = facts["website"]
     company = facts["company"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -137,8 +137,43 @@ def _attributes(value: Any) -> dict[str, Any]:
 EMAIL = field_of_kind(Kind.EMAIL)
 EMAIL_DOMAIN = field_of_kind(Kind.EMAIL_DOMAIN)
 COUNTRY = field_of_kind(Kind.COUNTRY)
+
+Reader = Callable[[Any, str], Any]  # (value as sent, the lead's country) -> Lead value
+
+
+def _reader(field: LeadField) -> Reader:
+    """How a field of this kind is read; ValueError says what is wrong with a value."""
+    kind, limit = field.kind, field.max_length
+    if kind is Kind.EMAIL:
+        return lambda value, country: _email(value, limit)
+    if kind is Kind.COUNTRY:
+        return lambda value, country: normalize_country(_text(value))
+    if kind is Kind.STATE:
+        return lambda value, country: checked_state(country, _bounded_text(value, limit))
+    if kind is Kind.POSTAL_CODE:
+        return lambda value, country: normalize_postal_code(
+            country, _bounded_text(value, limit, numbers=True)
+        )
+    if kind is Kind.EMPLOYEE_COUNT:
+        return lambda value, country: parse_employee_count(_number_text(value))
+    if kind is Kind.MONEY:
+        return lambda value, country: _revenue(_number_text(value))
+    if kind is Kind.SCORE:
+        return lambda value, country: _score(_number_text(value))
+    if kind is Kind.ATTRIBUTES:
+        return lambda value, country: _attributes(value)
+    options = {"multiline": kind is Kind.MULTILINE_TEXT, "numbers": kind in NUMERIC_TEXT_KINDS}
+    if kind is Kind.KEYWORD:
+        return lambda value, country: _bounded_text(value, limit, **options).lower()
+    return lambda value, country: _bounded_text(value, limit, **options)
+
+
 # The country first: a state or postal code is read in its light (ZIP+4, ISO 3166-2).
-_READ_ORDER = sorted(SUBMITTED_FIELDS, key=lambda field: field.kind in COUNTRY_DEPENDENT_KINDS)
+_READERS = tuple(
+    (field.name, field.empty, _reader(field))
+    for field in sorted(SUBMITTED_FIELDS, key=lambda field: field.kind in COUNTRY_DEPENDENT_KINDS)
+)
+_LEAD_FIELD_NAMES = tuple(field.name for field in LEAD_FIELDS)
 
 
 def normalize_submission(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -149,46 +184,19 @@ def normalize_submission(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     """
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
-    for field in _READ_ORDER:
+    country = ""
+    for name, empty, read in _READERS:
         try:
-            country = values.get(COUNTRY.name, "")
-            values[field.name] = _read(field, data.get(field.name), country=country)
+            values[name] = read(data.get(name), country)
         except ValueError as error:
-            problems[field.name] = str(error)
-            values[field.name] = field.empty
+            problems[name] = str(error)
+            values[name] = empty
+        if name == COUNTRY.name:
+            country = values[name]
     address = values[EMAIL.name]
     values[EMAIL_DOMAIN.name] = normalize_email(address)[1] if address else ""
-    in_order = {field.name: values[field.name] for field in LEAD_FIELDS}
+    in_order = {name: values[name] for name in _LEAD_FIELD_NAMES}
     return in_order, {name: problems[name] for name in in_order if name in problems}
-
-
-def _read(field: LeadField, value: Any, *, country: str) -> Any:
-    """One field's value as sent -> its Lead value; ValueError says what is wrong.
-    `country`: the lead's, for a state or a postal code."""
-    kind, limit = field.kind, field.max_length
-    if kind is Kind.EMAIL:
-        return _email(value, limit)
-    if kind is Kind.COUNTRY:
-        return normalize_country(_text(value))
-    if kind is Kind.STATE:
-        return checked_state(country, _bounded_text(value, limit))
-    if kind is Kind.POSTAL_CODE:
-        return normalize_postal_code(country, _bounded_text(value, limit, numbers=True))
-    if kind is Kind.EMPLOYEE_COUNT:
-        return parse_employee_count(_number_text(value))
-    if kind is Kind.MONEY:
-        return _revenue(_number_text(value))
-    if kind is Kind.SCORE:
-        return _score(_number_text(value))
-    if kind is Kind.ATTRIBUTES:
-        return _attributes(value)
-    text = _bounded_text(
-        value,
-        limit,
-        multiline=kind is Kind.MULTILINE_TEXT,
-        numbers=kind in NUMERIC_TEXT_KINDS,
-    )
-    return text.lower() if kind is Kind.KEYWORD else text
 
 
 def _email(value: Any, limit: int | None) -> str:
