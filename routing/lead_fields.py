@@ -276,7 +276,8 @@ def _place_fields(where: Shown) -> Iterator[LeadField]:
 
 def attribute_lines(attributes: dict[str, Any]) -> list[tuple[str, str]]:
     """A lead's attributes as (name, text) lines in name order; values that are not text
-    as JSON."""
+    as JSON. Built here rather than read in a template: there `attributes.items` would
+    look up a key named "items" first, so a lead source could change what people see."""
     return [
         (str(name), _as_text(value))
         for name, value in sorted(attributes.items(), key=lambda item: str(item[0]))
