@@ -7,7 +7,6 @@ Every lead is looked up through `rep_visible_leads`: a lead the rep may not see 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from reps.models import Rep
 from routing.explain import why_sentences
+from routing.lead_fields import Shown, facts_shown
 from routing.models import Lead
 from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
 from routing.services.work import OUTCOMES, WorkError, lead_claim, lead_record_outcome
@@ -77,7 +77,7 @@ class LeadPageView(View):
             {
                 "rep": rep,
                 "lead": lead,
-                "attributes": attribute_rows(lead.attributes),
+                "facts": facts_shown(lead, Shown.QUEUE),
                 "assignment": assignment,
                 "why": why_sentences(decision),
                 "events": lead.events.select_related("actor_user").order_by("at", "id"),
@@ -85,16 +85,6 @@ class LeadPageView(View):
                 "claimable": lead.status == Lead.Status.UNCLAIMED,
             },
         )
-
-
-def attribute_rows(attributes: dict[str, Any]) -> list[tuple[str, str]]:
-    """A lead's attributes as (name, text) rows, in name order. Built here rather than
-    read in the template: there `attributes.items` would look up a key named "items"
-    first, so a lead source could replace or break what the rep sees."""
-    return [
-        (str(name), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for name, value in sorted(attributes.items(), key=lambda item: str(item[0]))
-    ]
 
 
 def _lead_page(pk: int) -> HttpResponse:

@@ -15,26 +15,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-TEXT_FIELDS = (
-    "email",
-    "email_domain",
-    "first_name",
-    "last_name",
-    "phone",
-    "company",
-    "website",
-    "country",
-    "state",
-    "postal_code",
-    "city",
-    "industry",
-    "product",
-    "source",
-    "message",
-)
-NUMBER_FIELDS = ("employee_count", "annual_revenue", "score")
+from routing.lead_fields import TESTABLE_FIELDS
+
+# The lead fields rules test, by how they compare: text case-insensitively, numbers by size.
+TEXT_FIELDS = tuple(field.name for field in TESTABLE_FIELDS if not field.is_number)
+NUMBER_FIELDS = tuple(field.name for field in TESTABLE_FIELDS if field.is_number)
 DERIVED_FLAGS = ("work_email", "named_account")
-LEAD_FIELDS = TEXT_FIELDS + NUMBER_FIELDS
+LEAD_FIELDS = tuple(field.name for field in TESTABLE_FIELDS)
 ATTRIBUTE_PREFIX = "attributes."
 
 COMPARISONS = ("gte", "gt", "lte", "lt")

@@ -14,9 +14,26 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from routing.lead_fields import LEAD_FIELDS, Kind
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 
 from .display import microseconds, pairs_html, pretty_json, steps_html
+
+# The lead page shows a JSON field through LeadAdmin's `<name>_pretty` display.
+_PRETTY_KINDS = frozenset({Kind.ATTRIBUTES})
+
+
+def lead_field_sections(*, extra: dict[str, tuple[str, ...]]) -> list[tuple[str, dict[str, Any]]]:
+    """The lead page's fieldsets for the lead fields, one per section of the registry in
+    its order, each followed by the `extra` fields of that section."""
+    sections: dict[str, list[str]] = {}
+    for field in LEAD_FIELDS:
+        if field.section:
+            shown = f"{field.name}_pretty" if field.kind in _PRETTY_KINDS else field.name
+            sections.setdefault(field.section, []).append(shown)
+    return [
+        (title, {"fields": (*names, *extra.get(title, ()))}) for title, names in sections.items()
+    ]
 
 
 class ReadOnlyMixin:
@@ -171,32 +188,7 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = (RoutingDecisionInline, AssignmentInline, LeadEventInline, NotificationInline)
     fieldsets = (
-        ("Contact", {"fields": ("email", ("first_name", "last_name"), "phone")}),
-        (
-            "Company",
-            {
-                "fields": (
-                    "company",
-                    "website",
-                    ("employee_count", "annual_revenue"),
-                    ("industry", "product"),
-                )
-            },
-        ),
-        ("Location", {"fields": (("country", "state"), ("postal_code", "city"))}),
-        (
-            "Submission",
-            {
-                "fields": (
-                    "source",
-                    "score",
-                    "message",
-                    "attributes_pretty",
-                    "intake_key",
-                    "created_at",
-                )
-            },
-        ),
+        *lead_field_sections(extra={"Submission": ("intake_key", "created_at")}),
         (
             "Routing",
             {

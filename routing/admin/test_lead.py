@@ -12,67 +12,64 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
+from routing.lead_fields import SUBMITTED_FIELDS, Kind, LeadField
 from routing.models import RuleSet
 from routing.normalize import normalize_submission
 from routing.services import lead_simulate
 
 from .display import steps_html
 
-FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "website",
-    "employee_count",
-    "country",
-    "state",
-    "postal_code",
-    "industry",
-    "product",
-    "source",
-    "message",
-)
+DEMO_EMAIL = "jordan@northwind-logistics.com"
+
+
+def _form_field(field: LeadField) -> forms.Field:
+    """A lead field as the form types it: all text, checked afterwards by
+    normalize_submission exactly as the API checks it."""
+    if field.kind is Kind.EMAIL:
+        return forms.CharField(label=field.label, initial=DEMO_EMAIL)
+    several_lines = field.kind in (Kind.MULTILINE_TEXT, Kind.ATTRIBUTES)
+    return forms.CharField(
+        label=field.label,
+        required=False,
+        help_text=field.help_text,
+        widget=forms.Textarea(attrs={"rows": 2}) if several_lines else None,
+    )
 
 
 class TestLeadForm(forms.Form):
-    email = forms.CharField(initial="jordan@northwind-logistics.com")
-    first_name = forms.CharField(required=False)
-    last_name = forms.CharField(required=False)
-    company = forms.CharField(required=False)
-    website = forms.CharField(required=False)
-    employee_count = forms.CharField(required=False, help_text="A number or a band: 51-200.")
-    country = forms.CharField(required=False)
-    state = forms.CharField(required=False)
-    postal_code = forms.CharField(required=False)
-    industry = forms.CharField(required=False)
-    product = forms.CharField(required=False)
-    source = forms.CharField(required=False, help_text="demo_request, pricing_page, ...")
-    message = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    attributes = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text='A JSON object, e.g. {"utm_source": "ads"}.',
-    )
+    """Every field a source may send, by the registry of lead fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in SUBMITTED_FIELDS:
+            self.fields[field.name] = _form_field(field)
 
     def submission(self) -> dict[str, Any]:
         """The API body this form stands for (blank fields left out)."""
-        body = {name: self.cleaned_data[name] for name in FIELDS if self.cleaned_data[name]}
-        if self.cleaned_data["attributes"]:
-            body["attributes"] = self.cleaned_data["attributes"]
-        return body
+        return {name: value for name, value in self.cleaned_data.items() if value}
 
-    def clean_attributes(self) -> Any:
-        text = self.cleaned_data["attributes"].strip()
-        if not text:
-            return None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(f"Not JSON: {error.msg}.") from error
-        if not isinstance(value, dict):
-            raise forms.ValidationError("Attributes are a JSON object: {...}.")
-        return value
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for field in SUBMITTED_FIELDS:
+            text = cleaned.get(field.name)
+            if field.kind is Kind.ATTRIBUTES and text is not None:
+                try:
+                    cleaned[field.name] = _json_object(text)
+                except forms.ValidationError as error:
+                    self.add_error(field.name, error)
+        return cleaned
+
+
+def _json_object(text: str) -> Any:
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise forms.ValidationError(f"Not JSON: {error.msg}.") from error
+    if not isinstance(value, dict):
+        raise forms.ValidationError("Attributes are a JSON object: {...}.")
+    return value
 
 
 def test_lead_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:

@@ -8,7 +8,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reps.models import Rep
+from routing.lead_fields import SUBMITTED_FIELDS, Kind
 from routing.models import Assignment, Lead, RoutingDecision, Rule
+from routing.normalize import SUBMISSION_FIELDS
 from routing.services import IntakeResult, Simulation
 
 
@@ -219,9 +221,6 @@ class AssignmentSerializer(serializers.ModelSerializer):
 class LeadDetailSerializer(serializers.ModelSerializer):
     owner = OwnerSerializer(allow_null=True)
     rule = RuleRefSerializer(allow_null=True)
-    annual_revenue = serializers.DecimalField(
-        max_digits=18, decimal_places=2, allow_null=True, coerce_to_string=False
-    )
     decisions = DecisionSerializer(many=True)
     assignments = AssignmentSerializer(many=True)
 
@@ -232,24 +231,7 @@ class LeadDetailSerializer(serializers.ModelSerializer):
             "status",
             "owner",
             "rule",
-            "email",
-            "first_name",
-            "last_name",
-            "phone",
-            "company",
-            "website",
-            "employee_count",
-            "annual_revenue",
-            "country",
-            "state",
-            "postal_code",
-            "city",
-            "industry",
-            "product",
-            "source",
-            "score",
-            "message",
-            "attributes",
+            *SUBMISSION_FIELDS,
             "payload",
             "escalation_count",
             "created_at",
@@ -257,6 +239,12 @@ class LeadDetailSerializer(serializers.ModelSerializer):
             "decisions",
             "assignments",
         ]
+        # Amounts as JSON numbers, as they were sent.
+        extra_kwargs = {
+            field.name: {"coerce_to_string": False}
+            for field in SUBMITTED_FIELDS
+            if field.kind is Kind.MONEY
+        }
 
 
 class ErrorSerializer(serializers.Serializer):

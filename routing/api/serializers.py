@@ -8,44 +8,33 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
-from routing.normalize import normalize_submission
+from routing.lead_fields import SUBMITTED_FIELDS, Kind, LeadField
+from routing.normalize import SUBMISSION_FIELDS, normalize_submission
 from routing.normalize.employees import MAX_EMPLOYEES
-from routing.normalize.submission import NUMBER_TEXT_LIMIT, TEXT_LIMITS
+from routing.normalize.submission import NUMBER_TEXT_LIMIT
 from routing.normalize.text import MULTI_LINE_PATTERN, ONE_LINE_PATTERN
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "integer", "minimum": 0, "maximum": MAX_EMPLOYEES},
-            {"type": "string", "pattern": ONE_LINE_PATTERN, "maxLength": NUMBER_TEXT_LIMIT},
-        ],
-        "description": 'A head count (250) or what a form sends: "1,200", "51-200", "1000+".',
-        "example": "51-200",
-        "nullable": True,
-    }
-)
-class EmployeeCountField(serializers.Field):
-    pass
+class DocumentedField(serializers.Field):
+    """A body field that forms may send in more than one JSON type, with `schema` as its
+    OpenAPI description (see `DocumentedFieldSchema`). The checking is
+    normalize_submission's, as for every field."""
+
+    def __init__(self, *, schema: dict[str, Any], **kwargs: Any) -> None:
+        self.schema = schema
+        super().__init__(required=False, **kwargs)
 
 
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "number"},
-            {"type": "string", "pattern": ONE_LINE_PATTERN, "maxLength": NUMBER_TEXT_LIMIT},
-        ],
-        "description": 'A number, or digits as text ("1,500,000").',
-        "nullable": True,
-    }
-)
-class NumberField(serializers.Field):
-    pass
+class DocumentedFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = DocumentedField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return self.target.schema
 
 
 def _text_schema(max_length: int | None, *, multiline: bool = False) -> dict[str, Any]:
@@ -58,52 +47,64 @@ def _text_schema(max_length: int | None, *, multiline: bool = False) -> dict[str
     return schema
 
 
-@extend_schema_field(
-    {
-        "oneOf": [_text_schema(TEXT_LIMITS["phone"]), {"type": "number"}],
-        "description": "Text, or a number.",
-        "nullable": True,
-    }
-)
-class PhoneField(serializers.Field):
-    pass
+def _number_or_text(number: dict[str, Any]) -> list[dict[str, Any]]:
+    return [number, _text_schema(NUMBER_TEXT_LIMIT)]
 
 
-@extend_schema_field(
-    {
-        "oneOf": [_text_schema(TEXT_LIMITS["postal_code"]), {"type": "number"}],
-        "description": "Text, or a number (a ZIP code sent as 10001).",
-        "nullable": True,
-    }
-)
-class PostalCodeField(serializers.Field):
-    pass
+def _text_or_number(max_length: int | None) -> list[dict[str, Any]]:
+    return [_text_schema(max_length), {"type": "number"}]
 
 
-@extend_schema_field(
-    {
-        "type": "object",
-        "additionalProperties": {},
-        "nullable": True,
-        "description": 'Anything else, as a JSON object ({"utm_source": "ads"}); rules test '
-        "attributes.<name>. Names are one line of text; no text may hold a NUL character.",
-    }
-)
-class AttributesField(serializers.Field):
-    pass
+# The JSON types a field of each kind may be sent as, beyond one line of text.
+_ONE_OF = {
+    Kind.PHONE: _text_or_number,
+    Kind.POSTAL_CODE: _text_or_number,
+    Kind.EMPLOYEE_COUNT: lambda _: _number_or_text(
+        {"type": "integer", "minimum": 0, "maximum": MAX_EMPLOYEES}
+    ),
+    Kind.MONEY: lambda _: _number_or_text({"type": "number"}),
+    Kind.SCORE: lambda _: _number_or_text({"type": "number"}),
+}
 
 
-def _text(max_length: int | None = None, **kwargs: Any) -> serializers.CharField:
-    """A text field as documented: one line (no control characters) within max_length.
-    The checking itself is normalize_submission's."""
+def _documented(field: LeadField) -> DocumentedField:
+    if field.kind is Kind.ATTRIBUTES:
+        schema = {
+            "type": "object",
+            "additionalProperties": {},
+            "nullable": True,
+            "description": field.help_text,
+        }
+        return DocumentedField(schema=schema)
+    schema = {"oneOf": _ONE_OF[field.kind](field.max_length), "description": field.help_text}
+    if field.example:
+        schema["example"] = field.example
+    schema["nullable"] = True
+    return DocumentedField(schema=schema)
+
+
+def _text(field: LeadField) -> serializers.CharField:
+    """A text field as documented: one line (no control characters) within max_length;
+    several lines, spaces kept, for multi-line text."""
+    multiline = field.kind is Kind.MULTILINE_TEXT
     return serializers.RegexField(
-        ONE_LINE_PATTERN,
+        MULTI_LINE_PATTERN if multiline else ONE_LINE_PATTERN,
         required=False,
         allow_blank=True,
         allow_null=True,
-        max_length=max_length,
-        **kwargs,
+        max_length=field.max_length,
+        help_text=field.help_text or None,
+        **({"trim_whitespace": False} if multiline else {}),
     )
+
+
+def body_field(field: LeadField) -> serializers.Field:
+    """The declared (documenting) serializer field for a lead field, by its kind."""
+    if field.kind is Kind.EMAIL:
+        return serializers.EmailField(max_length=field.max_length, help_text=field.help_text)
+    if field.kind in _ONE_OF or field.kind is Kind.ATTRIBUTES:
+        return _documented(field)
+    return _text(field)
 
 
 class LeadSubmissionSerializer(serializers.Serializer):
@@ -120,33 +121,8 @@ class LeadSubmissionSerializer(serializers.Serializer):
     where rules can test it (`attributes.<name>`).
     """
 
-    email = serializers.EmailField(max_length=254, help_text="Required. The lead's e-mail.")
-    first_name = _text(100)
-    last_name = _text(100)
-    phone = PhoneField(required=False)
-    company = _text(200)
-    website = _text(300, help_text="A URL or a domain; its domain matches named accounts.")
-    employee_count = EmployeeCountField(required=False)
-    annual_revenue = NumberField(required=False)
-    country = _text(help_text='ISO 3166-1 code ("US") or an English name ("United States").')
-    state = _text(100, help_text='State or region: code ("CA") or name ("California").')
-    postal_code = PostalCodeField(required=False)
-    city = _text(100)
-    industry = _text(100)
-    product = _text(100)
-    source = _text(
-        50, help_text="Where the lead came from: demo_request, pricing_page, free_signup, ..."
-    )
-    score = NumberField(required=False)
-    message = serializers.RegexField(
-        MULTI_LINE_PATTERN,
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        trim_whitespace=False,
-        help_text="Free text over several lines (newlines and tabs are kept).",
-    )
-    attributes = AttributesField(required=False)
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {field.name: body_field(field) for field in SUBMITTED_FIELDS}
 
     def run_validation(self, data: Any = empty) -> dict[str, Any]:
         # All of it is to_internal_value. DRF's own run_validation would also build the
@@ -159,8 +135,9 @@ class LeadSubmissionSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: ["Send the lead as a JSON object."]}
             )
-        known = self._declared_fields  # the class's own, not copies bound to this instance
-        errors = {name: [_unknown_field_message(name, known)] for name in data if name not in known}
+        errors = {
+            name: [_unknown_field_message(name)] for name in data if name not in SUBMISSION_FIELDS
+        }
         values, problems = normalize_submission(data)
         for name, message in problems.items():
             errors[name] = [message]
@@ -176,7 +153,7 @@ class LeadSubmissionSerializer(serializers.Serializer):
         return {"values": values, "payload": dict(data)}
 
 
-def _unknown_field_message(name: str, fields: Mapping[str, Any]) -> str:
-    close = difflib.get_close_matches(name, list(fields), n=1)
+def _unknown_field_message(name: str) -> str:
+    close = difflib.get_close_matches(name, SUBMISSION_FIELDS, n=1)
     hint = f"Did you mean '{close[0]}'? " if close else ""
     return f"Unknown field. {hint}Send extra data inside 'attributes', which rules can test."

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields, make_dataclass
 from operator import attrgetter
 from typing import Any
 
+from routing.lead_fields import LEAD_FIELDS, Kind, LeadField
 from territories.matching.free_mail import is_free_mail
 from territories.names import is_domain, normalize_company_name, normalize_domain
 
@@ -27,37 +28,41 @@ def website_domain(value: str) -> str:
     return domain if is_domain(domain) else ""
 
 
-@dataclass(frozen=True, slots=True)
-class LeadFacts:
-    """The normalized lead the engine evaluates. `attributes` is shared: do not mutate."""
+def _lead_value(self: LeadFacts, name: str) -> Any:
+    """The lead's value for a condition field: a plain field, 'attributes.<name>'
+    (dotted names reach into nested objects), or the derived 'work_email'."""
+    return field_reader(name)(self)
 
-    email: str = ""
-    email_domain: str = ""
-    is_free_mail: bool = False
-    website: str = ""
-    website_domain: str = ""
-    company: str = ""
-    company_key: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    phone: str = ""
-    country: str = ""
-    state: str = ""
-    postal_code: str = ""
-    city: str = ""
-    industry: str = ""
-    product: str = ""
-    source: str = ""
-    score: float | None = None
-    employee_count: int | None = None
-    annual_revenue: float | None = None
-    message: str = ""
-    attributes: Mapping[str, Any] = field(default_factory=dict)
 
-    def value(self, name: str) -> Any:
-        """The lead's value for a condition field: a plain field, 'attributes.<name>'
-        (dotted names reach into nested objects), or the derived 'work_email'."""
-        return field_reader(name)(self)
+def _fact_type(lead_field: LeadField) -> Any:
+    if lead_field.kind is Kind.ATTRIBUTES:
+        return (Mapping[str, Any], field(default_factory=dict))
+    if lead_field.kind is Kind.EMPLOYEE_COUNT:
+        return (int | None, None)
+    return (float | None, None) if lead_field.is_number else (str, "")
+
+
+_FACT_FIELDS = tuple(
+    lead_field
+    for lead_field in LEAD_FIELDS
+    if lead_field.testable or lead_field.kind is Kind.ATTRIBUTES
+)
+# The normalized lead the engine evaluates: every field rules can test, the attributes
+# (shared: do not mutate) and what the engine derives from them. Built from the lead
+# field registry, so a new lead field reaches the engine without an edit here.
+LeadFacts = make_dataclass(
+    "LeadFacts",
+    [
+        ("is_free_mail", bool, False),
+        ("website_domain", str, ""),
+        ("company_key", str, ""),
+        *((lead_field.name, *_fact_type(lead_field)) for lead_field in _FACT_FIELDS),
+    ],
+    namespace={"value": _lead_value},
+    frozen=True,
+    slots=True,
+)
+LeadFacts.__module__ = __name__  # where pickle and reprs find it
 
 
 ATTRIBUTE_PREFIX = "attributes."
@@ -106,40 +111,40 @@ def _attribute(attributes: Mapping[str, Any], path: str) -> Any:
     return current
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _float_or_none(value: Any) -> float | None:
     return None if value is None or value == "" else float(value)
+
+
+def _names(*kinds: Kind, text: bool = False) -> tuple[str, ...]:
+    return tuple(f.name for f in _FACT_FIELDS if f.kind in kinds or (text and f.is_text))
+
+
+# Read by kind; the name lists are worked out once, as lead_facts runs for every lead.
+_TEXT_FACTS = _names(text=True)
+_COUNT_FACTS = _names(Kind.EMPLOYEE_COUNT)
+_FLOAT_FACTS = _names(Kind.MONEY, Kind.SCORE)
+_MAPPING_FACTS = _names(Kind.ATTRIBUTES)
 
 
 def lead_facts(values: Mapping[str, Any]) -> LeadFacts:
     """LeadFacts from Lead field values that are already normalized (a stored lead, or
     the first half of `normalize_submission`'s answer)."""
     get = values.get
-    email = get("email") or ""
-    domain = get("email_domain") or email.rpartition("@")[2]
-    website = get("website") or ""
-    company = get("company") or ""
-    attributes = get("attributes")
+    facts = {name: get(name) or "" for name in _TEXT_FACTS}
+    facts.update((name, get(name)) for name in _COUNT_FACTS)
+    facts.update((name, _float_or_none(get(name))) for name in _FLOAT_FACTS)
+    facts.update((name, _mapping(get(name))) for name in _MAPPING_FACTS)
+    email_domain = facts["email_domain"] or facts["email"].rpartition("@")[2]
+    website = facts["website"]
+    company = facts["company"]
+    facts["email_domain"] = email_domain
     return LeadFacts(
-        email=email,
-        email_domain=domain,
-        is_free_mail=is_free_mail(domain),
-        website=website,
+        **facts,
+        is_free_mail=is_free_mail(email_domain),
         website_domain=website_domain(website) if website else "",
-        company=company,
         company_key=normalize_company_name(company) if company else "",
-        first_name=get("first_name") or "",
-        last_name=get("last_name") or "",
-        phone=get("phone") or "",
-        country=get("country") or "",
-        state=get("state") or "",
-        postal_code=get("postal_code") or "",
-        city=get("city") or "",
-        industry=get("industry") or "",
-        product=get("product") or "",
-        source=get("source") or "",
-        score=_float_or_none(get("score")),
-        employee_count=get("employee_count"),
-        annual_revenue=_float_or_none(get("annual_revenue")),
-        message=get("message") or "",
-        attributes=attributes if isinstance(attributes, Mapping) else {},
     )

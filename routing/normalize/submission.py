@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+from routing.lead_fields import (
+    COUNTRY_DEPENDENT_KINDS,
+    LEAD_FIELDS,
+    NUMERIC_TEXT_KINDS,
+    SUBMITTED_FIELDS,
+    Kind,
+    LeadField,
+    field_of_kind,
+)
 
 from .employees import parse_employee_count
 from .facts import normalize_email
@@ -14,35 +24,12 @@ from .text import text_problem, unstorable_problem
 
 # The Lead model's max_length per text field (tests check they agree); None: unlimited.
 TEXT_LIMITS: dict[str, int | None] = {
-    "first_name": 100,
-    "last_name": 100,
-    "phone": 50,
-    "company": 200,
-    "website": 300,
-    "state": 100,
-    "postal_code": 20,
-    "city": 100,
-    "industry": 100,
-    "product": 100,
-    "source": 50,
-    "message": None,
+    field.name: field.max_length
+    for field in SUBMITTED_FIELDS
+    if field.is_text and field.kind not in (Kind.EMAIL, Kind.COUNTRY)
 }
-# Text that may run over several lines; every other text field is a single line.
-MULTILINE_FIELDS = frozenset({"message"})
-# Text fields that forms may send as a JSON number.
-NUMERIC_TEXT_FIELDS = frozenset({"phone", "postal_code"})
 # Every field a submission may carry (the intake API's body, an import's columns).
-SUBMISSION_FIELDS = (
-    "email",
-    "country",
-    *TEXT_LIMITS,
-    "employee_count",
-    "annual_revenue",
-    "score",
-    "attributes",
-)
-EMAIL_MAX_LENGTH = 254
-EMAIL_DOMAIN_MAX_LENGTH = 253
+SUBMISSION_FIELDS = tuple(field.name for field in SUBMITTED_FIELDS)
 MAX_REVENUE = Decimal(10) ** 16  # DecimalField(max_digits=18, decimal_places=2)
 _JSON_TYPES = {
     dict: "an object",
@@ -147,6 +134,48 @@ def _attributes(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+EMAIL = field_of_kind(Kind.EMAIL)
+EMAIL_DOMAIN = field_of_kind(Kind.EMAIL_DOMAIN)
+COUNTRY = field_of_kind(Kind.COUNTRY)
+
+Reader = Callable[[Any, str], Any]  # (value as sent, the lead's country) -> Lead value
+
+
+def _reader(field: LeadField) -> Reader:
+    """How a field of this kind is read; ValueError says what is wrong with a value."""
+    kind, limit = field.kind, field.max_length
+    if kind is Kind.EMAIL:
+        return lambda value, country: _email(value, limit)
+    if kind is Kind.COUNTRY:
+        return lambda value, country: normalize_country(_text(value))
+    if kind is Kind.STATE:
+        return lambda value, country: checked_state(country, _bounded_text(value, limit))
+    if kind is Kind.POSTAL_CODE:
+        return lambda value, country: normalize_postal_code(
+            country, _bounded_text(value, limit, numbers=True)
+        )
+    if kind is Kind.EMPLOYEE_COUNT:
+        return lambda value, country: parse_employee_count(_number_text(value))
+    if kind is Kind.MONEY:
+        return lambda value, country: _revenue(_number_text(value))
+    if kind is Kind.SCORE:
+        return lambda value, country: _score(_number_text(value))
+    if kind is Kind.ATTRIBUTES:
+        return lambda value, country: _attributes(value)
+    options = {"multiline": kind is Kind.MULTILINE_TEXT, "numbers": kind in NUMERIC_TEXT_KINDS}
+    if kind is Kind.KEYWORD:
+        return lambda value, country: _bounded_text(value, limit, **options).lower()
+    return lambda value, country: _bounded_text(value, limit, **options)
+
+
+# The country first: a state or postal code is read in its light (ZIP+4, ISO 3166-2).
+_READERS = tuple(
+    (field.name, field.empty, _reader(field))
+    for field in sorted(SUBMITTED_FIELDS, key=lambda field: field.kind in COUNTRY_DEPENDENT_KINDS)
+)
+_LEAD_FIELD_NAMES = tuple(field.name for field in LEAD_FIELDS)
+
+
 def normalize_submission(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """A raw API submission -> (Lead field values, {field: message} for what is wrong).
 
@@ -154,57 +183,27 @@ def normalize_submission(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     the raw payload itself). Missing text is '', missing numbers None.
     """
     values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-
-    def attempt(name: str, convert: Any, default: Any) -> Any:
+    problems: dict[str, str] = {}
+    country = ""
+    for name, empty, read in _READERS:
         try:
-            return convert(data.get(name))
+            values[name] = read(data.get(name), country)
         except ValueError as error:
-            errors[name] = str(error)
-            return default
+            problems[name] = str(error)
+            values[name] = empty
+        if name == COUNTRY.name:
+            country = values[name]
+    address = values[EMAIL.name]
+    values[EMAIL_DOMAIN.name] = normalize_email(address)[1] if address else ""
+    in_order = {name: values[name] for name in _LEAD_FIELD_NAMES}
+    return in_order, {name: problems[name] for name in in_order if name in problems}
 
-    def email(value: Any) -> tuple[str, str]:
-        text = _text(value)
-        if not text:
-            raise ValueError("An e-mail address is required.")
-        address, domain = normalize_email(text)
-        _limit(address, EMAIL_MAX_LENGTH)
-        _limit(domain, EMAIL_DOMAIN_MAX_LENGTH)
-        return address, domain
 
-    values["email"], values["email_domain"] = attempt("email", email, ("", ""))
-    for name, limit in TEXT_LIMITS.items():
-        if name not in ("state", "postal_code"):
-            values[name] = attempt(
-                name,
-                lambda value, limit=limit, name=name: _bounded_text(
-                    value,
-                    limit,
-                    multiline=name in MULTILINE_FIELDS,
-                    numbers=name in NUMERIC_TEXT_FIELDS,
-                ),
-                "",
-            )
-    values["source"] = values["source"].lower()
-    values["country"] = attempt("country", lambda value: normalize_country(_text(value)), "")
-    country = values["country"]
-    # State and postal code are read in the light of the country (ZIP+4, ISO 3166-2).
-    values["state"] = attempt(
-        "state",
-        lambda value: checked_state(country, _bounded_text(value, TEXT_LIMITS["state"])),
-        "",
-    )
-    values["postal_code"] = attempt(
-        "postal_code",
-        lambda value: normalize_postal_code(
-            country, _bounded_text(value, TEXT_LIMITS["postal_code"], numbers=True)
-        ),
-        "",
-    )
-    values["employee_count"] = attempt(
-        "employee_count", lambda value: parse_employee_count(_number_text(value)), None
-    )
-    values["annual_revenue"] = attempt("annual_revenue", lambda v: _revenue(_number_text(v)), None)
-    values["score"] = attempt("score", lambda value: _score(_number_text(value)), None)
-    values["attributes"] = attempt("attributes", _attributes, {})
-    return values, errors
+def _email(value: Any, limit: int | None) -> str:
+    text = _text(value)
+    if not text:
+        raise ValueError("An e-mail address is required.")
+    address, domain = normalize_email(text)
+    _limit(address, limit)
+    _limit(domain, EMAIL_DOMAIN.max_length)
+    return address

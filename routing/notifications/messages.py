@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from routing.explain import why_text
+from routing.lead_fields import Shown, facts_shown
 from routing.links import acknowledge_url
 from routing.models import Assignment, Lead, Notification
 
@@ -78,17 +79,7 @@ def lead_title(lead: Lead) -> str:
 
 
 def lead_facts_shown(lead: Lead) -> tuple[tuple[str, str], ...]:
-    place = ", ".join(part for part in (lead.city, lead.state, lead.country) if part)
-    return (
-        ("E-mail", lead.email),
-        ("Phone", lead.phone),
-        ("Company", lead.company),
-        ("Employees", str(lead.employee_count) if lead.employee_count is not None else ""),
-        ("Where", place),
-        ("Source", lead.source),
-        ("Product", lead.product),
-        ("Message", lead.message[:300]),
-    )
+    return tuple((fact.label, fact.text) for fact in facts_shown(lead, Shown.NOTIFICATION))
 
 
 def _note(notification: Notification) -> str:

@@ -11,14 +11,12 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
-from routing.conditions import LEAD_FIELDS
+from routing.lead_fields import SUBMITTED_FIELDS, Kind
 from routing.models import Assignment, Lead
 
-# What the lead said, as it is stored (annual_revenue, a decimal, is added as a number).
-SHOWN_FIELDS = (
-    *(name for name in LEAD_FIELDS if name not in ("email_domain", "annual_revenue")),
-    "attributes",
-)
+# What the lead said, as it is stored; amounts (decimals) as JSON numbers.
+SHOWN_FIELDS = tuple(field.name for field in SUBMITTED_FIELDS if field.kind is not Kind.MONEY)
+MONEY_FIELDS = tuple(field.name for field in SUBMITTED_FIELDS if field.kind is Kind.MONEY)
 
 
 class OwnerLike(Protocol):
@@ -40,13 +38,12 @@ def event_body(
     """`details` are the event's own facts (the outcome, who it escalated from, ...).
     `lead`: the row, or its field values by name (an import's, not read back)."""
     value = lead.get if isinstance(lead, Mapping) else partial(getattr, lead)
-    revenue = value("annual_revenue")
     data: dict[str, Any] = {
         "lead": {
             "id": value("id"),
             "status": value("status"),
             **{name: value(name) for name in SHOWN_FIELDS},
-            "annual_revenue": float(revenue) if revenue else None,
+            **{name: _number(value(name)) for name in MONEY_FIELDS},
             "created_at": _iso(value("created_at")),
         },
         "assignment": _assignment(assignment, owner) if assignment else None,
@@ -68,6 +65,10 @@ def _assignment(assignment: Assignment, owner: OwnerLike | None) -> dict[str, An
         "ack_due_at": _iso(assignment.ack_due_at),
         "acknowledged_at": _iso(assignment.acknowledged_at),
     }
+
+
+def _number(amount: Any) -> float | None:
+    return float(amount) if amount else None
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -71,7 +71,7 @@ def test_a_mapping_line_that_is_not_column_equals_field_is_refused(admin_client,
 def test_mapping_to_a_field_that_does_not_exist_names_the_fields(admin_client, team):
     response = upload(admin_client, columns="E-mail=e_mail")
 
-    assert "e_mail is no lead field; choose from email, country" in response.content.decode()
+    assert "e_mail is no lead field; choose from email, first_name" in response.content.decode()
     assert not LeadImport.objects.exists()
 
 

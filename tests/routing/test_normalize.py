@@ -19,7 +19,7 @@ from routing.normalize import (
     parse_employee_count,
     website_domain,
 )
-from routing.normalize.submission import EMAIL_MAX_LENGTH, TEXT_LIMITS
+from routing.normalize.submission import EMAIL, TEXT_LIMITS
 
 # ------------------------------------------------------------------- e-mail, domains
 
@@ -399,7 +399,7 @@ def test_submission_values_are_lead_fields_that_pass_the_model_checks():
 def test_text_limits_are_the_models():
     for name, limit in TEXT_LIMITS.items():
         assert Lead._meta.get_field(name).max_length == limit, name
-    assert Lead._meta.get_field("email").max_length == EMAIL_MAX_LENGTH
+    assert Lead._meta.get_field("email").max_length == EMAIL.max_length
 
 
 @pytest.mark.parametrize(
