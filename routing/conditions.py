@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-
 from routing.lead_fields import TESTABLE_FIELDS
 
 # The lead fields rules test, by how they compare: text case-insensitively, numbers by size.
@@ -124,12 +122,6 @@ def normalize_conditions(conditions: Any) -> Any:
         field: _as_text(test) if field in TEXT_FIELDS else test
         for field, test in conditions.items()
     }
-
-
-def validate_conditions(conditions: Any) -> None:
-    errors = condition_errors(conditions)
-    if errors:
-        raise ValidationError(errors)
 
 
 _SYMBOLS = {

@@ -3,7 +3,7 @@
 import datetime
 import django.db.models.deletion
 import django.utils.timezone
-import routing.conditions
+import routing.validators
 import routing.models.rulesets
 import simple_history.models
 from django.conf import settings
@@ -149,7 +149,7 @@ class Migration(migrations.Migration):
                 ('position', models.PositiveIntegerField(default=0, help_text='Rules are tried in this order.')),
                 ('name', models.CharField(max_length=100)),
                 ('is_enabled', models.BooleanField(default=True, verbose_name='enabled')),
-                ('conditions', models.JSONField(blank=True, default=dict, help_text='All must hold. Empty: every lead.', validators=[routing.conditions.validate_conditions])),
+                ('conditions', models.JSONField(blank=True, default=dict, help_text='All must hold. Empty: every lead.', validators=[routing.validators.validate_conditions])),
                 ('route_to', models.CharField(choices=[('rep', 'A rep'), ('pool', 'A pool'), ('territory', "The owner of the lead's territory"), ('account_owner', "The owner of the lead's named account")], max_length=20)),
                 ('ack_sla', models.DurationField(blank=True, help_text="Blank: the rule set's SLA.", null=True, verbose_name='acknowledgment SLA')),
                 ('escalate_to_pool', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reps.pool')),
@@ -215,7 +215,7 @@ class Migration(migrations.Migration):
                 ('position', models.PositiveIntegerField(default=0, help_text='Rules are tried in this order.')),
                 ('name', models.CharField(max_length=100)),
                 ('is_enabled', models.BooleanField(default=True, verbose_name='enabled')),
-                ('conditions', models.JSONField(blank=True, default=dict, help_text='All must hold. Empty: every lead.', validators=[routing.conditions.validate_conditions])),
+                ('conditions', models.JSONField(blank=True, default=dict, help_text='All must hold. Empty: every lead.', validators=[routing.validators.validate_conditions])),
                 ('route_to', models.CharField(choices=[('rep', 'A rep'), ('pool', 'A pool'), ('territory', "The owner of the lead's territory"), ('account_owner', "The owner of the lead's named account")], max_length=20)),
                 ('ack_sla', models.DurationField(blank=True, help_text="Blank: the rule set's SLA.", null=True, verbose_name='acknowledgment SLA')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),

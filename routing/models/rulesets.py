@@ -13,7 +13,8 @@ from django.db.models import Q
 from reps.audit import audited_history
 from reps.fields import ListField
 from reps.models import Pool, Rep, owner_constraint
-from routing.conditions import describe_conditions, validate_conditions
+from routing.conditions import describe_conditions
+from routing.validators import validate_conditions
 
 
 def _default_ack_sla() -> timedelta:

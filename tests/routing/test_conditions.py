@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from routing.conditions import condition_errors, describe_conditions, validate_conditions
+from routing.conditions import condition_errors, describe_conditions
+from routing.validators import validate_conditions
 
 
 @pytest.mark.parametrize(
