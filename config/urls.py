@@ -14,7 +14,7 @@ admin.site.index_title = "Routing set-up"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
-    path("queue/", include("reps.urls")),
+    path("queue/", include("routing.queue.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("ack/<str:token>/", AcknowledgeLinkView.as_view(), name="acknowledge"),
     path("api/v1/", include("routing.api.urls")),

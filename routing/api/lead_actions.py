@@ -16,8 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reps.models import Rep
-from reps.selectors import rep_visible_leads
 from routing.models import IntakeKey, Lead
+from routing.queue.selectors import rep_visible_leads
 from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
 from routing.services.handoff import lead_handoff
 from routing.services.work import OUTCOMES, WorkError, lead_record_outcome
