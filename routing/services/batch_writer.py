@@ -18,7 +18,7 @@ from routing.snapshot import Snapshot
 
 from .bulk import TableWriter, allocate_ids
 from .intake import owner_tell_of_return
-from .routing import NO_RULESET, queue_pool_ids
+from .recording import NO_RULESET, queue_pool_ids
 
 if TYPE_CHECKING:
     from .batch import Submission
