@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from routing import engine
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
@@ -71,7 +71,7 @@ class _Event:
     lead_id: int
     kind: str
     data: dict[str, Any]
-    assignment: Assignment | None = None
+    assignment: _Recorded | None = None  # the lead whose assignment it is about
     recording: Recording | None = None
     row: EventRow | None = None
     lead: dict[str, Any] | None = None  # the lead's values, for the published body
@@ -88,8 +88,7 @@ class NewLead:
     error: BaseException | None = None  # the engine failed: the fallback takes it
 
 
-@dataclass(frozen=True)
-class _Recorded:
+class _Recorded(NamedTuple):
     """A new lead's values and what the recorder made of its decision (None: stored
     as submitted, for the fallback after an engine error), with the ids given to its
     decision and assignment rows."""
@@ -97,7 +96,31 @@ class _Recorded:
     values: dict[str, Any]
     recording: Recording | None
     decision_id: int | None = None
-    assignment: Assignment | None = None
+    assignment_id: int | None = None
+
+    @property
+    def assignment_row(self) -> tuple[Any, ...] | None:
+        """In ASSIGNMENT_COLUMNS order."""
+        row = self.recording.assignment if self.recording else None
+        if row is None:
+            return None
+        return (
+            self.assignment_id,
+            self.values["id"],
+            row.rep_id,
+            self.decision_id,
+            row.reason,
+            row.assigned_at,
+            row.ack_due_at,
+            row.acknowledged_at,
+            "",
+        )
+
+    def assignment(self) -> Assignment | None:
+        """The assignment as a model instance (not read back), for message bodies: made
+        only for a lead someone is told of, most of an import's are not."""
+        row = self.assignment_row
+        return Assignment(**dict(zip(ASSIGNMENT_COLUMNS, row, strict=True))) if row else None
 
 
 class BatchWriter:
@@ -147,16 +170,14 @@ class BatchWriter:
                 batch.append(_Recorded(values, None))
                 continue
             values.update(recording.lead)
-            decision_id = next(decision_ids) if recording.decision else None
-            assignment = None
-            if recording.assignment is not None:
-                assignment = Assignment(
-                    id=next(assignment_ids),
-                    lead_id=lead.id,
-                    decision_id=decision_id,
-                    **vars(recording.assignment),
+            batch.append(
+                _Recorded(
+                    values,
+                    recording,
+                    decision_id=next(decision_ids) if recording.decision else None,
+                    assignment_id=next(assignment_ids) if recording.assignment else None,
                 )
-            batch.append(_Recorded(values, recording, decision_id, assignment))
+            )
         # Each table's rows are made ready while the database takes the previous one.
         leads_table = TableWriter(Lead, LEAD_COLUMNS)
         decisions_table = TableWriter(RoutingDecision, DECISION_COLUMNS)
@@ -216,16 +237,17 @@ class BatchWriter:
         recording = recorded.recording
         if recording is None:
             return
-        lead_id, assignment = recorded.values["id"], recorded.assignment
-        if recording.tell and assignment is not None:
+        if recording.tell and recording.contact is not None:
+            assignment = recorded.assignment()
+            assert assignment is not None
             self.outbox += recording_tell(recording, lead=recorded.values, assignment=assignment)
         for row in recording.events:
             self.events.append(
                 _Event(
-                    lead_id,
+                    recorded.values["id"],
                     row.kind,
                     data=event_data(row, recorded.decision_id),
-                    assignment=assignment if row.of_assignment else None,
+                    assignment=recorded if row.of_assignment else None,
                     recording=recording,
                     row=row,
                     lead=recorded.values,
@@ -275,7 +297,7 @@ class BatchWriter:
                 event.kind,
                 now,
                 actor,
-                event.assignment.pk if event.assignment else None,
+                event.assignment.assignment_id if event.assignment else None,
                 event.data,
             )
             for event_id, event in zip(ids, self.events, strict=True)
@@ -300,7 +322,7 @@ class BatchWriter:
                     pending.row,
                     event=event,
                     lead=pending.lead or {"id": pending.lead_id},
-                    assignment=pending.assignment,
+                    assignment=pending.assignment.assignment() if pending.assignment else None,
                 )
         self.events = []
         outbox_write(self.outbox, many=True)
@@ -340,8 +362,4 @@ def _decision_rows(batch: list[_Recorded]) -> list[tuple[Any, ...]]:
 
 
 def _assignment_rows(batch: list[_Recorded]) -> list[tuple[Any, ...]]:
-    return [
-        tuple(getattr(recorded.assignment, column) for column in ASSIGNMENT_COLUMNS)
-        for recorded in batch
-        if recorded.assignment is not None
-    ]
+    return [row for recorded in batch if (row := recorded.assignment_row) is not None]
