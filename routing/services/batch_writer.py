@@ -1,24 +1,34 @@
 """The rows of one batch of new leads, table by table: leads, decisions, assignments,
-events and outbox rows, each table in one statement with ids allocated beforehand, each
-made ready while the database takes the one before (routing.services.batch decides;
-this writes)."""
+events and outbox rows, each table in one statement (COPY on PostgreSQL) with ids
+allocated beforehand, each made ready while the database takes the one before.
+
+What each lead's rows are is decided by the recorder (routing.services.recording), as
+for a lead taken in alone; this only writes them many at a time.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from routing import engine
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
-from routing.notifications.outbox import outbox_publish, outbox_tell_rep, outbox_write
-from routing.notifications.payloads import event_body
+from routing.notifications.outbox import outbox_write
 from routing.snapshot import Snapshot
 
 from .bulk import TableWriter, allocate_ids
 from .intake import owner_tell_of_return
-from .routing import NO_RULESET, queue_pool_ids
+from .recording import (
+    EventRow,
+    Recording,
+    decision_recording,
+    event_data,
+    no_ruleset_recording,
+    recording_publish,
+    recording_tell,
+)
 
 if TYPE_CHECKING:
     from .batch import Submission
@@ -48,6 +58,7 @@ ASSIGNMENT_COLUMNS = (
     "reason",
     "assigned_at",
     "ack_due_at",
+    "acknowledged_at",
     "end_reason",
 )
 EVENT_COLUMNS = ("id", "lead_id", "kind", "at", "actor", "assignment_id", "data")
@@ -55,23 +66,15 @@ EVENT_COLUMNS = ("id", "lead_id", "kind", "at", "actor", "assignment_id", "data"
 
 @dataclass(frozen=True)
 class _Event:
+    """An event to write, and (`row`) the recorder's word on whom to tell of it."""
+
     lead_id: int
     kind: str
     data: dict[str, Any]
-    assignment_row: tuple[Any, ...] | None = None  # in ASSIGNMENT_COLUMNS order
-    publish_as: str = ""  # the name subscribers know it by; "": not published
+    assignment: _Recorded | None = None  # the lead whose assignment it is about
+    recording: Recording | None = None
+    row: EventRow | None = None
     lead: dict[str, Any] | None = None  # the lead's values, for the published body
-    owner: Any = None  # RepProfile of the assignment's rep
-
-    @property
-    def assignment_id(self) -> int | None:
-        return self.assignment_row[0] if self.assignment_row else None
-
-    def assignment(self) -> Assignment | None:
-        """The assignment as a model instance (not read back), for message bodies."""
-        if self.assignment_row is None:
-            return None
-        return Assignment(**dict(zip(ASSIGNMENT_COLUMNS, self.assignment_row, strict=True)))
 
 
 @dataclass
@@ -85,6 +88,41 @@ class NewLead:
     error: BaseException | None = None  # the engine failed: the fallback takes it
 
 
+class _Recorded(NamedTuple):
+    """A new lead's values and what the recorder made of its decision (None: stored
+    as submitted, for the fallback after an engine error), with the ids given to its
+    decision and assignment rows."""
+
+    values: dict[str, Any]
+    recording: Recording | None
+    decision_id: int | None = None
+    assignment_id: int | None = None
+
+    @property
+    def assignment_row(self) -> tuple[Any, ...] | None:
+        """In ASSIGNMENT_COLUMNS order."""
+        row = self.recording.assignment if self.recording else None
+        if row is None:
+            return None
+        return (
+            self.assignment_id,
+            self.values["id"],
+            row.rep_id,
+            self.decision_id,
+            row.reason,
+            row.assigned_at,
+            row.ack_due_at,
+            row.acknowledged_at,
+            "",
+        )
+
+    def assignment(self) -> Assignment | None:
+        """The assignment as a model instance (not read back), for message bodies: made
+        only for a lead someone is told of, most of an import's are not."""
+        row = self.assignment_row
+        return Assignment(**dict(zip(ASSIGNMENT_COLUMNS, row, strict=True))) if row else None
+
+
 class BatchWriter:
     """The rows of one batch, table by table."""
 
@@ -93,7 +131,6 @@ class BatchWriter:
     ) -> None:
         self.snapshot, self.actor, self.now = snapshot, actor, now
         self.lead_import_id = lead_import_id
-        self.subscribers = snapshot.subscribers
         self.events: list[_Event] = []
         self.outbox: list[Notification] = []
 
@@ -111,107 +148,111 @@ class BatchWriter:
                 meanwhile()
             return
         now = self.now
-        decision_ids = iter(allocate_ids(RoutingDecision, len(leads)))
-        decided = [lead for lead in leads if lead.decision is not None and lead.decision.rep_id]
-        assignment_ids = iter(allocate_ids(Assignment, len(decided)))
-        lead_rows, decision_rows, assignment_rows, queues = [], [], [], []
-        # lead, its values, decision id, assignment row
-        announced: list[tuple[NewLead, dict[str, Any], int, tuple[Any, ...]]] = []
-        for lead in leads:
-            values = {**lead.submission.values}
-            values.update(
-                id=lead.id,
-                payload=lead.submission.payload,
-                lead_import_id=self.lead_import_id,
-                created_at=now,
-                updated_at=now,
-            )
+        recordings = [self._recording(lead, ruleset, tell_reps_each) for lead in leads]
+        decided = [recording for recording in recordings if recording and recording.decision]
+        assigned = [recording for recording in recordings if recording and recording.assignment]
+        decision_ids = iter(allocate_ids(RoutingDecision, len(decided)))
+        assignment_ids = iter(allocate_ids(Assignment, len(assigned)))
+        batch: list[_Recorded] = []
+        for lead, recording in zip(leads, recordings, strict=True):
+            values = {
+                **lead.submission.values,
+                "id": lead.id,
+                "payload": lead.submission.payload,
+                "lead_import_id": self.lead_import_id,
+                "created_at": now,
+                "updated_at": now,
+            }
             self.events.append(
                 _Event(lead.id, LeadEvent.Kind.SUBMITTED, data=self._origin(lead.submission))
             )
-            decision = lead.decision
-            if ruleset is None or lead.error is not None:
-                if ruleset is None:
-                    decision_rows.append(_error_decision(next(decision_ids), lead.id, now))
-                lead_rows.append(_lead_row(values))
+            if recording is None:
+                batch.append(_Recorded(values, None))
                 continue
-            assert decision is not None
-            decision_id = next(decision_ids)
-            rule = decision.rule
-            values.update(ruleset_id=ruleset.id, rule_id=rule.id if rule else None)
-            decision_rows.append(
-                (
-                    decision_id,
-                    lead.id,
-                    RoutingDecision.Kind.INITIAL,
-                    ruleset.id,
-                    ruleset.version,
-                    rule.id if rule else None,
-                    rule.name if rule else "",
-                    decision.rep_id,
-                    decision.pool_id,
-                    list(decision.steps),
-                    lead.elapsed_us,
-                    "",
-                    now,
+            values.update(recording.lead)
+            batch.append(
+                _Recorded(
+                    values,
+                    recording,
+                    decision_id=next(decision_ids) if recording.decision else None,
+                    assignment_id=next(assignment_ids) if recording.assignment else None,
                 )
             )
-            if decision.rep_id is None:
-                values["status"] = Lead.Status.UNCLAIMED
-                pools = queue_pool_ids(ruleset, rule)
-                queues.extend((lead.id, pool_id) for pool_id in pools)
-                self.events.append(
-                    _Event(
-                        lead.id,
-                        LeadEvent.Kind.UNCLAIMED,
-                        data={
-                            "decision": decision_id,
-                            "reason": "nobody can take it",
-                            "queue_pools": pools,
-                        },
-                        publish_as="lead.unclaimed",
-                        lead=values,
-                    )
-                )
-            else:
-                assignment_id = next(assignment_ids)
-                values.update(status=Lead.Status.ASSIGNED, owner_id=decision.rep_id)
-                assignment_row = (
-                    assignment_id,
-                    lead.id,
-                    decision.rep_id,
-                    decision_id,
-                    Assignment.Reason.ROUTED,
-                    now,
-                    decision.ack_due_at,
-                    "",
-                )
-                assignment_rows.append(assignment_row)
-                announced.append((lead, values, decision_id, assignment_row))
-            lead_rows.append(_lead_row(values))
         # Each table's rows are made ready while the database takes the previous one.
         leads_table = TableWriter(Lead, LEAD_COLUMNS)
         decisions_table = TableWriter(RoutingDecision, DECISION_COLUMNS)
         assignments_table = TableWriter(Assignment, ASSIGNMENT_COLUMNS)
         decisions = leads_table.send(
-            leads_table.prepare(lead_rows), meanwhile=lambda: decisions_table.prepare(decision_rows)
+            leads_table.prepare(_lead_row(recorded.values) for recorded in batch),
+            meanwhile=lambda: decisions_table.prepare(_decision_rows(batch)),
         )
 
         def announce() -> list[list[Any]]:
-            for lead, values, decision_id, assignment_row in announced:
-                self._announce(
-                    lead, values, decision_id, assignment_row, tell_reps_each=tell_reps_each
-                )
-            return assignments_table.prepare(assignment_rows)
+            for recorded in batch:
+                self._gather(recorded)
+            return assignments_table.prepare(_assignment_rows(batch))
 
         assignments = decisions_table.send(decisions or [], meanwhile=announce)
         assignments_table.send(assignments or [])
+        queues = [
+            (recorded.values["id"], pool_id)
+            for recorded in batch
+            if recorded.recording is not None
+            for pool_id in recorded.recording.queue_pool_ids or ()
+        ]
         if queues:
             through = Lead.queue_pools.through
             through.objects.bulk_create(
                 [through(lead_id=lead_id, pool_id=pool_id) for lead_id, pool_id in queues]
             )
         self._flush(meanwhile=meanwhile)
+
+    def _recording(
+        self, lead: NewLead, ruleset: engine.CompiledRuleSet | None, tell_reps_each: bool
+    ) -> Recording | None:
+        if ruleset is None:
+            return no_ruleset_recording(kind=RoutingDecision.Kind.INITIAL, now=self.now)
+        if lead.error is not None:
+            return None
+        decision = lead.decision
+        assert decision is not None
+        contact = self.snapshot.contacts.get(decision.rep_id) if decision.rep_id else None
+        if contact is not None and not (tell_reps_each or contact.is_agent):
+            contact = None  # a person hears of an imported lead in the digest
+        return decision_recording(
+            decision=decision,
+            ruleset=ruleset,
+            kind=RoutingDecision.Kind.INITIAL,
+            reason=Assignment.Reason.ROUTED,
+            elapsed_us=lead.elapsed_us,
+            actor=self.actor,
+            now=self.now,
+            owner=self.snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None,
+            contact=contact,
+            subscribers=self.snapshot.subscribers,
+        )
+
+    def _gather(self, recorded: _Recorded) -> None:
+        """The recorded lead's events, and the messages to its new owner."""
+        recording = recorded.recording
+        if recording is None:
+            return
+        if recording.tell and recording.contact is not None:
+            assignment = recorded.assignment()
+            assert assignment is not None
+            self.outbox += recording_tell(recording, lead=recorded.values, assignment=assignment)
+        for row in recording.events:
+            self.events.append(
+                _Event(
+                    recorded.values["id"],
+                    row.kind,
+                    data=event_data(row, recorded.decision_id),
+                    assignment=recorded if row.of_assignment else None,
+                    recording=recording,
+                    row=row,
+                    lead=recorded.values,
+                )
+            )
 
     def write_joins(self, joins: list[tuple[int, Submission]], *, tell_reps_each: bool) -> None:
         """Each submission on the timeline of the open lead it joined; its owner told
@@ -242,49 +283,6 @@ class BatchWriter:
             return {}
         return {"import": self.lead_import_id, "line": submission.line}
 
-    def _announce(
-        self,
-        lead: NewLead,
-        values: dict[str, Any],
-        decision_id: int,
-        assignment_row: tuple[Any, ...],
-        *,
-        tell_reps_each: bool,
-    ) -> None:
-        decision = lead.decision
-        assert decision is not None and decision.rep_id is not None
-        rule = decision.rule
-        owner = self.snapshot.data.reps.get(decision.rep_id)
-        event = _Event(
-            lead.id,
-            LeadEvent.Kind.ROUTED,
-            data={
-                "decision": decision_id,
-                "rule": rule.name if rule else "fallback",
-                "rep": decision.rep_id,
-                "ack_due_at": decision.ack_due_at.isoformat() if decision.ack_due_at else None,
-            },
-            assignment_row=assignment_row,
-            publish_as="lead.assigned",
-            lead=values,
-            owner=owner,
-        )
-        self.events.append(event)
-        contact = self.snapshot.contacts.get(decision.rep_id)
-        if contact is None or not (tell_reps_each or contact.is_agent):
-            return
-        assignment = event.assignment()
-        assert assignment is not None
-        self.outbox += outbox_tell_rep(
-            contact=contact,
-            kind="lead.assigned",
-            lead_id=lead.id,
-            assignment=assignment,
-            body=event_body(
-                "lead.assigned", lead=values, at=self.now, assignment=assignment, owner=owner
-            ),
-        )
-
     def _flush(
         self, *, keep: bool = False, meanwhile: Callable[[], Any] | None = None
     ) -> list[LeadEvent]:
@@ -293,58 +291,75 @@ class BatchWriter:
         ids = allocate_ids(LeadEvent, len(self.events))
         now, actor = self.now, self.actor
         rows = [
-            (event_id, event.lead_id, event.kind, now, actor, event.assignment_id, event.data)
+            (
+                event_id,
+                event.lead_id,
+                event.kind,
+                now,
+                actor,
+                event.assignment.assignment_id if event.assignment else None,
+                event.data,
+            )
             for event_id, event in zip(ids, self.events, strict=True)
         ]
         events_table = TableWriter(LeadEvent, EVENT_COLUMNS)
         events_table.send(events_table.prepare(rows), meanwhile=meanwhile)
         stored = []
         for row, pending in zip(rows, self.events, strict=True):
-            published = bool(pending.publish_as and self.subscribers)
+            recording = pending.recording
+            published = bool(
+                recording and pending.row and pending.row.publish_as and recording.subscribers
+            )
             if not (keep or published):
                 continue
             event = LeadEvent(**dict(zip(EVENT_COLUMNS, row, strict=True)))
             if keep:
                 stored.append(event)
             if published:
-                self.outbox += self._publish(event, pending)
+                assert recording is not None and pending.row is not None
+                self.outbox += recording_publish(
+                    recording,
+                    pending.row,
+                    event=event,
+                    lead=pending.lead or {"id": pending.lead_id},
+                    assignment=pending.assignment.assignment() if pending.assignment else None,
+                )
         self.events = []
         outbox_write(self.outbox, many=True)
         self.outbox = []
         return stored
-
-    def _publish(self, event: LeadEvent, pending: _Event) -> list[Notification]:
-        body = event_body(
-            pending.publish_as,
-            lead=pending.lead or {"id": pending.lead_id},
-            at=self.now,
-            assignment=pending.assignment(),
-            owner=pending.owner,
-            **pending.data,
-        )
-        return outbox_publish(
-            subscribers=self.subscribers, event=event, name=pending.publish_as, body=body
-        )
 
 
 def _lead_row(values: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(values.get(name, _LEAD_DEFAULTS[name]) for name in LEAD_COLUMNS)
 
 
-def _error_decision(decision_id: int, lead_id: int, now: datetime) -> tuple[Any, ...]:
-    steps = [{"step": "error", "error": NO_RULESET}]
-    return (
-        decision_id,
-        lead_id,
-        RoutingDecision.Kind.INITIAL,
-        None,
-        None,
-        None,
-        "",
-        None,
-        None,
-        steps,
-        0,
-        NO_RULESET,
-        now,
-    )
+def _decision_rows(batch: list[_Recorded]) -> list[tuple[Any, ...]]:
+    rows = []
+    for recorded in batch:
+        recording = recorded.recording
+        if recording is None or recording.decision is None:
+            continue
+        decision = recording.decision
+        rows.append(
+            (
+                recorded.decision_id,
+                recorded.values["id"],
+                decision.kind,
+                decision.ruleset_id,
+                decision.ruleset_version,
+                decision.rule_id,
+                decision.rule_name,
+                decision.owner_id,
+                decision.pool_id,
+                decision.steps,
+                decision.elapsed_us,
+                decision.error,
+                recording.at,
+            )
+        )
+    return rows
+
+
+def _assignment_rows(batch: list[_Recorded]) -> list[tuple[Any, ...]]:
+    return [row for recorded in batch if (row := recorded.assignment_row) is not None]

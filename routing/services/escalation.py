@@ -23,7 +23,8 @@ from routing.notifications.payloads import event_body
 from routing.snapshot import current_snapshot
 
 from .events import lead_event_record
-from .routing import ESCALATION, lead_route, lead_unclaim, queue_pool_ids, rule_in
+from .recording import queue_pool_ids, recording_write, unclaimed_recording
+from .routing import ESCALATION, lead_route, rule_in
 
 logger = logging.getLogger(__name__)
 
@@ -94,14 +95,15 @@ def assignment_expire(*, assignment: Assignment, now: datetime) -> bool:
     rows += outbox_tell_managers(addresses=managers, kind="manager.escalated", event=event)
     if last:
         rule = rule_in(ruleset, lead.rule_id)
-        lead_unclaim(
-            lead=lead,
+        unclaimed = unclaimed_recording(
             pool_ids=queue_pool_ids(ruleset, rule) if ruleset else [],
             reason=f"not acknowledged after {lead.escalation_count} escalations",
             actor="system",
+            now=now,
             subscribers=snapshot.subscribers,
             data={"escalations": lead.escalation_count},
         )
+        recording_write(unclaimed, lead=lead)
     else:
         lead.escalation_count = number
         lead.status = Lead.Status.ESCALATED

@@ -40,8 +40,8 @@ from .duplicates import (
     open_duplicate_in,
     open_duplicate_probe,
 )
+from .recording import NO_RULESET
 from .routing import (
-    NO_RULESET,
     ReadAhead,
     Routed,
     lead_route,

@@ -15,26 +15,25 @@ from reps.models import Rep
 from routing import engine, semantic
 from routing.conditions import LEAD_FIELDS
 from routing.engine import Decision, RepProfile, RoutingState
-from routing.models import Assignment, Lead, LeadEvent, RoutingDecision, RuleSet
+from routing.models import Assignment, Lead, RoutingDecision, RuleSet
 from routing.normalize import LeadFacts, lead_facts
-from routing.notifications.contacts import Contact, Subscriber, active_subscribers, contact_of
-from routing.notifications.outbox import outbox_tell_rep, outbox_write
-from routing.notifications.payloads import OwnerLike, event_body
+from routing.notifications.contacts import active_subscribers, contact_of
 from routing.snapshot import Snapshot, current_snapshot
 from routing.statements import run_as_one
 
-from .events import lead_event_publish, lead_event_record
-from .rows import row_insert, row_update
+from .recording import (
+    FallbackTarget,
+    decision_recording,
+    fallback_recording,
+    no_ruleset_recording,
+    recording_write,
+)
 from .state import RoutingMemory, StateQuery, StateRead, save_rotation, state_query
 
 logger = logging.getLogger(__name__)
 
 # The lead's fields the engine decides on: those conditions can test, and attributes.
 LEAD_FACT_FIELDS = (*LEAD_FIELDS, "attributes")
-NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
-
-# What routing changes on the lead.
-ROUTED_FIELDS = ("owner", "status", "ruleset", "rule", "updated_at")
 
 # How a lead is routed: through the rules (a new lead), to the escalation target (nobody
 # acknowledged in time), or to the hand-off target (an AI agent hands it to people).
@@ -210,17 +209,10 @@ def lead_route(
         ruleset = snapshot.active
         if mode != RULES:
             ruleset = snapshot.rulesets.get(lead.ruleset_id) or ruleset
-        if ruleset is None:
-            if lead.pk is None:
-                row_insert(lead)
-            row = RoutingDecision.objects.create(
-                lead=lead,
-                kind=kind,
-                steps=[{"step": "error", "error": NO_RULESET}],
-                error=NO_RULESET,
-            )
-            return Routed(row, owner=None, ack_due_at=None, ruleset_name=None)
         now = timezone.now()
+        if ruleset is None:
+            written = recording_write(no_ruleset_recording(kind=kind, now=now), lead=lead)
+            return Routed(written.decision, owner=None, ack_due_at=None, ruleset_name=None)
         ahead = read_ahead if mode == RULES else None
         decision, elapsed_us = run_engine(
             ahead.plan.lead if ahead is not None else facts_of(lead),  # made once, ahead
@@ -270,138 +262,26 @@ def record_decision(
     actor: str,
     snapshot: Snapshot,
     now: datetime,
-    error: str = "",
 ) -> tuple[RoutingDecision, datetime | None]:
     """Store the decision (made at `now`), the assignment it makes, the lead's new state
     and the outbox rows telling the new owner and the subscribers; returns the decision
     and the acknowledgment deadline (None if nobody could take the lead)."""
-    lead.ruleset_id = ruleset.id
-    lead.rule_id = decision.rule.id if decision.rule else None
-    if decision.rep_id is not None:
-        lead.owner_id, lead.status = decision.rep_id, Lead.Status.ASSIGNED
-        lead_routed_state_save(lead)
-    elif lead.pk is None:
-        row_insert(lead)  # as submitted: lead_unclaim below records that nobody has it
-    row = RoutingDecision(
-        lead=lead,
+    recording = decision_recording(
+        decision=decision,
+        ruleset=ruleset,
         kind=kind,
-        ruleset_id=ruleset.id,
-        ruleset_version=ruleset.version,
-        rule_id=decision.rule.id if decision.rule else None,
-        rule_name=decision.rule.name if decision.rule else "",
-        owner_id=decision.rep_id,
-        pool_id=decision.pool_id,
-        steps=list(decision.steps),
-        elapsed_us=elapsed_us,
-        error=error,
-        created_at=now,
-    )
-    row_insert(row)
-    if decision.rep_id is None:
-        lead_unclaim(
-            lead=lead,
-            pool_ids=queue_pool_ids(ruleset, decision.rule),
-            reason="nobody can take it",
-            actor=actor,
-            subscribers=snapshot.subscribers,
-            data={"decision": row.id},
-        )
-        return row, None
-    assignment = Assignment(
-        lead=lead,
-        rep_id=decision.rep_id,
-        decision=row,
         reason=reason,
-        assigned_at=now,
-        ack_due_at=decision.ack_due_at,
-    )
-    row_insert(assignment)
-    owner = snapshot.data.reps.get(decision.rep_id)
-    assignment_announce(
-        lead=lead,
-        assignment=assignment,
-        owner=owner,
-        contact=snapshot.contacts.get(decision.rep_id),
+        elapsed_us=elapsed_us,
+        actor=actor,
+        now=now,
+        owner=snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None,
+        contact=snapshot.contacts.get(decision.rep_id) if decision.rep_id else None,
         subscribers=snapshot.subscribers,
-        actor=actor,
-        data={"decision": row.id, "rule": row.rule_name or "fallback"},
     )
-    return row, assignment.ack_due_at
-
-
-def assignment_announce(
-    *,
-    lead: Lead,
-    assignment: Assignment,
-    owner: OwnerLike | None,
-    contact: Contact | None,
-    subscribers: tuple[Subscriber, ...],
-    actor: str,
-    data: dict[str, Any],
-) -> None:
-    """A new assignment: on the timeline, to the owner's channels, to the subscribers."""
-    _, deliveries = lead_event_record(
-        lead=lead,
-        kind=LeadEvent.Kind.ROUTED,
-        publish_as="lead.assigned",
-        subscribers=subscribers,
-        assignment=assignment,
-        owner=owner,
-        actor=actor,
-        data={**data, "rep": assignment.rep_id, "ack_due_at": assignment.ack_due_at.isoformat()},
-    )
-    told = "lead.escalated" if assignment.reason == Assignment.Reason.ESCALATED else "lead.assigned"
-    body = event_body(
-        told, lead=lead, at=assignment.assigned_at, assignment=assignment, owner=owner
-    )
-    outbox_write(
-        outbox_tell_rep(
-            contact=contact, kind=told, lead_id=lead.pk, assignment=assignment, body=body
-        )
-        + deliveries
-    )
-
-
-def lead_unclaim(
-    *,
-    lead: Lead,
-    pool_ids: list[int],
-    reason: str,
-    actor: str,
-    subscribers: tuple[Subscriber, ...],
-    data: dict[str, Any],
-) -> None:
-    """Nobody has the lead now: it waits in the shared queue of these pools."""
-    lead.owner_id = None
-    lead.status = Lead.Status.UNCLAIMED
-    row_update(lead, ROUTED_FIELDS)
-    lead.queue_pools.set(pool_ids)
-    lead_event_publish(
-        lead=lead,
-        kind=LeadEvent.Kind.UNCLAIMED,
-        publish_as="lead.unclaimed",
-        subscribers=subscribers,
-        actor=actor,
-        data={**data, "reason": reason, "queue_pools": pool_ids},
-    )
-
-
-def lead_routed_state_save(lead: Lead) -> None:
-    """Store the lead's owner, status, rule set and rule. A lead intake has not stored
-    yet is inserted with them: one write where an insert and an update would be."""
-    if lead.pk is None:
-        row_insert(lead)
-    else:
-        row_update(lead, ROUTED_FIELDS)
-
-
-def queue_pool_ids(ruleset: engine.CompiledRuleSet, rule: engine.CompiledRule | None) -> list[int]:
-    """The pools whose members may claim an unclaimed lead: every pool it could have
-    gone to — the rule's, the escalation target's, the fallback's."""
-    owners = [ruleset.fallback, ruleset.escalate_to]
-    if rule is not None:
-        owners += [rule.target, rule.escalate_to]
-    return sorted({owner.id for owner in owners if owner is not None and owner.kind == "pool"})
+    written = recording_write(recording, lead=lead)
+    assert written.decision is not None
+    ack_due_at = written.assignment.ack_due_at if written.assignment else None
+    return written.decision, ack_due_at
 
 
 @transaction.atomic
@@ -411,63 +291,32 @@ def lead_route_after_error(*, lead: Lead, error: BaseException) -> Routed:
     message = f"{type(error).__name__}: {error}"
     # Read fresh from the database: the snapshot may be what failed.
     ruleset = RuleSet.objects.filter(is_active=True).select_related("fallback_pool").first()
-    steps: list[dict[str, Any]] = [{"step": "error", "error": message}]
     rep = None
+    target = None
     if ruleset is not None:
         rep = ruleset.fallback_rep or _first_active_member(ruleset.fallback_pool)
-        steps.append(
-            {
-                "step": "fallback",
-                "rep": rep.name if rep else None,
-                "reason": "routing failed; the fallback takes the lead",
-            }
+        target = FallbackTarget(
+            ruleset_id=ruleset.pk,
+            ruleset_version=ruleset.version,
+            ack_sla=ruleset.ack_sla,
+            fallback_pool_id=ruleset.fallback_pool_id,
         )
-    now = timezone.now()
-    row = RoutingDecision.objects.create(
-        lead=lead,
-        kind=RoutingDecision.Kind.FALLBACK_ON_ERROR,
-        ruleset=ruleset,
-        ruleset_version=ruleset.version if ruleset else None,
-        owner=rep,
-        steps=steps,
-        error=message,
-        created_at=now,
-    )
-    ruleset_name = ruleset.name if ruleset else None
-    subscribers = active_subscribers()
-    if rep is None:
-        lead.ruleset = ruleset
-        lead_unclaim(
-            lead=lead,
-            pool_ids=[ruleset.fallback_pool_id] if ruleset and ruleset.fallback_pool_id else [],
-            reason="routing failed and the fallback has nobody active",
-            actor="system",
-            subscribers=subscribers,
-            data={"decision": row.id, "error": message},
-        )
-        return Routed(row, owner=None, ack_due_at=None, ruleset_name=ruleset_name)
-    assignment = Assignment.objects.create(
-        lead=lead,
+    recording = fallback_recording(
+        target=target,
         rep=rep,
-        decision=row,
-        reason=Assignment.Reason.ROUTED,
-        assigned_at=now,
-        ack_due_at=now + ruleset.ack_sla,
+        error=message,
+        now=timezone.now(),
+        contact=contact_of(rep) if rep else None,
+        subscribers=active_subscribers(),
     )
-    lead.owner = rep
-    lead.ruleset = ruleset
-    lead.status = Lead.Status.ASSIGNED
-    lead.save(update_fields=["owner", "ruleset", "status", "updated_at"])
-    assignment_announce(
-        lead=lead,
-        assignment=assignment,
+    written = recording_write(recording, lead=lead)
+    assert written.decision is not None
+    return Routed(
+        written.decision,
         owner=rep,
-        contact=contact_of(rep),
-        subscribers=subscribers,
-        actor="system",
-        data={"decision": row.id, "error": message},
+        ack_due_at=written.assignment.ack_due_at if written.assignment else None,
+        ruleset_name=ruleset.name if ruleset else None,
     )
-    return Routed(row, owner=rep, ack_due_at=assignment.ack_due_at, ruleset_name=ruleset_name)
 
 
 def _first_active_member(pool: Any) -> Rep | None:

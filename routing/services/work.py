@@ -13,6 +13,7 @@ from routing.notifications.contacts import active_subscribers
 
 from .acknowledge import AcknowledgeError, assignment_acknowledge
 from .events import lead_event_publish
+from .recording import claim_recording, recording_write
 
 OUTCOMES = (
     Lead.Status.CONTACTED,
@@ -38,29 +39,15 @@ def lead_claim(*, lead: Lead, rep: Rep, actor_user: Any = None) -> Assignment:
             raise WorkError("Someone else claimed this lead first.")
         if not lead.queue_pools.filter(memberships__rep=rep).exists():
             raise WorkError("This lead is not in the shared queue of any of your pools.")
-        assignment = Assignment.objects.create(
-            lead=lead,
+        claim = claim_recording(
             rep=rep,
-            reason=Assignment.Reason.CLAIMED,
-            assigned_at=now,
-            acknowledged_at=now,  # claiming is acknowledging
-        )
-        lead.owner = rep
-        lead.status = Lead.Status.ACKNOWLEDGED
-        lead.acknowledged_at = lead.acknowledged_at or now
-        lead.save(update_fields=["owner", "status", "acknowledged_at", "updated_at"])
-        lead.queue_pools.clear()
-        lead_event_publish(
-            lead=lead,
-            kind=LeadEvent.Kind.CLAIMED,
-            publish_as="lead.assigned",
+            first_acknowledged_at=lead.acknowledged_at,
+            actor_user_id=actor_user.pk if actor_user is not None else None,
+            now=now,
             subscribers=active_subscribers(),
-            assignment=assignment,
-            owner=rep,
-            actor=str(rep),
-            actor_user=actor_user,
-            data={"rep": rep.pk, "reason": "claimed from the shared queue"},
         )
+        assignment = recording_write(claim, lead=lead).assignment
+    assert assignment is not None
     return assignment
 
 

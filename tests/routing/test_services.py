@@ -254,17 +254,17 @@ def test_a_new_lead_is_stored_once_with_its_decision_submitted_first_on_its_time
 def test_a_lead_whose_routing_fails_after_storing_it_is_stored_again_for_the_fallback(
     inbound, smb_pool, monkeypatch
 ):
-    from routing.services import routing
+    from routing.services import recording
 
-    announce, failed = routing.assignment_announce, []
+    write, failed = recording.outbox_write, []
 
-    def fails_once(**kwargs):
+    def fails_once(rows):
         if not failed:
             failed.append(True)
             raise RuntimeError("the outbox is full")
-        return announce(**kwargs)
+        return write(rows)
 
-    monkeypatch.setattr(routing, "assignment_announce", fails_once)
+    monkeypatch.setattr(recording, "outbox_write", fails_once)
 
     result = submit(email="pat@prospect.com", source="demo_request")
 
@@ -305,13 +305,18 @@ def test_a_database_error_while_routing_still_leaves_the_lead_with_the_fallback(
     must be stored by a fresh one, not by the one that failed."""
     from django.db import connection
 
-    from routing.services import routing
+    from routing.services import recording
 
-    def broken_write(row):
+    insert, failed = recording.row_insert, []
+
+    def broken_once(row):
+        if failed:
+            return insert(row)
+        failed.append(True)
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO no_such_table VALUES (1)")
 
-    monkeypatch.setattr(routing, "row_insert", broken_write)
+    monkeypatch.setattr(recording, "row_insert", broken_once)
 
     result = submit(email="pat@prospect.com", source="demo_request")
 

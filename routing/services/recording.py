@@ -1,0 +1,451 @@
+"""Recording what happened to a lead: one step turns it into the rows to write, and two
+writers put them in the database.
+
+The `*_recording` functions are pure (no database, no clock: `now` is given): from a
+decision — the engine's, the fallback after an engine error, none without an active
+rule set — or from a claim or a lead left unclaimed, they make a `Recording`: the lead's
+new fields, the decision row, the assignment, the timeline events and whom to tell.
+Intake, escalation, hand-off, claims and imports all record through them, so a lead is
+recorded alike whichever way it came in.
+
+`recording_write` writes one lead's recording in the caller's transaction;
+`routing.services.batch_writer` writes a batch's, a table at a time. Rows that name one
+another (the decision in the assignment, the assignment in the event) get their ids
+from the row written before them here, from ids allocated beforehand there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from routing import engine
+from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
+from routing.notifications.contacts import Contact, Subscriber
+from routing.notifications.outbox import outbox_publish, outbox_tell_rep, outbox_write
+from routing.notifications.payloads import OwnerLike, event_body
+
+from .rows import row_insert, row_update
+
+NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
+LEAD_FIELD_NAMES = {field.attname: field.name for field in Lead._meta.concrete_fields}
+
+
+class DecisionRow(NamedTuple):
+    kind: str
+    ruleset_id: int | None
+    ruleset_version: int | None
+    rule_id: int | None
+    rule_name: str
+    owner_id: int | None
+    pool_id: int | None
+    steps: list[dict[str, Any]]
+    elapsed_us: int
+    error: str
+
+
+class AssignmentRow(NamedTuple):
+    rep_id: int
+    reason: str
+    assigned_at: datetime
+    ack_due_at: datetime | None
+    acknowledged_at: datetime | None = None
+
+
+class EventRow(NamedTuple):
+    kind: str
+    data: dict[str, Any]
+    publish_as: str = ""  # the name subscribers know it by; "": not published
+    of_assignment: bool = False  # about the recording's assignment
+    cites_decision: bool = False  # its data names the recording's decision first
+
+
+class Recording(NamedTuple):
+    """The rows one moment of a lead's life writes, as data. (Named tuples: an import
+    makes one per lead, and they are quicker to make than frozen dataclasses.)"""
+
+    at: datetime
+    actor: str
+    lead: Mapping[str, Any]  # the lead's fields that change, by attribute name
+    decision: DecisionRow | None = None
+    assignment: AssignmentRow | None = None
+    queue_pool_ids: tuple[int, ...] | None = None  # None: the shared queues stay as they are
+    events: tuple[EventRow, ...] = ()
+    owner: OwnerLike | None = None  # the assignment's rep, for message bodies
+    tell: str = ""  # what the new owner is told on their channels; "": nothing
+    contact: Contact | None = None  # the new owner's channels
+    subscribers: tuple[Subscriber, ...] = ()
+    actor_user_id: int | None = None
+
+
+def decision_recording(
+    *,
+    decision: engine.Decision,
+    ruleset: engine.CompiledRuleSet,
+    kind: str,
+    reason: str,
+    elapsed_us: int,
+    actor: str,
+    now: datetime,
+    owner: OwnerLike | None,
+    contact: Contact | None,
+    subscribers: tuple[Subscriber, ...],
+) -> Recording:
+    """The engine decided: the lead goes to the rep it chose, or, when nobody could take
+    it, waits in the shared queue of every pool it could have gone to."""
+    rule = decision.rule
+    row = DecisionRow(
+        kind=kind,
+        ruleset_id=ruleset.id,
+        ruleset_version=ruleset.version,
+        rule_id=rule.id if rule else None,
+        rule_name=rule.name if rule else "",
+        owner_id=decision.rep_id,
+        pool_id=decision.pool_id,
+        steps=list(decision.steps),
+        elapsed_us=elapsed_us,
+        error="",
+    )
+    lead = {"ruleset_id": ruleset.id, "rule_id": row.rule_id}
+    if decision.rep_id is None:
+        return _unclaimed(
+            now=now,
+            actor=actor,
+            lead=lead,
+            decision=row,
+            pool_ids=queue_pool_ids(ruleset, rule),
+            reason="nobody can take it",
+            subscribers=subscribers,
+        )
+    return _assigned(
+        now=now,
+        actor=actor,
+        lead=lead,
+        decision=row,
+        assignment=AssignmentRow(decision.rep_id, reason, now, decision.ack_due_at),
+        data={"rule": row.rule_name or "fallback"},
+        owner=owner,
+        contact=contact,
+        subscribers=subscribers,
+    )
+
+
+def no_ruleset_recording(*, kind: str, now: datetime) -> Recording:
+    """No rule set is active: the lead stays as submitted, the reason on record."""
+    decision = DecisionRow(
+        kind=kind,
+        ruleset_id=None,
+        ruleset_version=None,
+        rule_id=None,
+        rule_name="",
+        owner_id=None,
+        pool_id=None,
+        steps=[{"step": "error", "error": NO_RULESET}],
+        elapsed_us=0,
+        error=NO_RULESET,
+    )
+    return Recording(at=now, actor="system", lead={}, decision=decision)
+
+
+@dataclass(frozen=True)
+class FallbackTarget:
+    """What the fallback after an engine error needs of the active rule set, read
+    fresh from the database (the snapshot may be what failed)."""
+
+    ruleset_id: int
+    ruleset_version: int
+    ack_sla: timedelta
+    fallback_pool_id: int | None
+
+
+def fallback_recording(
+    *,
+    target: FallbackTarget | None,
+    rep: OwnerLike | None,
+    error: str,
+    now: datetime,
+    contact: Contact | None,
+    subscribers: tuple[Subscriber, ...],
+) -> Recording:
+    """Routing failed with `error`: the lead goes to the fallback's `rep` without the
+    engine, or waits in the fallback pool's queue if it has nobody active."""
+    steps: list[dict[str, Any]] = [{"step": "error", "error": error}]
+    if target is not None:
+        steps.append(
+            {
+                "step": "fallback",
+                "rep": rep.name if rep else None,
+                "reason": "routing failed; the fallback takes the lead",
+            }
+        )
+    decision = DecisionRow(
+        kind=RoutingDecision.Kind.FALLBACK_ON_ERROR,
+        ruleset_id=target.ruleset_id if target else None,
+        ruleset_version=target.ruleset_version if target else None,
+        rule_id=None,
+        rule_name="",
+        owner_id=rep.id if rep else None,
+        pool_id=None,
+        steps=steps,
+        elapsed_us=0,
+        error=error,
+    )
+    lead = {"ruleset_id": target.ruleset_id if target else None}
+    if rep is None or target is None:
+        pool_id = target.fallback_pool_id if target else None
+        return _unclaimed(
+            now=now,
+            actor="system",
+            lead=lead,
+            decision=decision,
+            pool_ids=[pool_id] if pool_id else [],
+            reason="routing failed and the fallback has nobody active",
+            subscribers=subscribers,
+            data={"error": error},
+        )
+    return _assigned(
+        now=now,
+        actor="system",
+        lead=lead,
+        decision=decision,
+        assignment=AssignmentRow(rep.id, Assignment.Reason.ROUTED, now, now + target.ack_sla),
+        data={"error": error},
+        owner=rep,
+        contact=contact,
+        subscribers=subscribers,
+    )
+
+
+def unclaimed_recording(
+    *,
+    pool_ids: list[int],
+    reason: str,
+    actor: str,
+    now: datetime,
+    subscribers: tuple[Subscriber, ...],
+    data: dict[str, Any],
+) -> Recording:
+    """Nobody has the lead now (escalated past the last target): it waits in the
+    shared queue of these pools."""
+    return _unclaimed(
+        now=now,
+        actor=actor,
+        lead={},
+        decision=None,
+        pool_ids=pool_ids,
+        reason=reason,
+        subscribers=subscribers,
+        data=data,
+    )
+
+
+def claim_recording(
+    *,
+    rep: OwnerLike,
+    first_acknowledged_at: datetime | None,
+    actor_user_id: int | None,
+    now: datetime,
+    subscribers: tuple[Subscriber, ...],
+) -> Recording:
+    """A rep takes an unclaimed lead from the shared queue: claiming is acknowledging."""
+    return Recording(
+        at=now,
+        actor=str(rep),
+        actor_user_id=actor_user_id,
+        lead={
+            "owner_id": rep.id,
+            "status": Lead.Status.ACKNOWLEDGED,
+            "acknowledged_at": first_acknowledged_at or now,
+        },
+        assignment=AssignmentRow(rep.id, Assignment.Reason.CLAIMED, now, None, now),
+        queue_pool_ids=(),
+        events=(
+            EventRow(
+                LeadEvent.Kind.CLAIMED,
+                {"rep": rep.id, "reason": "claimed from the shared queue"},
+                publish_as="lead.assigned",
+                of_assignment=True,
+            ),
+        ),
+        owner=rep,
+        subscribers=subscribers,
+    )
+
+
+def _assigned(
+    *,
+    now: datetime,
+    actor: str,
+    lead: dict[str, Any],
+    decision: DecisionRow,
+    assignment: AssignmentRow,
+    data: dict[str, Any],
+    owner: OwnerLike | None,
+    contact: Contact | None,
+    subscribers: tuple[Subscriber, ...],
+) -> Recording:
+    ack_due_at = assignment.ack_due_at
+    escalated = assignment.reason == Assignment.Reason.ESCALATED
+    return Recording(
+        at=now,
+        actor=actor,
+        lead={**lead, "owner_id": assignment.rep_id, "status": Lead.Status.ASSIGNED},
+        decision=decision,
+        assignment=assignment,
+        events=(
+            EventRow(
+                LeadEvent.Kind.ROUTED,
+                {
+                    **data,
+                    "rep": assignment.rep_id,
+                    "ack_due_at": ack_due_at.isoformat() if ack_due_at else None,
+                },
+                publish_as="lead.assigned",
+                of_assignment=True,
+                cites_decision=True,
+            ),
+        ),
+        owner=owner,
+        tell="lead.escalated" if escalated else "lead.assigned",
+        contact=contact,
+        subscribers=subscribers,
+    )
+
+
+def _unclaimed(
+    *,
+    now: datetime,
+    actor: str,
+    lead: dict[str, Any],
+    decision: DecisionRow | None,
+    pool_ids: list[int],
+    reason: str,
+    subscribers: tuple[Subscriber, ...],
+    data: dict[str, Any] | None = None,
+) -> Recording:
+    return Recording(
+        at=now,
+        actor=actor,
+        lead={**lead, "owner_id": None, "status": Lead.Status.UNCLAIMED},
+        decision=decision,
+        queue_pool_ids=tuple(pool_ids),
+        events=(
+            EventRow(
+                LeadEvent.Kind.UNCLAIMED,
+                {**(data or {}), "reason": reason, "queue_pools": list(pool_ids)},
+                publish_as="lead.unclaimed",
+                cites_decision=decision is not None,
+            ),
+        ),
+        subscribers=subscribers,
+    )
+
+
+def queue_pool_ids(ruleset: engine.CompiledRuleSet, rule: engine.CompiledRule | None) -> list[int]:
+    """The pools whose members may claim an unclaimed lead: every pool it could have
+    gone to — the rule's, the escalation target's, the fallback's."""
+    owners = [ruleset.fallback, ruleset.escalate_to]
+    if rule is not None:
+        owners += [rule.target, rule.escalate_to]
+    return sorted({owner.id for owner in owners if owner is not None and owner.kind == "pool"})
+
+
+@dataclass(frozen=True)
+class Written:
+    decision: RoutingDecision | None
+    assignment: Assignment | None
+
+
+def recording_write(recording: Recording, *, lead: Lead) -> Written:
+    """Write one lead's recording in the caller's transaction. A lead intake has not
+    stored yet is inserted with its new fields: one write where an insert and an update
+    would be."""
+    for attname, value in recording.lead.items():
+        setattr(lead, attname, value)
+    if lead.pk is None:
+        row_insert(lead)
+    elif recording.lead:
+        row_update(lead, (*(LEAD_FIELD_NAMES[name] for name in recording.lead), "updated_at"))
+    decision = None
+    if recording.decision is not None:
+        columns = recording.decision._asdict()
+        decision = RoutingDecision(lead=lead, created_at=recording.at, **columns)
+        row_insert(decision)
+    assignment = None
+    if recording.assignment is not None:
+        assignment = Assignment(lead=lead, decision=decision, **recording.assignment._asdict())
+        row_insert(assignment)
+    if recording.queue_pool_ids is not None:
+        lead.queue_pools.set(recording.queue_pool_ids)
+    messages = (
+        recording_tell(recording, lead=lead, assignment=assignment)
+        if recording.tell and assignment is not None
+        else []
+    )
+    for row in recording.events:
+        event = LeadEvent(
+            lead=lead,
+            kind=row.kind,
+            actor=recording.actor,
+            actor_user_id=recording.actor_user_id,
+            assignment=assignment if row.of_assignment else None,
+            data=event_data(row, decision.pk if decision else None),
+        )
+        row_insert(event)
+        messages += recording_publish(
+            recording, row, event=event, lead=lead, assignment=event.assignment
+        )
+    outbox_write(messages)
+    return Written(decision, assignment)
+
+
+def event_data(row: EventRow, decision_id: int | None) -> dict[str, Any]:
+    return {"decision": decision_id, **row.data} if row.cites_decision else dict(row.data)
+
+
+def recording_tell(
+    recording: Recording, *, lead: Lead | Mapping[str, Any], assignment: Assignment
+) -> list[Notification]:
+    """The messages to the new owner's channels."""
+    if recording.contact is None:
+        return []
+    body = event_body(
+        recording.tell,
+        lead=lead,
+        at=assignment.assigned_at,
+        assignment=assignment,
+        owner=recording.owner,
+    )
+    return outbox_tell_rep(
+        contact=recording.contact,
+        kind=recording.tell,
+        lead_id=assignment.lead_id,
+        assignment=assignment,
+        body=body,
+    )
+
+
+def recording_publish(
+    recording: Recording,
+    row: EventRow,
+    *,
+    event: LeadEvent,
+    lead: Lead | Mapping[str, Any],
+    assignment: Assignment | None,
+) -> Sequence[Notification]:
+    """The event, to the subscribed systems that want it."""
+    if not (row.publish_as and recording.subscribers):
+        return []
+    body = event_body(
+        row.publish_as,
+        lead=lead,
+        at=event.at,
+        assignment=assignment,
+        owner=recording.owner if assignment is not None else None,
+        **event.data,
+    )
+    return outbox_publish(
+        subscribers=recording.subscribers, event=event, name=row.publish_as, body=body
+    )
