@@ -461,6 +461,8 @@ def production_env(db_name: str, redis_url: str, **extra: str) -> dict[str, str]
         "INTAKE_RATE": "1000000/s",  # per second: DRF keeps one timestamp per request in the window
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        # The demo's AI agent and the benchmarks' receivers listen on this machine.
+        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
         **extra,
     }
 

@@ -120,10 +120,7 @@ def main() -> int:
         args.leads = 60
     print(f"bench_loop: {machine()}")
     workdir = Path(tempfile.mkdtemp(prefix="bench-loop-"))
-    # The owner's webhook is the receiver on 127.0.0.1, which production refuses.
-    env = production_env(
-        DB_NAME, REDIS_URL, VAR_DIR=str(workdir), OUTBOUND_ALLOWED_NETWORKS="127.0.0.0/8"
-    )
+    env = production_env(DB_NAME, REDIS_URL, VAR_DIR=str(workdir))
     python, manage = sys.executable, str(ROOT / "manage.py")
     processes: list[subprocess.Popen] = []
     with Receiver() as receiver:

@@ -77,6 +77,7 @@ def main() -> None:
         "REDIS_URL": bench_intake.REDIS_URL,
         "INTAKE_RATE": "1000000/s",
         "LOG_LEVEL": "WARNING",
+        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",  # the demo's AI agent is local
     }
     full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     python, manage = str(bench_intake.PYTHON), str(ROOT / "manage.py")
