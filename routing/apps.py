@@ -9,7 +9,7 @@ class RoutingConfig(AppConfig):
     def ready(self) -> None:
         from outgoing.addresses import check_allowed_networks
 
-        from . import signals  # noqa: F401
+        from . import signals, tasks  # noqa: F401 (they connect receivers)
         from .api import cors  # noqa: F401
 
         checks.register(check_allowed_networks)

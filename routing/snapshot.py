@@ -23,6 +23,7 @@ from reps.models import Pool, Rep
 from reps.owners import Owner
 from reps.working_hours import parse as parse_working_hours
 from routing import semantic
+from routing.db.statements import Statement, run_together
 from routing.engine import (
     CompiledRule,
     CompiledRuleSet,
@@ -35,7 +36,6 @@ from routing.engine.matching import SKILL_KINDS
 from routing.engine.predicates import compile_conditions
 from routing.models import RoutingVersion, Rule, RuleSet
 from routing.notifications.contacts import Contact, Subscriber, active_subscribers, contact_of
-from routing.statements import Statement, run_together
 from territories import geo
 from territories.matching import AccountIndex, AccountRecord, TerritoryIndex, TerritoryRecord
 from territories.models import NamedAccount, Territory

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.dispatch import receiver
 
 from routing.models import LeadImport
-from routing.notifications.outbox import outbox_woken
+from routing.notifications.outbox import outbox_rows_waiting, outbox_woken
 from routing.services.delivery import (
     notification_send,
     notifications_send_due,
@@ -15,7 +16,7 @@ from routing.services.delivery import (
 )
 from routing.services.escalation import assignments_escalate_overdue
 from routing.services.idempotency import IDEMPOTENCY_TTL, idempotency_records_purge
-from routing.services.imports import lead_import_run
+from routing.services.imports import lead_import_queued, lead_import_run
 from routing.services.performance import pools_performance_refresh
 
 
@@ -74,3 +75,17 @@ def run_lead_import(lead_import_id: int) -> None:
         lead_import_run(lead_import=lead_import)
     except Exception:
         return  # recorded on the import (status failed, with why) and logged
+
+
+# What services and the outbox ask for, queued here (routing/apps.py imports this module
+# so that these receivers are connected in every process).
+
+
+@receiver(outbox_rows_waiting)
+def _queue_sending(**_: object) -> None:
+    send_notifications.delay()
+
+
+@receiver(lead_import_queued)
+def _queue_import(*, lead_import_id: int, **_: object) -> None:
+    run_lead_import.delay(lead_import_id)

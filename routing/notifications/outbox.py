@@ -31,11 +31,12 @@ from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.dispatch import Signal
 
+from routing.db.bulk import TableWriter, allocate_ids
+from routing.db.rows import rows_insert
+from routing.db.statements import write
 from routing.models import Assignment, LeadEvent, Notification
-from routing.services.bulk import TableWriter, allocate_ids
-from routing.services.rows import rows_insert
-from routing.statements import write
 
 from .contacts import Contact, Subscriber
 
@@ -149,13 +150,16 @@ WAKE_KEY = "leadrouter:outbox:queued"
 WAKE_TTL_SECONDS = 5
 
 
-def outbox_nudge() -> None:
-    """Queue a sending task unless one is already waiting."""
-    from routing.tasks import send_notifications  # tasks import services: import late
+# Outbox rows wait to be sent: routing.tasks queues a sending task when this is sent. A
+# signal, so that what writes the rows needs to know nothing of the task queue.
+outbox_rows_waiting = Signal()
 
+
+def outbox_nudge() -> None:
+    """Have a sending task queued, unless one is already waiting."""
     if _wake_already_queued():
         return
-    send_notifications.delay()
+    outbox_rows_waiting.send(sender=Notification)
 
 
 def _wake_already_queued() -> bool:

@@ -22,24 +22,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from routing import engine
+from routing.db.bulk import allocate_ids
 from routing.models import Lead
 from routing.normalize import lead_facts
 from routing.snapshot import Snapshot, current_snapshot
 
-from .batch_writer import BatchWriter, NewLead
-from .bulk import allocate_ids
+from .batch_writer import BatchWriter, NewLead, Submission
 from .duplicates import duplicate_window, open_duplicate_ids, serialize_emails
 from .routing import lead_route_after_error, run_engine
 from .state import RoutingMemory
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Submission:
-    values: dict[str, Any]  # normalized (routing.normalize.normalize_submission)
-    payload: dict[str, Any]  # as received
-    line: int | None = None  # where it came from, for the timeline
 
 
 @dataclass(frozen=True)

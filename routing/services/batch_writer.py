@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from routing import engine
+from routing.db.bulk import TableWriter, allocate_ids
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 from routing.notifications.outbox import outbox_write
 from routing.snapshot import Snapshot
 
-from .bulk import TableWriter, allocate_ids
 from .intake import owner_tell_of_return
 from .recording import (
     EventRow,
@@ -30,8 +30,15 @@ from .recording import (
     recording_tell,
 )
 
-if TYPE_CHECKING:
-    from .batch import Submission
+
+@dataclass(frozen=True)
+class Submission:
+    """A row to import: what the batch routes and this writes."""
+
+    values: dict[str, Any]  # normalized (routing.normalize.normalize_submission)
+    payload: dict[str, Any]  # as received
+    line: int | None = None  # where it came from, for the timeline
+
 
 LEAD_COLUMNS = tuple(field.attname for field in Lead._meta.concrete_fields)
 _LEAD_DEFAULTS = {field.attname: field.get_default() for field in Lead._meta.concrete_fields}

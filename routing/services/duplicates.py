@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 
+from routing.db.statements import Statement, array_param, run_together
 from routing.models import Lead, RuleSet
 from routing.snapshot import Snapshot
-from routing.statements import Statement, array_param, run_together
 
 
 def duplicate_window(snapshot: Snapshot | None) -> timedelta:

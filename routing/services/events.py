@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from routing.db.rows import row_insert
 from routing.models import Assignment, Lead, LeadEvent, Notification
 from routing.notifications.contacts import Subscriber
 from routing.notifications.outbox import outbox_publish, outbox_write
 from routing.notifications.payloads import OwnerLike, event_body
-
-from .rows import row_insert
 
 
 def lead_event_record(

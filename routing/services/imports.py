@@ -19,14 +19,15 @@ from typing import IO, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
+from routing.db.bulk import statistics_refresh
 from routing.lead_files import LeadFile, rejection
 from routing.models import Assignment, Lead, LeadImport
 from routing.normalize import SUBMISSION_FIELDS, normalize_submission
 
 from .batch import BatchResult, Submission, leads_intake_batch
-from .bulk import statistics_refresh
 from .digests import import_digests_write
 
 logger = logging.getLogger(__name__)
@@ -91,14 +92,20 @@ def lead_import_create(
     return lead_import
 
 
+# An import is ready to run: routing.tasks queues it for a worker when this is sent (a
+# signal, so that services need to know nothing of the task queue).
+lead_import_queued = Signal()
+
+
 def lead_import_queue(*, lead_import: LeadImport) -> None:
     """Have a worker run a stored import (its uploaded file) once this transaction has
     committed; a failed one carries on from where it stopped."""
     LeadImport.objects.filter(pk=lead_import.pk).update(status=LeadImport.Status.QUEUED, error="")
-    from routing.tasks import run_lead_import  # tasks import services: import late
-
     # robust: a broker that is down must not undo the upload; the import waits, queued.
-    transaction.on_commit(lambda: run_lead_import.delay(lead_import.pk), robust=True)
+    transaction.on_commit(
+        lambda: lead_import_queued.send(sender=LeadImport, lead_import_id=lead_import.pk),
+        robust=True,
+    )
 
 
 def lead_import_run(

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from reps.models import Rep
+from routing.db.rows import ids_reservation, ids_reserved, row_insert, rows_together
+from routing.db.statements import reads_as_one, run_together
 from routing.models import (
     Assignment,
     IntakeKey,
@@ -31,7 +33,6 @@ from routing.snapshot import (
     kept_snapshot,
     routing_version_of,
 )
-from routing.statements import reads_as_one, run_together
 
 from .duplicates import (
     duplicate_window,
@@ -49,7 +50,6 @@ from .routing import (
     read_ahead,
     run_engine,
 )
-from .rows import ids_reservation, ids_reserved, row_insert, rows_together
 
 logger = logging.getLogger(__name__)
 

@@ -22,12 +22,11 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from routing import engine
+from routing.db.rows import row_insert, row_update
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 from routing.notifications.contacts import Contact, Subscriber
 from routing.notifications.outbox import outbox_publish, outbox_tell_rep, outbox_write
 from routing.notifications.payloads import OwnerLike, event_body
-
-from .rows import row_insert, row_update
 
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
 LEAD_FIELD_NAMES = {field.attname: field.name for field in Lead._meta.concrete_fields}

@@ -14,12 +14,12 @@ from django.utils import timezone
 from reps.models import Rep
 from routing import engine, semantic
 from routing.conditions import LEAD_FIELDS
+from routing.db.statements import run_as_one
 from routing.engine import Decision, RepProfile, RoutingState
 from routing.models import Assignment, Lead, RoutingDecision, RuleSet
 from routing.normalize import LeadFacts, lead_facts
 from routing.notifications.contacts import active_subscribers, contact_of
 from routing.snapshot import Snapshot, current_snapshot
-from routing.statements import run_as_one
 
 from .recording import (
     FallbackTarget,

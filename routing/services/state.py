@@ -10,6 +10,14 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
+from routing.db.statements import (
+    Statement,
+    any_of,
+    array_param,
+    prepares,
+    run_together,
+    write,
+)
 from routing.engine import (
     Decision,
     RepLoad,
@@ -20,14 +28,6 @@ from routing.engine import (
     uses_rotation,
 )
 from routing.models import Assignment, PoolRotation
-from routing.statements import (
-    Statement,
-    any_of,
-    array_param,
-    prepares,
-    run_together,
-    write,
-)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.forms.models import model_to_dict
 
-from routing.models import Lead, LeadEvent
-from routing.services.rows import (
+from routing.db.rows import (
     ids_reservation,
     ids_reserved,
     row_insert,
@@ -19,7 +18,8 @@ from routing.services.rows import (
     rows_insert,
     rows_together,
 )
-from routing.statements import run_together
+from routing.db.statements import run_together
+from routing.models import Lead, LeadEvent
 from tests.factories import RepFactory
 
 pytestmark = pytest.mark.django_db

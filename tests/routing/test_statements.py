@@ -12,11 +12,8 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections,
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from routing.models import Lead, LeadEvent
-from routing.pipeline import numbered
-from routing.services.duplicates import open_duplicate_ids, open_duplicate_probe
-from routing.snapshot import ROUTING_VERSION
-from routing.statements import (
+from routing.db.pipeline import numbered
+from routing.db.statements import (
     any_of,
     array_param,
     prepares,
@@ -26,6 +23,9 @@ from routing.statements import (
     write,
     writes_together,
 )
+from routing.models import Lead, LeadEvent
+from routing.services.duplicates import open_duplicate_ids, open_duplicate_probe
+from routing.snapshot import ROUTING_VERSION
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db

@@ -34,15 +34,14 @@ from uuid import UUID
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
 
-from routing.statements import (
+from .bulk import id_sequence, json_text
+from .statements import (
     Statement,
     array_param,
     statement_cursor,
     write,
     writes_together,
 )
-
-from .bulk import id_sequence, json_text
 
 Model = type[models.Model]
 

@@ -11,7 +11,7 @@ Planned once, too: the connection asks for generic plans (`plan_cache_mode`), ma
 without looking at the values. So only hand-written statements belong here, written so
 that one plan serves any values (equality on an indexed column, a list as one array
 parameter rather than a placeholder per item) and whose text does not change from call
-to call; each connection keeps the 100 most recently used prepared (routing/pipeline.py).
+to call; each connection keeps the 100 most recently used prepared (routing/db/pipeline.py).
 
 A connection pooler in transaction mode must support prepared statements (PgBouncer
 1.21 or newer with `max_prepared_statements`), or set
@@ -20,7 +20,7 @@ as Django does by default, and these statements go through Django's cursor).
 
 Sent together: a round trip to the database cost the web process and the server more
 than most of these statements, so statements that do not need each other's answers go
-in one (`run_together`, a libpq pipeline: routing/pipeline.py), and a transaction's
+in one (`run_together`, a libpq pipeline: routing/db/pipeline.py), and a transaction's
 writes wait for its end (`writes_together`). An intake makes three round trips to
 PostgreSQL: the key's read, its first statements, its writes with the commit.
 """

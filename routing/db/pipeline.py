@@ -12,7 +12,7 @@ Only what that takes is done here, with psycopg's public pieces: its libpq wrapp
 back into Python values with the connection's own adapters (Django's included), and
 its errors. Statements are prepared once per connection, their parameters' types left
 to the server to infer from the statement (as for a literal): a statement keeps one
-plan however its values vary, and the statements written for this (routing/statements.py)
+plan however its values vary, and the statements written for this (routing/db/statements.py)
 give every parameter a context (a column, a cast, a function's argument).
 
 psycopg deallocates every prepared statement of a connection when a transaction is
