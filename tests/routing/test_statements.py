@@ -373,7 +373,7 @@ def test_statements_whose_prepared_form_was_dropped_are_prepared_again():
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_past_the_limit_of_prepared_statements_the_least_recently_used_is_let_go(monkeypatch):
-    from routing import pipeline
+    from routing.db import pipeline
 
     connection.close()  # a new session: nothing prepared yet
     monkeypatch.setattr(pipeline, "MAX_PREPARED", 2)
