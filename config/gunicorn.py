@@ -6,9 +6,8 @@ Python's cyclic garbage collector runs a full collection every few tens of thous
 allocations, and a full collection walks every object in the process. A web worker holds
 a few hundred thousand long-lived ones: Django and the project's modules, the routing
 snapshot and, when a pool routes by distance, the US ZIP-code table (~43,000 entries).
-They live as long as the worker, so walking them finds nothing; under intake load the
-collector took ~0.3 ms a request (~4% of a worker's CPU), most of it in the first
-requests, while the ZIP table loaded. Each worker therefore builds its snapshot
+They live as long as the worker, so walking them finds nothing but costs every request
+(docs/decisions/0007). Each worker therefore builds its snapshot
 once it has loaded the application, collects, and freezes what is alive then: frozen
 objects are never walked. Rebuilt snapshots are frozen the same way
 (routing.snapshot.freeze_rebuilt_snapshots). Objects made per request are collected as

@@ -1,15 +1,14 @@
 """Django's Redis cache backend, keeping its clients, with a counter per time window.
 
-Django's RedisCacheClient builds a new `redis.Redis` for every call; building one (its
-table of response callbacks) cost ~0.1 ms, a third of what the intake throttle spent per
-request. A client is thread-safe and only wraps the connection pool Django keeps anyway,
-so one per pool is kept here.
+Django's RedisCacheClient builds a new `redis.Redis` for every call, and building one (its
+table of response callbacks) costs more than the throttle's own work. A client is
+thread-safe and only wraps the connection pool Django keeps anyway, so one per pool is
+kept here.
 
-The counter (the intake rate, once per request) goes through a client that keeps one
-of the pool's connections to itself: taking a connection from the pool and giving it
-back checks it each time (a system call that reads nothing), ~10 of ~50 µs per count
-here. Django keeps a cache, and so these clients, per thread; one made before a fork is
-not used after it.
+The counter (the intake rate, once per request) goes through a client that keeps one of
+the pool's connections to itself: taking a connection from the pool and giving it back
+checks it each time (a system call that reads nothing). Django keeps a cache, and so
+these clients, per thread; one made before a fork is not used after it.
 """
 
 from __future__ import annotations
@@ -46,9 +45,9 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
 
 # Add one to the counter, give a new one (or one left without an expiry) its window, and
-# answer the count and the milliseconds left. One command: a pipeline of SET NX, INCR
-# and PTTL cost the web process ~80 µs a request here, this ~50 (redis-py's Script sends
-# EVALSHA, and the script itself only when Redis does not have it yet).
+# answer the count and the milliseconds left. One command instead of a pipeline of SET NX,
+# INCR and PTTL (redis-py's Script sends EVALSHA, and the script itself only when Redis
+# does not have it yet).
 _COUNT = """
 local count = redis.call('INCR', KEYS[1])
 local left = redis.call('PTTL', KEYS[1])

@@ -33,8 +33,8 @@ def _within_shifts(rep: RepProfile, local: datetime) -> bool:
     return False
 
 
-# The trace's times, written out by hand: strftime cost ~2 µs a call, as much as the rest
-# of a member's checks. "%a" is English as long as nobody sets LC_TIME, as Python and
+# The trace's times, written out by hand: strftime costs as much as the rest of a
+# member's checks. "%a" is English as long as nobody sets LC_TIME, as Python and
 # Django never do.
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

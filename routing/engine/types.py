@@ -3,7 +3,7 @@ the live state (loads, rotations) read for one decision. No ORM objects cross th
 
 What the engine makes anew for every decision (Miss, Candidate, Plan, RotationUpdate,
 Decision) is a slotted dataclass but not a frozen one: a frozen dataclass sets each field
-through object.__setattr__, three times the cost, several µs per decision in all. Nothing
+through object.__setattr__, which is several times slower on this hot path. Nothing
 changes them once made; they are not hashable.
 """
 
