@@ -15,7 +15,7 @@ from routing.db.statements import (
     any_of,
     array_param,
     prepares,
-    run_together,
+    run_statements,
     write,
 )
 from routing.engine import (
@@ -95,7 +95,7 @@ def rep_loads(
     leads and room for 25 counts 25: the engine only asks whether the limit is
     reached), and the open leads of a rep at their open-leads limit are not counted (a
     rep at capacity is skipped, however loaded)."""
-    (rows,) = run_together([_loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)])
+    (rows,) = run_statements([_loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)])
     return _loads_of(rows or [])
 
 
@@ -226,7 +226,7 @@ def read_rotations(pool_ids: Iterable[int], *, lock: bool) -> dict[int, Rotation
 
 
 def _rotation_rows(ids: list[int], *, lock: bool) -> dict[int, Rotation]:
-    (rows,) = run_together([_rotations_statement(ids, lock=lock)])
+    (rows,) = run_statements([_rotations_statement(ids, lock=lock)])
     return _rotations_of(rows or [])
 
 
