@@ -14,7 +14,6 @@ from routing.db.statements import (
     Statement,
     any_of,
     array_param,
-    prepares,
     run_statements,
     write,
 )
@@ -129,7 +128,9 @@ def _loads_statement(
             wanted.append((rep_id, rep.max_open, open_leads, rep.max_per_day, midnight))
     if not wanted:
         return None
-    if prepares():  # the same text for any number of reps: arrays, one per column
+    # PostgreSQL: the same text for any number of reps, arrays one per column, each
+    # typed (a VALUES column of NULLs only would be text, which LIMIT refuses).
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
         reps = (
             "SELECT * FROM unnest(%s::bigint[], %s::int[], %s::boolean[], "
             "%s::int[], %s::timestamptz[])"

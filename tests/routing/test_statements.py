@@ -20,6 +20,10 @@ pytestmark = pytest.mark.django_db
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
 )
+prepared_only = pytest.mark.skipif(
+    connection.settings_dict["OPTIONS"].get("prepare_threshold") is None,
+    reason="prepared statements are PostgreSQL's, and turned on",
+)
 
 
 def prepared_statements() -> dict[str, str]:
@@ -94,7 +98,7 @@ def test_an_array_parameter_reaches_postgresql_as_the_values_it_was_made_of():
     ]
 
 
-@postgresql_only
+@prepared_only
 def test_on_postgresql_a_statement_run_often_enough_is_prepared_once():
     assert prepares()
     assert often_enough(("SELECT %s::int + 41 AS answer", [1])) == [[(42,)]]
@@ -106,17 +110,18 @@ def test_on_postgresql_a_statement_run_often_enough_is_prepared_once():
 @postgresql_only
 def test_turned_off_nothing_is_prepared():
     options = connection.settings_dict["OPTIONS"]
-    threshold = options.pop("prepare_threshold")
+    threshold = options.pop("prepare_threshold", None)
     try:
         assert not prepares()
-        for _ in range(threshold + 2):
+        for _ in range(7):
             assert run_statements([("SELECT %s::int + 6 AS unprepared", [1])]) == [[(7,)]]
         assert not [sql for sql in prepared_statements() if "unprepared" in sql]
     finally:
-        options["prepare_threshold"] = threshold
+        if threshold is not None:
+            options["prepare_threshold"] = threshold
 
 
-@postgresql_only
+@prepared_only
 @pytest.mark.django_db(transaction=True)
 def test_statements_whose_prepared_form_was_dropped_are_prepared_again():
     statement = ("SELECT %s::int + 1 AS next", [1])
@@ -130,7 +135,7 @@ def test_statements_whose_prepared_form_was_dropped_are_prepared_again():
     assert "SELECT $1::int + 1 AS next" in prepared_statements()
 
 
-@postgresql_only
+@prepared_only
 def test_the_duplicate_probe_is_planned_on_the_email_index():
     """Planned once per connection without the values (a generic plan): the one
     e-mail's probe must look the e-mail up, not scan every open lead by status. The plan
