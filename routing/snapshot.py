@@ -23,7 +23,7 @@ from reps.models import Pool, Rep
 from reps.owners import Owner
 from reps.working_hours import parse as parse_working_hours
 from routing import semantic
-from routing.db.statements import Statement, run_together
+from routing.db.statements import Statement, run_statements
 from routing.engine import (
     CompiledRule,
     CompiledRuleSet,
@@ -81,7 +81,7 @@ def routing_version() -> tuple[int, uuid.UUID]:
     """(counter, stamp) of the routing data; the stamp alone identifies the data.
 
     Read for every lead, hence one plain statement rather than a compiled query."""
-    return routing_version_of(run_together([ROUTING_VERSION])[0])
+    return routing_version_of(run_statements([ROUTING_VERSION])[0])
 
 
 def routing_version_of(rows: list[tuple[Any, ...]]) -> tuple[int, uuid.UUID]:

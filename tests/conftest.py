@@ -41,3 +41,17 @@ def team(db, receiver):
     from tests.team import build_team
 
     return build_team(receiver)
+
+
+@pytest.fixture
+def statements_logged():
+    """Prepared statements off, so that every statement goes through Django's cursor,
+    which logs it (a prepared one runs on psycopg's own cursor, which Django does not
+    see)."""
+    from django.db import connection
+
+    options = connection.settings_dict["OPTIONS"]
+    threshold = options.pop("prepare_threshold", None)
+    yield
+    if threshold is not None:
+        options["prepare_threshold"] = threshold

@@ -56,9 +56,9 @@ else:
     # failing with a 500.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # The statements run for every lead are prepared and planned once per connection
-    # (routing/db/statements.py; the ORM's own statements are never prepared, so neither
-    # setting touches them). A pooler in transaction mode that cannot keep prepared
-    # statements: set DATABASE_PREPARED_STATEMENTS=false.
+    # (routing/db/prepared.py; the ORM's own statements bind on the client and are
+    # never prepared, so neither setting touches them). A pooler in transaction mode
+    # that cannot keep prepared statements: set DATABASE_PREPARED_STATEMENTS=false.
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options.setdefault("prepare_threshold", 5)

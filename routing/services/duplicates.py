@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 
-from routing.db.statements import Statement, array_param, run_together
+from routing.db.statements import Statement, array_param, run_statements
 from routing.models import Lead, RuleSet
 from routing.snapshot import Snapshot
 
@@ -38,7 +38,7 @@ def open_duplicate_ids(
     if probe is None:
         return {}
     if len(emails) == 1:  # intake's probe: prepared
-        (rows,) = run_together([probe])
+        (rows,) = run_statements([probe])
         return dict(rows or ())
     with connection.cursor() as cursor:  # a batch's: its text varies with the count
         cursor.execute(*probe)
@@ -92,7 +92,7 @@ def serialize_emails(emails: Iterable[str]) -> None:
     order, so two transactions locking several e-mails cannot deadlock; they are taken
     before any rotation row is locked, the order every intake keeps. SQLite's IMMEDIATE
     transactions already admit one writer at a time."""
-    run_together([email_lock(emails)])
+    run_statements([email_lock(emails)])
 
 
 def email_lock(emails: Iterable[str]) -> Statement | None:

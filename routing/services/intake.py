@@ -12,15 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.db.rows import ids_reservation, ids_reserved, row_insert, rows_together
-from routing.db.statements import reads_as_one, run_together
+from routing.db.rows import row_insert
+from routing.db.statements import run_statements
 from routing.models import (
-    Assignment,
     IntakeKey,
     Lead,
     LeadEvent,
     Notification,
-    RoutingDecision,
     Rule,
 )
 from routing.normalize import lead_facts
@@ -124,18 +122,15 @@ def _intake(
         submitted = LeadEvent(kind=LeadEvent.Kind.SUBMITTED, actor=actor)
         if routing_error is None:
             try:
-                # Stores the new lead with what it decided: one insert, no update after;
-                # all of its rows in one round trip with the commit, their ids reserved
-                # at the opening. Nothing follows in this transaction.
-                with rows_together(opening.ids, then_commit=True):
-                    routed = lead_route(
-                        lead=lead,
-                        actor=actor,
-                        snapshot=snapshot,
-                        savepoint=False,
-                        read_ahead=opening.ahead,
-                    )
-                    _submitted_store(submitted, lead)
+                # Stores the new lead with what it decided: one insert, no update after.
+                routed = lead_route(
+                    lead=lead,
+                    actor=actor,
+                    snapshot=snapshot,
+                    savepoint=False,
+                    read_ahead=opening.ahead,
+                )
+                _submitted_store(submitted, lead)
             except Exception as error:
                 raise _RoutingFailed(error) from error
         else:
@@ -145,25 +140,16 @@ def _intake(
     return IntakeResult(lead, True, routed)
 
 
-# The rows a lead routed to a rep writes: itself, its decision and assignment, the
-# "submitted" and "routed" events, and messages to the owner's channels and subscribers
-# (typically one or two; more are written one by one, and ids left over are gaps in the
-# sequences, as a rollback leaves).
-ROUTED_LEAD_ROWS = {Lead: 1, RoutingDecision: 1, Assignment: 1, LeadEvent: 2, Notification: 2}
-
-
 @dataclass(frozen=True)
 class _Opening:
     snapshot: Snapshot | None
     duplicate: Lead | None
-    ids: dict[type[Any], list[int]]  # reserved for the rows of a routed lead
     ahead: ReadAhead | None  # the lead's plan, and the state it needs read ahead
 
 
 def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
-    """An intake's first statements, in one round trip: lock the e-mail
-    (`serialize_emails`), read the routing version, look for an open lead of the
-    e-mail and, with `routing`, reserve the ids of a routed lead's rows and read (and
+    """An intake's first statements: lock the e-mail (`serialize_emails`), read the
+    routing version, look for an open lead of the e-mail and, with `routing`, read (and
     lock) what routing it will read: its candidates' loads and rotations.
 
     The probe and the reads are those of the snapshot this process has. The version
@@ -176,16 +162,14 @@ def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
     # The lock first, on its own: the reads after it must see the lead of a submission
     # of the same e-mail that held it (a statement sees what was committed before it
     # began).
-    reads = reads_as_one(
+    _, version, probe, *state = run_statements(
         [
+            email_lock([lead.email]),
             ROUTING_VERSION,
             open_duplicate_probe([lead.email], window=window, now=now),
-            ids_reservation(ROUTED_LEAD_ROWS) if routing else None,
             *(ahead.query.statements if ahead else ()),
         ]
     )
-    _, *answers = run_together([email_lock([lead.email]), *reads.statements])
-    version, probe, ids, *state = reads.answers(answers)
     snapshot = _snapshot_if_it_builds(version)
     if duplicate_window(snapshot) == window:
         duplicate = open_duplicate_in(dict(probe or ()), lead.email)
@@ -194,7 +178,6 @@ def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
     return _Opening(
         snapshot,
         duplicate,
-        ids=ids_reserved(ROUTED_LEAD_ROWS, ids) if ids else {},
         ahead=ahead.answered(state) if ahead and snapshot is kept and duplicate is None else None,
     )
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from reps.models import Rep
 from routing import engine, semantic
 from routing.conditions import LEAD_FIELDS
-from routing.db.statements import run_as_one
+from routing.db.statements import run_statements
 from routing.engine import Decision, RepProfile, RoutingState
 from routing.models import Assignment, Lead, RoutingDecision, RuleSet
 from routing.normalize import LeadFacts, lead_facts
@@ -86,7 +86,7 @@ def run_engine(
         loads, rotations = memory.loads, memory.rotations
     else:
         query = plan_state_query(plan, snapshot=snapshot, now=now, lock=lock)
-        read = query.answer(run_as_one(query.statements))
+        read = query.answer(run_statements(query.statements))
         loads, rotations = read.loads, read.rotations
     state = RoutingState(
         loads=loads,

@@ -14,8 +14,7 @@ from routing.db.statements import (
     Statement,
     any_of,
     array_param,
-    prepares,
-    run_together,
+    run_statements,
     write,
 )
 from routing.engine import (
@@ -95,7 +94,7 @@ def rep_loads(
     leads and room for 25 counts 25: the engine only asks whether the limit is
     reached), and the open leads of a rep at their open-leads limit are not counted (a
     rep at capacity is skipped, however loaded)."""
-    (rows,) = run_together([_loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)])
+    (rows,) = run_statements([_loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)])
     return _loads_of(rows or [])
 
 
@@ -129,7 +128,9 @@ def _loads_statement(
             wanted.append((rep_id, rep.max_open, open_leads, rep.max_per_day, midnight))
     if not wanted:
         return None
-    if prepares():  # the same text for any number of reps: arrays, one per column
+    # PostgreSQL: the same text for any number of reps, arrays one per column, each
+    # typed (a VALUES column of NULLs only would be text, which LIMIT refuses).
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
         reps = (
             "SELECT * FROM unnest(%s::bigint[], %s::int[], %s::boolean[], "
             "%s::int[], %s::timestamptz[])"
@@ -226,7 +227,7 @@ def read_rotations(pool_ids: Iterable[int], *, lock: bool) -> dict[int, Rotation
 
 
 def _rotation_rows(ids: list[int], *, lock: bool) -> dict[int, Rotation]:
-    (rows,) = run_together([_rotations_statement(ids, lock=lock)])
+    (rows,) = run_statements([_rotations_statement(ids, lock=lock)])
     return _rotations_of(rows or [])
 
 

@@ -70,7 +70,7 @@ def test_a_commit_with_outbox_rows_wakes_the_listener_and_a_rollback_does_not(
 
 
 def test_the_web_process_says_notify_in_the_transaction_and_queues_nothing_itself(
-    real_workers, django_capture_on_commit_callbacks
+    real_workers, django_capture_on_commit_callbacks, statements_logged
 ):
     lead = LeadFactory()
     with (
