@@ -22,7 +22,7 @@ from routing.engine import RoutingState
 from routing.lead_files import LeadFile, rejection
 from routing.models import Lead
 from routing.normalize import lead_facts, normalize_submission
-from routing.services.routing import LEAD_FACT_FIELDS
+from routing.normalize.facts import FACT_FIELD_NAMES
 from routing.services.state import RoutingMemory
 from routing.snapshot import Snapshot, current_snapshot
 
@@ -98,7 +98,7 @@ def replay_stored(
     leads = (
         Lead.objects.filter(created_at__gte=start, created_at__lt=end)
         .order_by("created_at", "id")
-        .values("id", "owner__name", "rule__name", "status", *LEAD_FACT_FIELDS)[:limit]
+        .values("id", "owner__name", "rule__name", "status", *FACT_FIELD_NAMES)[:limit]
     )
     for lead in leads.iterator(chunk_size=1000):
         owner, rule = draft.decide(lead_facts(lead))

@@ -47,6 +47,8 @@ _FACT_FIELDS = tuple(
     for lead_field in LEAD_FIELDS
     if lead_field.testable or lead_field.kind is Kind.ATTRIBUTES
 )
+# The stored lead fields `lead_facts` reads: what to load of a lead to decide on it.
+FACT_FIELD_NAMES = tuple(lead_field.name for lead_field in _FACT_FIELDS)
 # The normalized lead the engine evaluates: every field rules can test, the attributes
 # (shared: do not mutate) and what the engine derives from them. Built from the lead
 # field registry, so a new lead field reaches the engine without an edit here.

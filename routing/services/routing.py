@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from reps.models import Rep
 from routing import engine, semantic
-from routing.conditions import LEAD_FIELDS
 from routing.db.statements import run_statements
 from routing.engine import Decision, RepProfile, RoutingState
 from routing.models import Assignment, Lead, RoutingDecision, RuleSet
 from routing.normalize import LeadFacts, lead_facts
+from routing.normalize.facts import FACT_FIELD_NAMES
 from routing.notifications.contacts import active_subscribers, contact_of
 from routing.snapshot import Snapshot, current_snapshot
 
@@ -32,8 +32,6 @@ from .state import RoutingMemory, StateQuery, StateRead, save_rotation, state_qu
 
 logger = logging.getLogger(__name__)
 
-# The lead's fields the engine decides on: those conditions can test, and attributes.
-LEAD_FACT_FIELDS = (*LEAD_FIELDS, "attributes")
 
 # How a lead is routed: through the rules (a new lead), to the escalation target (nobody
 # acknowledged in time), or to the hand-off target (an AI agent hands it to people).
@@ -52,7 +50,7 @@ class Routed:
 
 
 def facts_of(lead: Lead) -> LeadFacts:
-    return lead_facts({name: getattr(lead, name) for name in LEAD_FACT_FIELDS})
+    return lead_facts({name: getattr(lead, name) for name in FACT_FIELD_NAMES})
 
 
 def run_engine(
