@@ -21,6 +21,8 @@ from routing.snapshot import Snapshot
 
 from .intake import owner_tell_of_return
 from .recording import (
+    AssignmentRow,
+    DecisionRow,
     EventRow,
     Recording,
     decision_recording,
@@ -42,32 +44,10 @@ class Submission:
 
 LEAD_COLUMNS = tuple(field.attname for field in Lead._meta.concrete_fields)
 _LEAD_DEFAULTS = {field.attname: field.get_default() for field in Lead._meta.concrete_fields}
-DECISION_COLUMNS = (
-    "id",
-    "lead_id",
-    "kind",
-    "ruleset_id",
-    "ruleset_version",
-    "rule_id",
-    "rule_name",
-    "owner_id",
-    "pool_id",
-    "steps",
-    "elapsed_us",
-    "error",
-    "created_at",
-)
-ASSIGNMENT_COLUMNS = (
-    "id",
-    "lead_id",
-    "rep_id",
-    "decision_id",
-    "reason",
-    "assigned_at",
-    "ack_due_at",
-    "acknowledged_at",
-    "end_reason",
-)
+# The recorder's rows, with the ids and the lead they belong to: a field added to
+# DecisionRow or AssignmentRow is written here too.
+DECISION_COLUMNS = ("id", "lead_id", *DecisionRow._fields, "created_at")
+ASSIGNMENT_COLUMNS = ("id", "lead_id", "decision_id", *AssignmentRow._fields, "end_reason")
 EVENT_COLUMNS = ("id", "lead_id", "kind", "at", "actor", "assignment_id", "data")
 
 
@@ -111,17 +91,7 @@ class _Recorded(NamedTuple):
         row = self.recording.assignment if self.recording else None
         if row is None:
             return None
-        return (
-            self.assignment_id,
-            self.values["id"],
-            row.rep_id,
-            self.decision_id,
-            row.reason,
-            row.assigned_at,
-            row.ack_due_at,
-            row.acknowledged_at,
-            "",
-        )
+        return (self.assignment_id, self.values["id"], self.decision_id, *row, "")
 
     def assignment(self) -> Assignment | None:
         """The assignment as a model instance (not read back), for message bodies: made
@@ -347,23 +317,8 @@ def _decision_rows(batch: list[_Recorded]) -> list[tuple[Any, ...]]:
         recording = recorded.recording
         if recording is None or recording.decision is None:
             continue
-        decision = recording.decision
         rows.append(
-            (
-                recorded.decision_id,
-                recorded.values["id"],
-                decision.kind,
-                decision.ruleset_id,
-                decision.ruleset_version,
-                decision.rule_id,
-                decision.rule_name,
-                decision.owner_id,
-                decision.pool_id,
-                decision.steps,
-                decision.elapsed_us,
-                decision.error,
-                recording.at,
-            )
+            (recorded.decision_id, recorded.values["id"], *recording.decision, recording.at)
         )
     return rows
 
