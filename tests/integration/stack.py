@@ -120,10 +120,14 @@ def redis_server_binary() -> str | None:
     return shutil.which("redis-server") or shutil.which("/usr/bin/redis-server")
 
 
-# Tests that start Redis servers of their own (the `postgres` marker skips them on SQLite).
-needs_redis_server = pytest.mark.skipif(
-    redis_server_binary() is None, reason="redis-server is not installed"
-)
+# The marks of a module whose tests run processes of their own (web, worker, a Redis
+# server) against PostgreSQL: skipped on SQLite, without Redis, or without redis-server.
+REAL_STACK = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.skipif(redis_server_binary() is None, reason="redis-server is not installed"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 class RedisServer:

@@ -20,16 +20,11 @@ from tests.integration.production import (
     page,
     static_paths,
 )
-from tests.integration.stack import RedisServer, database_url, needs_redis_server, wait_until
+from tests.integration.stack import REAL_STACK, RedisServer, database_url, wait_until
 from tests.signin import sign_in
 from tests.team import PASSWORD, submit
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    needs_redis_server,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = REAL_STACK
 
 
 @pytest.fixture

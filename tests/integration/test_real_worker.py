@@ -17,15 +17,10 @@ from django.db.models import Count, F
 
 from routing.links import acknowledge_url
 from routing.models import Assignment, IntakeKey, LeadEvent, Notification
-from tests.integration.stack import Stack, needs_redis_server, run_together, wait_until
+from tests.integration.stack import REAL_STACK, Stack, run_together, wait_until
 from tests.team import submit
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    needs_redis_server,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = REAL_STACK
 
 
 @pytest.fixture
