@@ -20,46 +20,24 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from .prepared import Rows, Statement, prepares, statements_answered
 
-from .prepared import statement_cursor
-
-# A statement and its parameters.
-Statement = tuple[str, Sequence[Any]]
+__all__ = ["Statement", "any_of", "array_param", "prepares", "run_statements", "write"]
 
 
-def run_statements(
-    statements: Sequence[Statement | None],
-) -> list[list[tuple[Any, ...]] | None]:
-    """Run `statements` in order on this thread's connection (`statement_cursor`);
-    returns the rows of each ([] for one that returns none, such as an INSERT without
-    RETURNING; None for a None in `statements`, a statement not needed this time)."""
-    answers: list[list[tuple[Any, ...]] | None] = []
-    with statement_cursor(prepared=prepares()) as cursor:
-        for statement in statements:
-            if statement is None:
-                answers.append(None)
-                continue
-            cursor.execute(*statement)
-            answers.append(cursor.fetchall() if cursor.description else [])
-    return answers
+def run_statements(statements: Sequence[Statement | None]) -> list[Rows | None]:
+    """Run `statements` in order on this thread's connection, together where the
+    database allows (`statements_answered`); returns the rows of each ([] for one that
+    returns none, such as an INSERT without RETURNING; None for a None in `statements`,
+    a statement not needed this time)."""
+    answers = iter(statements_answered([s for s in statements if s is not None]))
+    return [None if statement is None else next(answers) for statement in statements]
 
 
 def write(sql: str, params: Sequence[Any]) -> None:
     """Run a statement whose answer nobody reads (an INSERT, UPDATE or DELETE without
     RETURNING; a SELECT only for an effect at commit, as pg_notify's)."""
-    with statement_cursor(prepared=prepares()) as cursor:
-        cursor.execute(sql, params)
-
-
-def prepares() -> bool:
-    """Whether psycopg prepares statements: on PostgreSQL, unless turned off (the
-    database's `prepare_threshold` option, set by DATABASE_PREPARED_STATEMENTS)."""
-    database = connections[DEFAULT_DB_ALIAS]
-    return (
-        database.vendor == "postgresql"
-        and database.settings_dict["OPTIONS"].get("prepare_threshold") is not None
-    )
+    statements_answered([(sql, params)])
 
 
 def any_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:

@@ -35,7 +35,7 @@ from django.dispatch import Signal
 
 from routing.db.bulk import TableWriter, allocate_ids
 from routing.db.rows import rows_insert
-from routing.db.statements import write
+from routing.db.statements import Statement, write
 from routing.models import Assignment, LeadEvent, Notification
 
 from .contacts import Contact, Subscriber
@@ -115,21 +115,29 @@ def outbox_write(rows: Sequence[Notification], *, many: bool = False) -> None:
     by the thousand (an import), written in one statement with ids allocated first."""
     if not rows:
         return
-    if many:
-        ids = allocate_ids(Notification, len(rows))
-        columns = [field.attname for field in Notification._meta.concrete_fields]
-        for row, pk in zip(rows, ids, strict=True):
-            row.pk = pk
-        TableWriter(Notification, columns).insert(
-            [getattr(row, column) for column in columns] for row in rows
-        )
-    else:
-        rows_insert(rows)
+    if not many:
+        rows_insert(rows, then=outbox_wake())
+        return
+    ids = allocate_ids(Notification, len(rows))
+    columns = [field.attname for field in Notification._meta.concrete_fields]
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+    TableWriter(Notification, columns).insert(
+        [getattr(row, column) for column in columns] for row in rows
+    )
+    for statement in outbox_wake():
+        write(*statement)
+
+
+def outbox_wake() -> list[Statement]:
+    """Have the workers woken once the rows just written are committed: the statement
+    to run in the transaction where PostgreSQL's NOTIFY does it, else [] and a task
+    asked for after commit."""
     if wakes_by_notify():
-        write("SELECT pg_notify(%s, '')", [OUTBOX_CHANNEL])
-    else:
-        # robust: a broker that is down must not turn a committed intake into an error.
-        transaction.on_commit(outbox_nudge, robust=True)
+        return [("SELECT pg_notify(%s, '')", [OUTBOX_CHANNEL])]
+    # robust: a broker that is down must not turn a committed intake into an error.
+    transaction.on_commit(outbox_nudge, robust=True)
+    return []
 
 
 OUTBOX_CHANNEL = "leadrouter_outbox"

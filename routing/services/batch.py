@@ -29,7 +29,7 @@ from routing.snapshot import Snapshot, current_snapshot
 
 from .batch_writer import BatchWriter, NewLead, Submission
 from .duplicates import duplicate_window, open_duplicate_ids, serialize_emails
-from .routing import lead_route_after_error, run_engine
+from .routing import lead_choose, lead_plan, lead_route_after_error
 from .state import RoutingMemory
 
 logger = logging.getLogger(__name__)
@@ -122,14 +122,9 @@ def _decide(
     now: datetime,
 ) -> None:
     try:
-        submission = lead.submission
-        lead.decision, lead.elapsed_us = run_engine(
-            lead_facts(submission.values),
-            snapshot=snapshot,
-            ruleset=ruleset,
-            lock=True,
-            now=now,
-            memory=memory,
+        planned = lead_plan(lead_facts(lead.submission.values), snapshot=snapshot, ruleset=ruleset)
+        lead.decision, lead.elapsed_us = lead_choose(
+            planned, snapshot=snapshot, state=memory, now=now
         )
     except Exception as error:
         logger.exception("Routing an imported lead failed; giving it to the fallback")

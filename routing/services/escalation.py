@@ -17,14 +17,14 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from routing.models import Assignment, Lead, LeadEvent, RoutingDecision, RuleSet
+from routing.models import Assignment, Lead, LeadEvent, RuleSet
 from routing.notifications.outbox import outbox_tell_managers, outbox_tell_rep, outbox_write
 from routing.notifications.payloads import event_body
 from routing.snapshot import current_snapshot
 
 from .events import lead_event_record
 from .recording import queue_pool_ids, recording_write, unclaimed_recording
-from .routing import ESCALATION, lead_route, rule_in
+from .routing import escalation, lead_reroute, rule_in
 
 logger = logging.getLogger(__name__)
 
@@ -108,13 +108,10 @@ def assignment_expire(*, assignment: Assignment, now: datetime) -> bool:
         lead.escalation_count = number
         lead.status = Lead.Status.ESCALATED
         lead.save(update_fields=["escalation_count", "status", "updated_at"])
-        lead_route(
-            lead=lead,
-            kind=RoutingDecision.Kind.ESCALATION,
-            reason=Assignment.Reason.ESCALATED,
-            exclude_rep_ids=_reps_who_let_it_expire(lead),
+        lead_reroute(
+            lead,
+            escalation(exclude_rep_ids=_reps_who_let_it_expire(lead)),
             snapshot=snapshot,
-            mode=ESCALATION,
         )
     outbox_write(rows)
     return True

@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.models import Assignment, Lead, LeadEvent, RoutingDecision
+from routing.models import Assignment, Lead, LeadEvent
 from routing.snapshot import current_snapshot
 
-from .routing import HANDOFF, Routed, lead_route
+from .routing import HANDOFF, Routed, lead_reroute
 from .work import WorkError
 
 
@@ -36,12 +36,4 @@ def lead_handoff(*, lead: Lead, agent: Rep, note: str) -> Routed:
             actor=str(agent),
             data={"agent": agent.pk, "note": note},
         )
-        return lead_route(
-            lead=lead,
-            kind=RoutingDecision.Kind.HANDOFF,
-            reason=Assignment.Reason.HANDOFF,
-            exclude_agents=True,
-            actor=str(agent),
-            snapshot=snapshot,
-            mode=HANDOFF,
-        )
+        return lead_reroute(lead, HANDOFF, actor=str(agent), snapshot=snapshot)

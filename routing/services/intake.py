@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.db.rows import row_insert
+from routing.db.rows import rows_insert
 from routing.db.statements import run_statements
 from routing.models import (
     IntakeKey,
@@ -41,13 +41,17 @@ from .duplicates import (
 )
 from .recording import NO_RULESET
 from .routing import (
-    ReadAhead,
+    Planned,
     Routed,
-    lead_route,
+    facts_of,
+    lead_choose,
+    lead_plan,
     lead_route_after_error,
-    read_ahead,
-    run_engine,
+    new_lead_route,
+    plan_state,
+    plan_state_query,
 )
+from .state import StateQuery, StateRead
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +86,24 @@ def lead_intake(
     it to the fallback, the error in its trace: never lost. (No savepoint around
     routing: it cost two more round trips for every lead, for a failure that is rare.)"""
     actor = actor or (f"intake key {intake_key.name}" if intake_key else "intake")
+    submission = _Submission(values, payload, intake_key, actor)
     try:
-        return _intake(values, payload, intake_key, actor)
+        try:
+            return _intake(submission, read_ahead=True)
+        except _SnapshotStale:
+            # Rebuilt outside the transaction, which held the rotations it read locked.
+            _snapshot_if_it_builds(None)
+            return _intake(submission, read_ahead=False)
     except _RoutingFailed as failed:
         logger.error("Routing a lead failed; giving it to the fallback", exc_info=failed.error)
-        return _intake(values, payload, intake_key, actor, routing_error=failed.error)
+        return _intake(submission, routing_error=failed.error)
+
+
+class _Submission(NamedTuple):
+    values: dict[str, Any]
+    payload: dict[str, Any]
+    intake_key: IntakeKey | None
+    actor: str
 
 
 class _RoutingFailed(Exception):
@@ -95,19 +112,24 @@ class _RoutingFailed(Exception):
         self.error = error
 
 
+class _SnapshotStale(Exception):
+    """The routing data changed since this process built its snapshot, and the state
+    read ahead for the old one is locked: undo, rebuild, try again."""
+
+
 def _intake(
-    values: dict[str, Any],
-    payload: dict[str, Any],
-    intake_key: IntakeKey | None,
-    actor: str,
+    submission: _Submission,
     *,
+    read_ahead: bool = False,
     routing_error: Exception | None = None,
 ) -> IntakeResult:
     """Store the lead and route it; with `routing_error` (routing failed a first time),
-    store it as submitted and give it to the fallback."""
+    store it as submitted and give it to the fallback. `read_ahead`: plan the lead with
+    the snapshot this process has and read its state with the first statements."""
+    values, payload, intake_key, actor = submission
     with transaction.atomic():
         lead = Lead(**values, payload=payload, intake_key=intake_key)
-        opening = _intake_open(lead, routing=routing_error is None)
+        opening = _intake_open(lead, read_ahead=read_ahead and routing_error is None)
         snapshot, duplicate = opening.snapshot, opening.duplicate
         if duplicate is not None:
             event = LeadEvent.objects.create(
@@ -118,73 +140,72 @@ def _intake(
             )
             owner_tell_of_return(duplicate, event, snapshot)
             return IntakeResult(duplicate, False, _routed_so_far(duplicate))
-        # Timed now, stored once the lead has its id: first on the timeline either way.
+        # Timed now, stored with the lead: first on the timeline either way.
         submitted = LeadEvent(kind=LeadEvent.Kind.SUBMITTED, actor=actor)
         if routing_error is None:
             try:
-                # Stores the new lead with what it decided: one insert, no update after.
-                routed = lead_route(
-                    lead=lead,
+                routed = new_lead_route(
+                    lead,
                     actor=actor,
-                    snapshot=snapshot,
-                    savepoint=False,
-                    read_ahead=opening.ahead,
+                    snapshot=snapshot or current_snapshot(),
+                    read=opening.read,
+                    earlier=[submitted],
                 )
-                _submitted_store(submitted, lead)
             except Exception as error:
                 raise _RoutingFailed(error) from error
         else:
-            row_insert(lead)
-            _submitted_store(submitted, lead)
+            submitted.lead = lead
+            rows_insert([lead])
+            rows_insert([submitted])
             routed = lead_route_after_error(lead=lead, error=routing_error)
     return IntakeResult(lead, True, routed)
 
 
 @dataclass(frozen=True)
 class _Opening:
-    snapshot: Snapshot | None
+    snapshot: Snapshot | None  # None: it failed to build (routing meets the error again)
     duplicate: Lead | None
-    ahead: ReadAhead | None  # the lead's plan, and the state it needs read ahead
+    read: tuple[Planned, StateRead] | None  # the lead's plan and its state, read ahead
 
 
-def _intake_open(lead: Lead, *, routing: bool) -> _Opening:
-    """An intake's first statements: lock the e-mail (`serialize_emails`), read the
-    routing version, look for an open lead of the e-mail and, with `routing`, read (and
-    lock) what routing it will read: its candidates' loads and rotations.
+def _intake_open(lead: Lead, *, read_ahead: bool) -> _Opening:
+    """An intake's first statements, sent together: lock the e-mail
+    (`serialize_emails`), read the routing version, look for an open lead of the e-mail
+    and, with `read_ahead`, read (and lock) the state the lead's plan needs: its
+    candidates' loads and rotations.
 
-    The probe and the reads are those of the snapshot this process has. The version
-    read with them tells whether it is current; when it was not, the reads are dropped
-    (routing reads again) and, if the duplicate window changed, the probe runs again."""
+    The probe and the plan are those of the snapshot this process has; the version read
+    with them tells whether it is current. When it is not, a read ahead is undone
+    (`_SnapshotStale`) rather than kept locked while the snapshot is rebuilt, and
+    without one, the probe runs again if the duplicate window changed."""
     now = timezone.now()
     kept = kept_snapshot()
     window = duplicate_window(kept)
-    ahead = _read_ahead_if_it_plans(lead, kept, now) if routing and kept else None
-    # The lock first, on its own: the reads after it must see the lead of a submission
-    # of the same e-mail that held it (a statement sees what was committed before it
-    # began).
+    ahead = _plan_if_it_plans(lead, kept, now) if read_ahead and kept else None
+    # The lock is a statement of its own: the reads after it begin once it is held, so
+    # they see the lead of a submission of the same e-mail that held it.
     _, version, probe, *state = run_statements(
         [
             email_lock([lead.email]),
             ROUTING_VERSION,
             open_duplicate_probe([lead.email], window=window, now=now),
-            *(ahead.query.statements if ahead else ()),
+            *(ahead[1].statements if ahead else ()),
         ]
     )
-    snapshot = _snapshot_if_it_builds(version)
+    snapshot = kept
+    if kept is None or routing_version_of(version or [])[1] != kept.stamp:
+        if ahead is not None:
+            raise _SnapshotStale
+        snapshot = _snapshot_if_it_builds(version)
     if duplicate_window(snapshot) == window:
         duplicate = open_duplicate_in(dict(probe or ()), lead.email)
     else:
         duplicate = open_duplicate(lead.email, window=duplicate_window(snapshot), now=now)
-    return _Opening(
-        snapshot,
-        duplicate,
-        ahead=ahead.answered(state) if ahead and snapshot is kept and duplicate is None else None,
-    )
-
-
-def _submitted_store(event: LeadEvent, lead: Lead) -> None:
-    event.lead = lead
-    row_insert(event)
+    read = None
+    if ahead is not None and duplicate is None:
+        planned, query = ahead
+        read = (planned, query.answer(state))
+    return _Opening(snapshot, duplicate, read)
 
 
 def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> Simulation:
@@ -204,10 +225,9 @@ def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> S
             {"ruleset": None, "steps": [{"step": "error", "error": NO_RULESET}], "elapsed_us": 0},
             duplicate,
         )
-    facts = lead_facts({**values})
-    decision, elapsed_us = run_engine(
-        facts, snapshot=snapshot, ruleset=ruleset, lock=False, now=now
-    )
+    planned = lead_plan(lead_facts({**values}), snapshot=snapshot, ruleset=ruleset)
+    state = plan_state(planned.plan, snapshot=snapshot, now=now, lock=False)
+    decision, elapsed_us = lead_choose(planned, snapshot=snapshot, state=state, now=now)
     owner = Rep.objects.filter(pk=decision.rep_id).first() if decision.rep_id else None
     rule = Rule.objects.filter(pk=decision.rule.id).first() if decision.rule else None
     return Simulation(
@@ -223,22 +243,29 @@ def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> S
     )
 
 
-def _read_ahead_if_it_plans(lead: Lead, snapshot: Snapshot, now: datetime) -> ReadAhead | None:
-    """The lead is not stored yet: a plan that fails must not stop it. None here, and
-    routing meets the error again, where its failure gives the lead to the fallback."""
+def _plan_if_it_plans(
+    lead: Lead, snapshot: Snapshot, now: datetime
+) -> tuple[Planned, StateQuery] | None:
+    """The lead's plan by the active rules of `snapshot` and the (locking) statements
+    reading its state. The lead is not stored yet: a plan that fails must not stop it.
+    None here (also with no active rule set), and routing meets the error again, where
+    its failure gives the lead to the fallback."""
+    if snapshot.active is None:
+        return None
     try:
-        return read_ahead(lead, snapshot=snapshot, now=now)
+        planned = lead_plan(facts_of(lead), snapshot=snapshot, ruleset=snapshot.active)
+        return planned, plan_state_query(planned.plan, snapshot=snapshot, now=now, lock=True)
     except Exception:
         logger.exception("Planning a lead's reads failed; storing the lead first")
         return None
 
 
 def _snapshot_if_it_builds(version: list[tuple[Any, ...]] | None) -> Snapshot | None:
-    """The snapshot for the version read (ROUTING_VERSION's rows). The lead is not
-    stored yet, so a snapshot that fails to build must not stop it: None here, and
-    routing meets the error again, after the lead is safe."""
+    """The snapshot for the version read (ROUTING_VERSION's rows; None: read it now).
+    The lead is not stored yet, so a snapshot that fails to build must not stop it:
+    None here, and routing meets the error again, after the lead is safe."""
     try:
-        return current_snapshot(routing_version_of(version or []))
+        return current_snapshot(routing_version_of(version) if version is not None else None)
     except Exception:
         logger.exception("Routing snapshot failed to build; storing the lead first")
         return None

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from routing import engine
-from routing.db.rows import row_insert, row_update
+from routing.db.rows import ids_give, row_update, rows_insert
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 from routing.notifications.contacts import Contact, Subscriber
-from routing.notifications.outbox import outbox_publish, outbox_tell_rep, outbox_write
+from routing.notifications.outbox import outbox_publish, outbox_tell_rep, outbox_wake
 from routing.notifications.payloads import OwnerLike, event_body
 
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
@@ -357,46 +357,54 @@ class Written:
     assignment: Assignment | None
 
 
-def recording_write(recording: Recording, *, lead: Lead) -> Written:
-    """Write one lead's recording in the caller's transaction. A lead intake has not
-    stored yet is inserted with its new fields: one write where an insert and an update
-    would be."""
+def recording_write(
+    recording: Recording, *, lead: Lead, earlier: Sequence[LeadEvent] = ()
+) -> Written:
+    """Write one lead's recording in the caller's transaction: a lead not stored yet
+    (intake's) goes in with its new fields, one insert where an insert and an update
+    would be. `earlier`: events of the lead made before this moment, written with it
+    (intake's "submitted")."""
     for attname, value in recording.lead.items():
         setattr(lead, attname, value)
-    if lead.pk is None:
-        row_insert(lead)
-    elif recording.lead:
+    if lead.pk is not None and recording.lead:
         row_update(lead, (*(LEAD_FIELD_NAMES[name] for name in recording.lead), "updated_at"))
-    decision = None
+    decision = assignment = None
     if recording.decision is not None:
         columns = recording.decision._asdict()
         decision = RoutingDecision(lead=lead, created_at=recording.at, **columns)
-        row_insert(decision)
-    assignment = None
     if recording.assignment is not None:
         assignment = Assignment(lead=lead, decision=decision, **recording.assignment._asdict())
-        row_insert(assignment)
-    if recording.queue_pool_ids is not None:
-        lead.queue_pools.set(recording.queue_pool_ids)
-    messages = (
-        recording_tell(recording, lead=lead, assignment=assignment)
-        if recording.tell and assignment is not None
-        else []
-    )
-    for row in recording.events:
-        event = LeadEvent(
+    events = [
+        LeadEvent(
             lead=lead,
             kind=row.kind,
             actor=recording.actor,
             actor_user_id=recording.actor_user_id,
             assignment=assignment if row.of_assignment else None,
-            data=event_data(row, decision.pk if decision else None),
+            data=row.data,
         )
-        row_insert(event)
+        for row in recording.events
+    ]
+    for event in earlier:
+        event.lead = lead
+    rows = [lead, *earlier, decision, assignment, *events]
+    stored = [row for row in rows if row is not None and row.pk is None]
+    # Ids first: the rows name one another, and messages name the event they tell of.
+    ids_give(stored)
+    for row, event in zip(recording.events, events, strict=True):
+        event.data = event_data(row, decision.pk if decision else None)
+    messages = (
+        recording_tell(recording, lead=lead, assignment=assignment)
+        if recording.tell and assignment is not None
+        else []
+    )
+    for row, event in zip(recording.events, events, strict=True):
         messages += recording_publish(
             recording, row, event=event, lead=lead, assignment=event.assignment
         )
-    outbox_write(messages)
+    rows_insert([*stored, *messages], then=outbox_wake() if messages else ())
+    if recording.queue_pool_ids is not None:
+        lead.queue_pools.set(recording.queue_pool_ids)
     return Written(decision, assignment)
 
 

@@ -234,6 +234,47 @@ def test_a_least_loaded_pools_leads_do_not_wait_for_its_rotation_row(inbound, sm
     assert not result.routed.decision.error
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_snapshot_is_rebuilt_with_no_rotation_row_locked(inbound, smb_pool, monkeypatch):
+    """Intake reads (and locks) a lead's rotation rows with its first statements, planned
+    on the snapshot the process has. When the routing data changed since, the locks are
+    let go before the new snapshot is built: a rebuild takes a while, and every lead
+    through those pools would wait for it. The lead is then routed on the new data."""
+    from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
+
+    from routing import snapshot as snapshots
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    submit(email="first@prospect.com", source="demo_request")  # the snapshot, the rotation row
+    Rep.objects.filter(name="Ana").update(is_active=False)
+    Rep.objects.get(name="Bo").save()  # a change of routing data: a new version
+    build, locked_while_building = snapshots.build_snapshot, []
+
+    def build_and_try_the_row(*args):
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM routing_poolrotation WHERE pool_id = %s FOR UPDATE NOWAIT",
+                    [smb_pool.pk],
+                )
+            locked_while_building.append(False)
+        except OperationalError:
+            locked_while_building.append(True)
+        finally:
+            other.close()
+        return build(*args)
+
+    monkeypatch.setattr(snapshots, "build_snapshot", build_and_try_the_row)
+    result = submit(email="pat@prospect.com", source="demo_request")
+
+    assert locked_while_building == [False]
+    assert result.lead.owner.name != "Ana"  # decided on the new data
+    assert not result.routed.decision.error
+    assert Lead.objects.filter(email="pat@prospect.com").count() == 1
+
+
 def test_a_new_lead_is_stored_once_with_its_decision_submitted_first_on_its_timeline(
     inbound, smb_pool
 ):
@@ -256,15 +297,15 @@ def test_a_lead_whose_routing_fails_after_storing_it_is_stored_again_for_the_fal
 ):
     from routing.services import recording
 
-    write, failed = recording.outbox_write, []
+    insert, failed = recording.rows_insert, []
 
-    def fails_once(rows):
+    def fails_once_written(rows, then=()):
+        insert(rows, then=then)
         if not failed:
             failed.append(True)
             raise RuntimeError("the outbox is full")
-        return write(rows)
 
-    monkeypatch.setattr(recording, "outbox_write", fails_once)
+    monkeypatch.setattr(recording, "rows_insert", fails_once_written)
 
     result = submit(email="pat@prospect.com", source="demo_request")
 
@@ -307,16 +348,16 @@ def test_a_database_error_while_routing_still_leaves_the_lead_with_the_fallback(
 
     from routing.services import recording
 
-    insert, failed = recording.row_insert, []
+    insert, failed = recording.rows_insert, []
 
-    def broken_once(row):
+    def broken_once(rows, then=()):
         if failed:
-            return insert(row)
+            return insert(rows, then=then)
         failed.append(True)
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO no_such_table VALUES (1)")
 
-    monkeypatch.setattr(recording, "row_insert", broken_once)
+    monkeypatch.setattr(recording, "rows_insert", broken_once)
 
     result = submit(email="pat@prospect.com", source="demo_request")
 
