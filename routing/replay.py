@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from routing import engine
 from routing.engine import RoutingState
-from routing.lead_files import LeadFile, rejection
+from routing.imports.reader import LeadFile, rejection
 from routing.models import Lead
 from routing.normalize import lead_facts, normalize_submission
 from routing.normalize.facts import FACT_FIELD_NAMES

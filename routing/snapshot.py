@@ -131,8 +131,8 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
         )
         for pool in Pool.objects.prefetch_related("memberships")
     }
-    # Only nearest pools use places. They need the ZIP table (about half a second to
-    # load): loaded here, so that no decision pays for it, and only then.
+    # Only nearest pools use places. They need the ZIP table, slow to load: loaded
+    # here, so that no decision pays for it, and only then.
     by_distance = any(pool.method == Pool.Method.NEAREST for pool in pools.values())
     if by_distance:
         geo.warm_up()

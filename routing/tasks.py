@@ -7,6 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.dispatch import receiver
 
+from routing.imports import lead_import_queued, lead_import_run
 from routing.models import LeadImport
 from routing.notifications.outbox import outbox_rows_waiting, outbox_woken
 from routing.services.delivery import (
@@ -16,7 +17,6 @@ from routing.services.delivery import (
 )
 from routing.services.escalation import assignments_escalate_overdue
 from routing.services.idempotency import IDEMPOTENCY_TTL, idempotency_records_purge
-from routing.services.imports import lead_import_queued, lead_import_run
 from routing.services.performance import pools_performance_refresh
 
 

@@ -13,9 +13,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 
-from routing.lead_files import LeadFile
+from routing.imports import ImportProblem, column_mapping, lead_import_queue
+from routing.imports.reader import LeadFile
 from routing.models import LeadImport
-from routing.services.imports import ImportProblem, column_mapping, lead_import_queue
 
 SHOWN_FIELDS = (
     "name",

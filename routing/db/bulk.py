@@ -3,7 +3,7 @@
 An import writes a lead, its decision, its assignment and its events for every row of
 a file. Knowing the ids before writing lets each table go in one statement (the
 decision's id is in the assignment, the assignment's in the event), and PostgreSQL's
-COPY takes rows about ten times faster than model-by-model `bulk_create`. These rows
+COPY takes rows far faster than model-by-model `bulk_create` (docs/decisions/0003). These rows
 bypass `save()` and its signals: use it only for rows whose audit trail is the lead's
 event log, never for routing data that simple-history records.
 """
@@ -124,9 +124,8 @@ def json_text(value: Any) -> str:
     keys become text), without spaces. orjson, several times faster than the standard
     library: a routed lead's rows hold its decision's trace.
 
-    A float JSON has no form for (NaN, infinities) becomes null here; the rows' own float
-    columns refuse them first (`rows._json_ready`), and JSON fields hold what a strict JSON
-    parse of a request gave or what the code computed."""
+    A float JSON has no form for (NaN, infinities) becomes null here; JSON fields hold
+    what a strict JSON parse of a request gave or what the code computed."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

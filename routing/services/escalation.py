@@ -23,7 +23,8 @@ from routing.notifications.payloads import event_body
 from routing.snapshot import current_snapshot
 
 from .events import lead_event_record
-from .recording import queue_pool_ids, recording_write, unclaimed_recording
+from .recording import queue_pool_ids, unclaimed_recording
+from .recording_writer import recording_write
 from .routing import escalation, lead_reroute, rule_in
 
 logger = logging.getLogger(__name__)

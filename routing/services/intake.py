@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reps.models import Rep
-from routing.db.rows import rows_insert
+from routing.db.rows import ids_give, rows_insert
 from routing.db.statements import run_statements
 from routing.models import (
     IntakeKey,
@@ -155,8 +155,8 @@ def _intake(
                 raise _RoutingFailed(error) from error
         else:
             submitted.lead = lead
-            rows_insert([lead])
-            rows_insert([submitted])
+            ids_give([lead, submitted])
+            rows_insert([lead, submitted])
             routed = lead_route_after_error(lead=lead, error=routing_error)
     return IntakeResult(lead, True, routed)
 

@@ -4,14 +4,14 @@ writers put them in the database.
 The `*_recording` functions are pure (no database, no clock: `now` is given): from a
 decision — the engine's, the fallback after an engine error, none without an active
 rule set — or from a claim or a lead left unclaimed, they make a `Recording`: the lead's
-new fields, the decision row, the assignment, the timeline events and whom to tell.
-Intake, escalation, hand-off, claims and imports all record through them, so a lead is
-recorded alike whichever way it came in.
+new fields, the decision row, the assignment, the timeline events and whom to tell
+(`recording_tell`, `recording_publish`: the outbox rows, not yet written). Intake,
+escalation, hand-off, claims and imports all record through them, so a lead is recorded
+alike whichever way it came in.
 
-`recording_write` writes one lead's recording in the caller's transaction;
-`routing.services.batch_writer` writes a batch's, a table at a time. Rows that name one
-another (the decision in the assignment, the assignment in the event) get their ids
-from the row written before them here, from ids allocated beforehand there.
+`routing.services.recording_writer` writes one lead's recording in the caller's
+transaction; `routing.imports.writer` writes a batch's, a table at a time. Both give
+rows their ids before writing them, so that rows naming one another go in together.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from routing import engine
-from routing.db.rows import ids_give, row_update, rows_insert
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 from routing.notifications.contacts import Contact, Subscriber
-from routing.notifications.outbox import outbox_publish, outbox_tell_rep, outbox_wake
+from routing.notifications.outbox import outbox_publish, outbox_tell_rep
 from routing.notifications.payloads import OwnerLike, event_body
 
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
@@ -349,63 +348,6 @@ def queue_pool_ids(ruleset: engine.CompiledRuleSet, rule: engine.CompiledRule | 
     if rule is not None:
         owners += [rule.target, rule.escalate_to]
     return sorted({owner.id for owner in owners if owner is not None and owner.kind == "pool"})
-
-
-@dataclass(frozen=True)
-class Written:
-    decision: RoutingDecision | None
-    assignment: Assignment | None
-
-
-def recording_write(
-    recording: Recording, *, lead: Lead, earlier: Sequence[LeadEvent] = ()
-) -> Written:
-    """Write one lead's recording in the caller's transaction: a lead not stored yet
-    (intake's) goes in with its new fields, one insert where an insert and an update
-    would be. `earlier`: events of the lead made before this moment, written with it
-    (intake's "submitted")."""
-    for attname, value in recording.lead.items():
-        setattr(lead, attname, value)
-    if lead.pk is not None and recording.lead:
-        row_update(lead, (*(LEAD_FIELD_NAMES[name] for name in recording.lead), "updated_at"))
-    decision = assignment = None
-    if recording.decision is not None:
-        columns = recording.decision._asdict()
-        decision = RoutingDecision(lead=lead, created_at=recording.at, **columns)
-    if recording.assignment is not None:
-        assignment = Assignment(lead=lead, decision=decision, **recording.assignment._asdict())
-    events = [
-        LeadEvent(
-            lead=lead,
-            kind=row.kind,
-            actor=recording.actor,
-            actor_user_id=recording.actor_user_id,
-            assignment=assignment if row.of_assignment else None,
-            data=row.data,
-        )
-        for row in recording.events
-    ]
-    for event in earlier:
-        event.lead = lead
-    rows = [lead, *earlier, decision, assignment, *events]
-    stored = [row for row in rows if row is not None and row.pk is None]
-    # Ids first: the rows name one another, and messages name the event they tell of.
-    ids_give(stored)
-    for row, event in zip(recording.events, events, strict=True):
-        event.data = event_data(row, decision.pk if decision else None)
-    messages = (
-        recording_tell(recording, lead=lead, assignment=assignment)
-        if recording.tell and assignment is not None
-        else []
-    )
-    for row, event in zip(recording.events, events, strict=True):
-        messages += recording_publish(
-            recording, row, event=event, lead=lead, assignment=event.assignment
-        )
-    rows_insert([*stored, *messages], then=outbox_wake() if messages else ())
-    if recording.queue_pool_ids is not None:
-        lead.queue_pools.set(recording.queue_pool_ids)
-    return Written(decision, assignment)
 
 
 def event_data(row: EventRow, decision_id: int | None) -> dict[str, Any]:

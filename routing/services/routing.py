@@ -34,8 +34,8 @@ from .recording import (
     decision_recording,
     fallback_recording,
     no_ruleset_recording,
-    recording_write,
 )
+from .recording_writer import recording_write
 from .state import RoutingMemory, StateQuery, StateRead, save_rotation, state_query
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from routing.notifications.contacts import active_subscribers
 
 from .acknowledge import AcknowledgeError, assignment_acknowledge
 from .events import lead_event_publish
-from .recording import claim_recording, recording_write
+from .recording import claim_recording
+from .recording_writer import recording_write
 
 OUTCOMES = (
     Lead.Status.CONTACTED,

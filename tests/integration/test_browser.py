@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from routing.imports import lead_import_create, lead_import_run
 from routing.models import Lead
-from routing.services.imports import lead_import_create, lead_import_run
 from tests.factories import StaffUserFactory
 from tests.team import PASSWORD, submit
 

@@ -83,15 +83,15 @@ IMPORTER = """
 import os, sys, time
 import django
 django.setup()
-from routing.services import imports
+from routing.imports import runs
 
 path, go = sys.argv[1], sys.argv[2]
-imports.BATCH_ROWS = 25  # many batches, so that intake gets in between them
+runs.BATCH_ROWS = 25  # many batches, so that intake gets in between them
 while not os.path.exists(go):
     time.sleep(0.005)
-lead_import = imports.lead_import_create(name="expo.csv")
+lead_import = runs.lead_import_create(name="expo.csv")
 with open(path, "rb") as source:
-    imports.lead_import_run(lead_import=lead_import, source=source)
+    runs.lead_import_run(lead_import=lead_import, source=source)
 """
 
 

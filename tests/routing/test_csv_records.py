@@ -10,7 +10,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.csv_records import CsvRecords, QuoteNeverClosed, TooLarge
+from routing.imports.csv_records import CsvRecords, QuoteNeverClosed, TooLarge
 
 # Text made of what matters to a CSV reader: delimiters, quotes, every kind of line end,
 # and a character of two bytes.

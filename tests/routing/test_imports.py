@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connection, connections
 
 from reps.models import Pool
+from routing.imports import ImportProblem, lead_import_create, lead_import_run, runs
 from routing.models import (
     Assignment,
     Lead,
@@ -22,9 +23,7 @@ from routing.models import (
     Rule,
     WebhookSubscription,
 )
-from routing.services import imports
 from routing.services.delivery import notifications_send_due
-from routing.services.imports import ImportProblem, lead_import_create, lead_import_run
 from tests.factories import PoolMembershipFactory, RepFactory
 from tests.team import submit
 
@@ -80,7 +79,7 @@ def test_an_imported_lead_is_stored_and_routed_as_an_api_submission_would_be(tea
 
 
 def test_the_rotation_is_exact_across_batches_and_live_intake_carries_on_from_it(team, monkeypatch):
-    monkeypatch.setattr(imports, "BATCH_ROWS", 3)
+    monkeypatch.setattr(runs, "BATCH_ROWS", 3)
     Rule.objects.filter(pk=team.demo.pk).update(
         route_to=Rule.RouteTo.POOL, route_pool=team.closers, route_rep=None
     )
@@ -96,7 +95,7 @@ def test_the_rotation_is_exact_across_batches_and_live_intake_carries_on_from_it
 
 
 def test_capacity_counts_the_leads_the_import_gave_out(team, monkeypatch):
-    monkeypatch.setattr(imports, "BATCH_ROWS", 2)
+    monkeypatch.setattr(runs, "BATCH_ROWS", 2)
     team.ana.max_open = 3
     team.ana.save()
 
@@ -176,7 +175,7 @@ def test_a_row_whose_email_has_an_open_lead_joins_it_and_its_owner_hears_in_the_
 
 
 def test_a_stopped_import_carries_on_from_the_first_row_it_had_not_committed(team, monkeypatch):
-    monkeypatch.setattr(imports, "BATCH_ROWS", 2)
+    monkeypatch.setattr(runs, "BATCH_ROWS", 2)
     data = (HEADER + rows(7)).encode()
 
     class Breaks(io.BytesIO):
@@ -225,7 +224,7 @@ def test_a_file_without_an_email_column_is_refused_with_the_reason(team):
 
 
 def test_a_round_robin_pool_of_four_gets_equal_shares_from_a_large_list(db, monkeypatch):
-    monkeypatch.setattr(imports, "BATCH_ROWS", 7)
+    monkeypatch.setattr(runs, "BATCH_ROWS", 7)
     pool = Pool.objects.create(name="SMB", method=Pool.Method.ROUND_ROBIN)
     reps = [RepFactory() for _ in range(4)]
     for rep in reps:
@@ -255,7 +254,7 @@ def test_an_import_running_in_another_process_is_not_run_twice(team):
     try:
         with other.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_advisory_lock(%s, %s)", [imports.IMPORT_LOCK_SPACE, lead_import.pk]
+                "SELECT pg_advisory_lock(%s, %s)", [runs.IMPORT_LOCK_SPACE, lead_import.pk]
             )
 
         lead_import_run(lead_import=lead_import, source=io.BytesIO(data))

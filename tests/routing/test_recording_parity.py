@@ -19,6 +19,7 @@ import pytest
 
 from reps.models import Rep
 from routing import engine
+from routing.imports import lead_import_create, lead_import_run
 from routing.models import (
     IntakeKey,
     Lead,
@@ -27,7 +28,6 @@ from routing.models import (
     RoutingDecision,
     WebhookSubscription,
 )
-from routing.services.imports import lead_import_create, lead_import_run
 from tests.api.conftest import LEADS_URL
 
 API_EMAIL, IMPORTED_EMAIL = "api@prospect.com", "imported@prospect.com"

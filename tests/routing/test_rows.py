@@ -1,5 +1,6 @@
 """row_insert, rows_insert and row_update store what create() and
-save(update_fields=...) would, whatever the values' types."""
+save(update_fields=...) would, whatever the values' types; rows naming one another are
+given their ids first (ids_give) and written together."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pytest
 from django.db import DatabaseError
 from django.forms.models import model_to_dict
 
-from routing.db.rows import row_insert, row_update, rows_insert
+from routing.db.rows import ids_give, row_insert, row_update, rows_insert
 from routing.models import Lead, LeadEvent
-from tests.factories import RepFactory
+from tests.factories import LeadFactory, RepFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,41 @@ def test_a_row_inserted_reads_back_as_the_orm_created_it_whatever_its_types():
     assert stored == model_to_dict(Lead.objects.get(pk=created.pk), exclude=ignore)
     assert stored["acknowledged_at"] == values["acknowledged_at"]  # to the microsecond
     assert stored["annual_revenue"] == Decimal("1234567.89")
+
+
+def test_rows_naming_one_another_get_their_ids_first_and_go_in_together():
+    lead = LeadFactory.build(email="ana@acme.com")
+    first = LeadEvent(lead=lead, kind=LeadEvent.Kind.SUBMITTED, actor="test")
+    second = LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTED, actor="test")
+
+    ids_give([lead, first, second])
+    assert lead.pk is not None and first.pk is not None and first.pk != second.pk
+    assert first.lead_id == second.lead_id == lead.pk
+    assert first.lead is lead  # the object is kept, not fetched again
+
+    rows_insert([first, lead, second])  # in any order: the ids are known
+
+    stored = Lead.objects.get()
+    assert stored.pk == lead.pk and stored.email == "ana@acme.com"
+    assert set(stored.events.values_list("id", flat=True)) == {first.pk, second.pk}
+
+
+def test_a_row_without_an_id_is_given_the_one_the_database_chose():
+    leads = [LeadFactory.build(email=f"lead{n}@acme.com") for n in range(3)]
+
+    rows_insert(leads)
+
+    assert sorted(lead.pk for lead in leads) == sorted(Lead.objects.values_list("id", flat=True))
+    assert {lead.pk: lead.email for lead in leads} == dict(Lead.objects.values_list("id", "email"))
+
+
+def test_ids_given_twice_on_the_same_table_do_not_collide_once_written():
+    first = LeadFactory.build(email="one@acme.com")
+    ids_give([first])
+    rows_insert([first])
+    second = LeadFactory.build(email="two@acme.com")
+    ids_give([second])
+    rows_insert([second])
+
+    assert first.pk != second.pk
+    assert Lead.objects.count() == 2

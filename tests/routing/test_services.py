@@ -295,7 +295,7 @@ def test_a_new_lead_is_stored_once_with_its_decision_submitted_first_on_its_time
 def test_a_lead_whose_routing_fails_after_storing_it_is_stored_again_for_the_fallback(
     inbound, smb_pool, monkeypatch
 ):
-    from routing.services import recording
+    from routing.services import recording_writer as recording
 
     insert, failed = recording.rows_insert, []
 
@@ -346,7 +346,7 @@ def test_a_database_error_while_routing_still_leaves_the_lead_with_the_fallback(
     must be stored by a fresh one, not by the one that failed."""
     from django.db import connection
 
-    from routing.services import recording
+    from routing.services import recording_writer as recording
 
     insert, failed = recording.rows_insert, []
 

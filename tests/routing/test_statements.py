@@ -74,6 +74,25 @@ def test_a_failing_statement_raises_djangos_error_and_undoes_the_transactions_wr
     assert lead.company == "Before"
 
 
+def test_statements_sent_together_stop_at_a_failure_that_undoes_them_all():
+    """On PostgreSQL they go in one pipeline: the ones after a failure do not run, and
+    the transaction is undone whole, as if they had been sent one by one."""
+    lead = LeadFactory(email="ana@acme.com", company="Before")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run_statements(
+            [
+                ("UPDATE routing_lead SET company = %s WHERE id = %s", ["After", lead.pk]),
+                (
+                    "INSERT INTO routing_lead_queue_pools (lead_id, pool_id) VALUES (%s, %s)",
+                    [lead.pk, None],
+                ),
+                ("UPDATE routing_lead SET company = %s WHERE id = %s", ["Later", lead.pk]),
+            ]
+        )
+    select = ("SELECT company FROM routing_lead WHERE id = %s", [lead.pk])
+    assert run_statements([select, select]) == [[("Before",)], [("Before",)]]
+
+
 @postgresql_only
 def test_an_array_parameter_reaches_postgresql_as_the_values_it_was_made_of():
     at = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)

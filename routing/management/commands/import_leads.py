@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management import BaseCommand, CommandError
 
-from routing.models import LeadImport
-from routing.services.imports import (
+from routing.imports import (
     ImportProblem,
     column_mapping,
     lead_import_create,
     lead_import_run,
 )
+from routing.models import LeadImport
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ than refused.
 
 A row is at most INTAKE_MAX_BODY_BYTES, like an API submission. A row too large, one
 with a quote that is never closed, or one the csv module cannot read comes with the
-reason, and the rows after it are read as usual (routing.csv_records).
+reason, and the rows after it are read as usual (routing.imports.csv_records).
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from typing import IO, Any, NamedTuple
 
 from django.conf import settings
 
-from routing.csv_records import (
+from routing.normalize import SUBMISSION_FIELDS
+from routing.normalize.text import text_problem
+
+from .csv_records import (
     CsvRecords,
     QuoteNeverClosed,
     Record,
@@ -26,8 +29,6 @@ from routing.csv_records import (
     TooLarge,
     Unreadable,
 )
-from routing.normalize import SUBMISSION_FIELDS
-from routing.normalize.text import text_problem
 
 
 class FileRow(NamedTuple):

@@ -17,10 +17,8 @@ from routing import engine
 from routing.db.bulk import TableWriter, allocate_ids
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 from routing.notifications.outbox import outbox_write
-from routing.snapshot import Snapshot
-
-from .intake import owner_tell_of_return
-from .recording import (
+from routing.services.intake import owner_tell_of_return
+from routing.services.recording import (
     AssignmentRow,
     DecisionRow,
     EventRow,
@@ -31,6 +29,7 @@ from .recording import (
     recording_publish,
     recording_tell,
 )
+from routing.snapshot import Snapshot
 
 
 @dataclass(frozen=True)

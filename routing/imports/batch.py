@@ -5,9 +5,8 @@ its e-mail or becomes a lead decided by the engine, with its decision, assignmen
 events and outbox rows. The state the engine reads (rep loads, rotations) is read once
 per batch, every rotation row locked, and kept in step in memory as leads are given
 out; each table is then written in one statement with ids chosen beforehand
-(routing.services.batch_writer). Live intake through a pool waits for the batch's
-commit (about a quarter of a second for 1,000 leads on the benchmark machine), and
-rotations stay exact across both.
+(routing.imports.writer). Live intake through a pool waits for the batch's
+commit, kept short by the batch size, and rotations stay exact across both.
 """
 
 from __future__ import annotations
@@ -25,12 +24,12 @@ from routing import engine
 from routing.db.bulk import allocate_ids
 from routing.models import Lead
 from routing.normalize import lead_facts
+from routing.services.duplicates import duplicate_window, open_duplicate_ids, serialize_emails
+from routing.services.routing import lead_choose, lead_plan, lead_route_after_error
+from routing.services.state import RoutingMemory
 from routing.snapshot import Snapshot, current_snapshot
 
-from .batch_writer import BatchWriter, NewLead, Submission
-from .duplicates import duplicate_window, open_duplicate_ids, serialize_emails
-from .routing import lead_choose, lead_plan, lead_route_after_error
-from .state import RoutingMemory
+from .writer import BatchWriter, NewLead, Submission
 
 logger = logging.getLogger(__name__)
 

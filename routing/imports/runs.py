@@ -23,12 +23,12 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from routing.db.bulk import statistics_refresh
-from routing.lead_files import LeadFile, rejection
 from routing.models import Assignment, Lead, LeadImport
 from routing.normalize import SUBMISSION_FIELDS, normalize_submission
 
 from .batch import BatchResult, Submission, leads_intake_batch
 from .digests import import_digests_write
+from .reader import LeadFile, rejection
 
 logger = logging.getLogger(__name__)
 
