@@ -49,6 +49,8 @@ class Snapshot:
     stamp: uuid.UUID
     contacts: dict[int, Contact]  # how to tell each rep of a lead
     subscribers: tuple[Subscriber, ...]  # systems that receive lead events
+    # Rule set id -> the managers told when its leads escalate or wait unclaimed.
+    managers: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # Best-match pools with semantic matching installed: rep id -> expertise vector.
     expertise: dict[int, Any] = field(default_factory=dict)
 
@@ -145,12 +147,12 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
         territories=TerritoryIndex.build(_territory_records()),
         accounts=AccountIndex.build(_account_records()),
     )
-    rulesets = {
-        ruleset.id: compile_ruleset(ruleset)
-        for ruleset in RuleSet.objects.select_related(
+    stored_rulesets = list(
+        RuleSet.objects.select_related(
             "fallback_rep", "fallback_pool", "escalate_to_rep", "escalate_to_pool"
         ).prefetch_related(Prefetch("rules", queryset=_enabled_rules()))
-    }
+    )
+    rulesets = {ruleset.id: compile_ruleset(ruleset) for ruleset in stored_rulesets}
     active_id = RuleSet.objects.filter(is_active=True).values_list("id", flat=True).first()
     return Snapshot(
         data=data,
@@ -159,6 +161,7 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
         stamp=stamp,
         contacts={rep.id: contact_of(rep) for rep in all_reps},
         subscribers=active_subscribers(),
+        managers={ruleset.id: tuple(ruleset.notify_on_escalation) for ruleset in stored_rulesets},
         expertise=_expertise(all_reps, pools),
     )
 

@@ -28,6 +28,7 @@ from routing.services.recording import (
     no_ruleset_recording,
     recording_publish,
     recording_tell,
+    recording_tell_managers,
 )
 from routing.snapshot import Snapshot
 
@@ -171,16 +172,18 @@ class BatchWriter:
         assignments = decisions_table.send(decisions or [], meanwhile=announce)
         assignments_table.send(assignments or [])
         queues = [
-            (recorded.values["id"], pool_id)
+            (recorded.values["id"], recorded.recording.queue)
             for recorded in batch
-            if recorded.recording is not None
-            for pool_id in recorded.recording.queue_pool_ids or ()
+            if recorded.recording is not None and recorded.recording.queue is not None
         ]
-        if queues:
-            through = Lead.queue_pools.through
-            through.objects.bulk_create(
-                [through(lead_id=lead_id, pool_id=pool_id) for lead_id, pool_id in queues]
-            )
+        pools = Lead.queue_pools.through
+        pools.objects.bulk_create(
+            [pools(lead_id=lead, pool_id=pool) for lead, queue in queues for pool in queue.pool_ids]
+        )
+        reps = Lead.queue_reps.through
+        reps.objects.bulk_create(
+            [reps(lead_id=lead, rep_id=rep) for lead, queue in queues for rep in queue.rep_ids]
+        )
         self._flush(meanwhile=meanwhile)
 
     def _recording(
@@ -206,6 +209,7 @@ class BatchWriter:
             owner=self.snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None,
             contact=contact,
             subscribers=self.snapshot.subscribers,
+            managers=self.snapshot.managers.get(ruleset.id, ()),
         )
 
     def _gather(self, recorded: _Recorded) -> None:
@@ -286,7 +290,10 @@ class BatchWriter:
             published = bool(
                 recording and pending.row and pending.row.publish_as and recording.subscribers
             )
-            if not (keep or published):
+            managers_told = bool(
+                recording and pending.row and pending.row.tell_managers and recording.managers
+            )
+            if not (keep or published or managers_told):
                 continue
             event = LeadEvent(**dict(zip(EVENT_COLUMNS, row, strict=True)))
             if keep:
@@ -300,6 +307,9 @@ class BatchWriter:
                     lead=pending.lead or {"id": pending.lead_id},
                     assignment=pending.assignment.assignment() if pending.assignment else None,
                 )
+            if managers_told:
+                assert recording is not None and pending.row is not None
+                self.outbox += recording_tell_managers(recording, pending.row, event=event)
         self.events = []
         outbox_write(self.outbox, many=True)
         self.outbox = []

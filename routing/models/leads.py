@@ -101,6 +101,15 @@ class Lead(models.Model):
         related_name="unclaimed_leads",
         help_text="Unclaimed: the pools whose members may claim it from the shared queue.",
     )
+    queue_reps = models.ManyToManyField(
+        "reps.Rep",
+        blank=True,
+        related_name="claimable_leads",
+        help_text=(
+            "Unclaimed with no pool to wait in: the reps who may claim it from their "
+            "shared queue (the rule set's fallback rep)."
+        ),
+    )
     outcome_note = models.TextField(blank=True)
     handoff_note = models.TextField(
         blank=True, help_text="What an AI agent said when it handed the lead to people."

@@ -20,6 +20,7 @@ HEADLINES = {
     "lead.expired": "Moved on: {who}",
     "lead.returned": "Back again: {who}",
     "manager.escalated": "Not acknowledged in time: {who}",
+    "manager.unclaimed": "Nobody took this lead: {who}",
 }
 DIGEST = "import.digest"  # many leads of an imported list, one message per rep
 # Kinds that ask the rep to act, with a deadline and an acknowledge button.
@@ -85,10 +86,7 @@ def lead_facts_shown(lead: Lead) -> tuple[tuple[str, str], ...]:
 def _note(notification: Notification) -> str:
     kind = notification.kind
     if kind == "lead.expired":
-        return (
-            "You did not acknowledge this lead in time, so it has gone to someone else. "
-            "Nothing more to do."
-        )
+        return "You did not acknowledge this lead in time. " + _current_owner(notification.lead)
     if kind == "lead.returned":
         return "This lead submitted a form again; it is still yours."
     if kind == "manager.escalated":
@@ -97,13 +95,24 @@ def _note(notification: Notification) -> str:
             f"Escalation {lead.escalation_count} for this lead: its owner did not acknowledge "
             "it in time. " + _current_owner(lead)
         )
+    if kind == "manager.unclaimed":
+        return (
+            "Nobody acknowledged or could take this lead. "
+            + _current_owner(notification.lead)
+            + " Claim it there, or reassign it in the admin."
+        )
     return ""
 
 
 def _current_owner(lead: Lead) -> str:
+    """Where the lead is now, as it is when the message is sent."""
     if lead.status == Lead.Status.UNCLAIMED:
-        return "Nobody has it now: it waits in the shared queue."
-    return f"It is now with {lead.owner}." if lead.owner_id else ""
+        waiting_for = [pool.name for pool in lead.queue_pools.all()]
+        waiting_for += [rep.name for rep in lead.queue_reps.all()]
+        if not waiting_for:
+            return "Nobody has it now, and it waits in no shared queue."
+        return f"Nobody has it now: it waits in the shared queue of {', '.join(waiting_for)}."
+    return f"It is now with {lead.owner.name}." if lead.owner else ""
 
 
 DIGEST_LISTED = 10  # leads named in a digest; the rest are counted

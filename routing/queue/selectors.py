@@ -1,4 +1,5 @@
-"""What a rep may see: their own leads and their pools' unclaimed ones. Nothing else."""
+"""What a rep may see: their own leads and the unclaimed ones waiting in their shared
+queue (their pools', or theirs as a rule set's fallback rep). Nothing else."""
 
 from __future__ import annotations
 
@@ -18,11 +19,16 @@ WORKING_STATUSES = (
 )
 
 
+def claimable_by(rep: Rep) -> Q:
+    """Unclaimed leads waiting in the rep's shared queue: their pools', or theirs."""
+    return Q(status=Lead.Status.UNCLAIMED) & (
+        Q(queue_pools__memberships__rep=rep) | Q(queue_reps=rep)
+    )
+
+
 def rep_visible_leads(*, rep: Rep) -> QuerySet[Lead]:
-    """The rep's own leads (they own them now) and the unclaimed leads of their pools."""
-    return Lead.objects.filter(
-        Q(owner=rep) | Q(status=Lead.Status.UNCLAIMED, queue_pools__memberships__rep=rep)
-    ).distinct()
+    """The rep's own leads (they own them now) and the unclaimed leads they may claim."""
+    return Lead.objects.filter(Q(owner=rep) | claimable_by(rep)).distinct()
 
 
 def rep_working_leads(*, rep: Rep) -> QuerySet[Lead]:
@@ -37,8 +43,4 @@ def rep_working_leads(*, rep: Rep) -> QuerySet[Lead]:
 
 def rep_shared_queue(*, rep: Rep) -> QuerySet[Lead]:
     """Unclaimed leads the rep may claim, oldest first."""
-    return (
-        Lead.objects.filter(status=Lead.Status.UNCLAIMED, queue_pools__memberships__rep=rep)
-        .distinct()
-        .order_by("created_at")
-    )
+    return Lead.objects.filter(claimable_by(rep)).distinct().order_by("created_at")

@@ -17,13 +17,13 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from routing.models import Assignment, Lead, LeadEvent, RuleSet
+from routing.models import Assignment, Lead, LeadEvent
 from routing.notifications.outbox import outbox_tell_managers, outbox_tell_rep, outbox_write
 from routing.notifications.payloads import event_body
 from routing.snapshot import current_snapshot
 
 from .events import lead_event_record
-from .recording import queue_pool_ids, unclaimed_recording
+from .recording import SharedQueue, shared_queue_of, unclaimed_recording
 from .recording_writer import recording_write
 from .routing import escalation, lead_reroute, rule_in
 
@@ -92,20 +92,23 @@ def assignment_expire(*, assignment: Assignment, now: datetime) -> bool:
         assignment=assignment,
         body=expired_body,
     )
-    managers = _manager_addresses(lead.ruleset_id)
-    rows += outbox_tell_managers(addresses=managers, kind="manager.escalated", event=event)
+    managers = snapshot.managers.get(lead.ruleset_id, ()) if lead.ruleset_id else ()
     if last:
-        rule = rule_in(ruleset, lead.rule_id)
+        # The managers hear of it once, as a lead nobody took (where it waits, and why).
         unclaimed = unclaimed_recording(
-            pool_ids=queue_pool_ids(ruleset, rule) if ruleset else [],
+            queue=shared_queue_of(ruleset, rule_in(ruleset, lead.rule_id))
+            if ruleset
+            else SharedQueue(),
             reason=f"not acknowledged after {lead.escalation_count} escalations",
             actor="system",
             now=now,
             subscribers=snapshot.subscribers,
             data={"escalations": lead.escalation_count},
+            managers=managers,
         )
         recording_write(unclaimed, lead=lead)
     else:
+        rows += outbox_tell_managers(addresses=managers, kind="manager.escalated", event=event)
         lead.escalation_count = number
         lead.status = Lead.Status.ESCALATED
         lead.save(update_fields=["escalation_count", "status", "updated_at"])
@@ -124,10 +127,3 @@ def _reps_who_let_it_expire(lead: Lead) -> frozenset[int]:
             "rep_id", flat=True
         )
     )
-
-
-def _manager_addresses(ruleset_id: int | None) -> list[str]:
-    if ruleset_id is None:
-        return []
-    addresses = RuleSet.objects.filter(pk=ruleset_id).values_list("notify_on_escalation", flat=True)
-    return list(addresses.first() or [])

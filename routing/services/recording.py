@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from routing import engine
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 from routing.notifications.contacts import Contact, Subscriber
-from routing.notifications.outbox import outbox_publish, outbox_tell_rep
+from routing.notifications.outbox import outbox_publish, outbox_tell_managers, outbox_tell_rep
 from routing.notifications.payloads import OwnerLike, event_body
 
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
@@ -58,6 +58,15 @@ class EventRow(NamedTuple):
     publish_as: str = ""  # the name subscribers know it by; "": not published
     of_assignment: bool = False  # about the recording's assignment
     cites_decision: bool = False  # its data names the recording's decision first
+    tell_managers: str = ""  # what the rule set's managers are told of it; "": nothing
+
+
+class SharedQueue(NamedTuple):
+    """Where an unclaimed lead waits: the shared queues of these pools' members, or,
+    when it could go to no pool, of these reps."""
+
+    pool_ids: tuple[int, ...] = ()
+    rep_ids: tuple[int, ...] = ()
 
 
 class Recording(NamedTuple):
@@ -69,13 +78,14 @@ class Recording(NamedTuple):
     lead: Mapping[str, Any]  # the lead's fields that change, by attribute name
     decision: DecisionRow | None = None
     assignment: AssignmentRow | None = None
-    queue_pool_ids: tuple[int, ...] | None = None  # None: the shared queues stay as they are
+    queue: SharedQueue | None = None  # None: the shared queues stay as they are
     events: tuple[EventRow, ...] = ()
     owner: OwnerLike | None = None  # the assignment's rep, for message bodies
     tell: str = ""  # what the new owner is told on their channels; "": nothing
     contact: Contact | None = None  # the new owner's channels
     subscribers: tuple[Subscriber, ...] = ()
     actor_user_id: int | None = None
+    managers: tuple[str, ...] = ()  # the rule set's managers' addresses, for tell_managers
 
 
 def decision_recording(
@@ -90,9 +100,11 @@ def decision_recording(
     owner: OwnerLike | None,
     contact: Contact | None,
     subscribers: tuple[Subscriber, ...],
+    managers: tuple[str, ...] = (),
 ) -> Recording:
     """The engine decided: the lead goes to the rep it chose, or, when nobody could take
-    it, waits in the shared queue of every pool it could have gone to."""
+    it, waits in the shared queue of every pool it could have gone to (`shared_queue_of`)
+    and the rule set's `managers` are told."""
     rule = decision.rule
     row = DecisionRow(
         kind=kind,
@@ -113,9 +125,10 @@ def decision_recording(
             actor=actor,
             lead=lead,
             decision=row,
-            pool_ids=queue_pool_ids(ruleset, rule),
+            queue=shared_queue_of(ruleset, rule),
             reason="nobody can take it",
             subscribers=subscribers,
+            managers=managers,
         )
     return _assigned(
         now=now,
@@ -198,7 +211,7 @@ def fallback_recording(
             actor="system",
             lead=lead,
             decision=decision,
-            pool_ids=[pool_id] if pool_id else [],
+            queue=SharedQueue(pool_ids=(pool_id,) if pool_id else ()),
             reason="routing failed and the fallback has nobody active",
             subscribers=subscribers,
             data={"error": error},
@@ -218,24 +231,26 @@ def fallback_recording(
 
 def unclaimed_recording(
     *,
-    pool_ids: list[int],
+    queue: SharedQueue,
     reason: str,
     actor: str,
     now: datetime,
     subscribers: tuple[Subscriber, ...],
     data: dict[str, Any],
+    managers: tuple[str, ...] = (),
 ) -> Recording:
-    """Nobody has the lead now (escalated past the last target): it waits in the
-    shared queue of these pools."""
+    """Nobody has the lead now (escalated past the last target): it waits in `queue`,
+    and the rule set's `managers` are told."""
     return _unclaimed(
         now=now,
         actor=actor,
         lead={},
         decision=None,
-        pool_ids=pool_ids,
+        queue=queue,
         reason=reason,
         subscribers=subscribers,
         data=data,
+        managers=managers,
     )
 
 
@@ -258,7 +273,7 @@ def claim_recording(
             "acknowledged_at": first_acknowledged_at or now,
         },
         assignment=AssignmentRow(rep.id, Assignment.Reason.CLAIMED, now, None, now),
-        queue_pool_ids=(),
+        queue=SharedQueue(),
         events=(
             EventRow(
                 LeadEvent.Kind.CLAIMED,
@@ -318,36 +333,50 @@ def _unclaimed(
     actor: str,
     lead: dict[str, Any],
     decision: DecisionRow | None,
-    pool_ids: list[int],
+    queue: SharedQueue,
     reason: str,
     subscribers: tuple[Subscriber, ...],
     data: dict[str, Any] | None = None,
+    managers: tuple[str, ...] = (),
 ) -> Recording:
     return Recording(
         at=now,
         actor=actor,
         lead={**lead, "owner_id": None, "status": Lead.Status.UNCLAIMED},
         decision=decision,
-        queue_pool_ids=tuple(pool_ids),
+        queue=queue,
         events=(
             EventRow(
                 LeadEvent.Kind.UNCLAIMED,
-                {**(data or {}), "reason": reason, "queue_pools": list(pool_ids)},
+                {
+                    **(data or {}),
+                    "reason": reason,
+                    "queue_pools": list(queue.pool_ids),
+                    "queue_reps": list(queue.rep_ids),
+                },
                 publish_as="lead.unclaimed",
                 cites_decision=decision is not None,
+                tell_managers="manager.unclaimed",
             ),
         ),
         subscribers=subscribers,
+        managers=managers,
     )
 
 
-def queue_pool_ids(ruleset: engine.CompiledRuleSet, rule: engine.CompiledRule | None) -> list[int]:
-    """The pools whose members may claim an unclaimed lead: every pool it could have
-    gone to — the rule's, the escalation target's, the fallback's."""
+def shared_queue_of(
+    ruleset: engine.CompiledRuleSet, rule: engine.CompiledRule | None
+) -> SharedQueue:
+    """Where a lead nobody took waits: the shared queue of every pool it could have
+    gone to (the rule's, the escalation target's, the fallback's). When none is a pool,
+    the fallback's is a rep: no lead is left where nobody can take it."""
     owners = [ruleset.fallback, ruleset.escalate_to]
     if rule is not None:
         owners += [rule.target, rule.escalate_to]
-    return sorted({owner.id for owner in owners if owner is not None and owner.kind == "pool"})
+    pool_ids = sorted({owner.id for owner in owners if owner is not None and owner.kind == "pool"})
+    if pool_ids:
+        return SharedQueue(pool_ids=tuple(pool_ids))
+    return SharedQueue(rep_ids=(ruleset.fallback.id,) if ruleset.fallback.kind == "rep" else ())
 
 
 def event_data(row: EventRow, decision_id: int | None) -> dict[str, Any]:
@@ -398,3 +427,12 @@ def recording_publish(
     return outbox_publish(
         subscribers=recording.subscribers, event=event, name=row.publish_as, body=body
     )
+
+
+def recording_tell_managers(
+    recording: Recording, row: EventRow, *, event: LeadEvent
+) -> list[Notification]:
+    """The event, by e-mail to the rule set's managers, when it is one they are told of."""
+    if not (row.tell_managers and recording.managers):
+        return []
+    return outbox_tell_managers(addresses=recording.managers, kind=row.tell_managers, event=event)

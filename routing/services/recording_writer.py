@@ -17,6 +17,7 @@ from .recording import (
     event_data,
     recording_publish,
     recording_tell,
+    recording_tell_managers,
 )
 
 
@@ -71,7 +72,9 @@ def recording_write(
         messages += recording_publish(
             recording, row, event=event, lead=lead, assignment=event.assignment
         )
+        messages += recording_tell_managers(recording, row, event=event)
     rows_insert([*stored, *messages], then=outbox_wake() if messages else ())
-    if recording.queue_pool_ids is not None:
-        lead.queue_pools.set(recording.queue_pool_ids)
+    if recording.queue is not None:
+        lead.queue_pools.set(recording.queue.pool_ids)
+        lead.queue_reps.set(recording.queue.rep_ids)
     return Written(decision, assignment)

@@ -266,6 +266,7 @@ def _decided(
         owner=owner,
         contact=snapshot.contacts.get(decision.rep_id) if decision.rep_id else None,
         subscribers=snapshot.subscribers,
+        managers=snapshot.managers.get(ruleset.id, ()),
     )
     written = recording_write(recording, lead=lead, earlier=earlier)
     ack_due_at = written.assignment.ack_due_at if written.assignment else None

@@ -31,15 +31,20 @@ class WorkError(Exception):
 
 
 def lead_claim(*, lead: Lead, rep: Rep, actor_user: Any = None) -> Assignment:
-    """Take an unclaimed lead from a pool's shared queue. The first rep wins: the lead's
-    row is locked, so a second claim waits and then finds it claimed."""
+    """Take an unclaimed lead from the rep's shared queue (theirs, or a pool's). The
+    first rep wins: the lead's row is locked, so a second claim waits and then finds it
+    claimed."""
     now = timezone.now()
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         if lead.status != Lead.Status.UNCLAIMED:
             raise WorkError("Someone else claimed this lead first.")
-        if not lead.queue_pools.filter(memberships__rep=rep).exists():
-            raise WorkError("This lead is not in the shared queue of any of your pools.")
+        waits_for_rep = (
+            lead.queue_reps.filter(pk=rep.pk).exists()
+            or lead.queue_pools.filter(memberships__rep=rep).exists()
+        )
+        if not waits_for_rep:
+            raise WorkError("This lead is not in your shared queue (yours or your pools').")
         claim = claim_recording(
             rep=rep,
             first_acknowledged_at=lead.acknowledged_at,

@@ -118,6 +118,7 @@ def recorded(email: str, *, since: dict[str, int] | None = None) -> dict[str, An
             for assignment in assignments
         ],
         "lead queue pools": sorted(lead.queue_pools.values_list("id", flat=True)),
+        "lead queue reps": sorted(lead.queue_reps.values_list("id", flat=True)),
         "events": [
             {
                 "kind": event.kind,
@@ -230,7 +231,11 @@ def test_a_lead_nobody_can_take_is_unclaimed_alike_by_the_api_and_an_import(
     assert by_api["lead"]["status"] == Lead.Status.UNCLAIMED
     assert by_api["lead queue pools"] == [team.closers.pk]
     assert [event["kind"] for event in by_api["events"]] == ["submitted", "unclaimed"]
-    assert [message["kind"] for message in by_api["messages"]] == ["lead.unclaimed"]
+    # The subscribed CRM hears of it; the rule set's managers are told where it waits.
+    assert [message["kind"] for message in by_api["messages"]] == [
+        "lead.unclaimed",
+        "manager.unclaimed",
+    ]
     assert imported == by_api
 
 
