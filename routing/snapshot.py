@@ -179,6 +179,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
         escalate_to=Owner.of(ruleset, "escalate_to"),
         max_escalations=ruleset.max_escalations,
         duplicate_window=ruleset.duplicate_window,
+        reroute_returning=ruleset.reroute_returning,
     )
 
 

@@ -100,10 +100,11 @@ class RuleSetAdmin(AuditedAdmin):
                 ),
                 "description": "A lead not acknowledged within the SLA goes to the escalation "
                 "target (a rep or a pool; blank: the fallback owner). After the last "
-                "escalation it waits, unclaimed, in its pools' shared queue.",
+                "escalation it waits, unclaimed, in its pools' shared queue (with no pool, "
+                "in the fallback rep's), and the addresses below are told.",
             },
         ),
-        ("Duplicates", {"fields": ("duplicate_window",)}),
+        ("Duplicates and returning leads", {"fields": ("duplicate_window", "reroute_returning")}),
         ("Overview", {"fields": ("overview",)}),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )

@@ -92,6 +92,9 @@ class CompiledRuleSet:
     escalate_to: Owner | None
     max_escalations: int
     duplicate_window: timedelta
+    # When a lead that submits again is routed again: "never", "agent_owned" (an AI agent
+    # has it and it matches another rule), "higher_rule" (also: a rule above its own).
+    reroute_returning: str = "agent_owned"
 
 
 @dataclass(frozen=True, slots=True)

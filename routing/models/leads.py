@@ -146,6 +146,7 @@ class RoutingDecision(models.Model):
         ESCALATION = "escalation", "Escalation"
         HANDOFF = "handoff", "Hand-off to humans"
         FALLBACK_ON_ERROR = "error", "Fallback after an error"
+        RETURNED = "returned", "Routed again: the lead returned"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INITIAL)

@@ -80,6 +80,23 @@ class RuleSet(models.Model):
         default=_default_duplicate_window,
         help_text="A lead with the e-mail of an open lead created within this time joins it.",
     )
+
+    class RerouteReturning(models.TextChoices):
+        NEVER = "never", "Never: a returning lead stays with its owner"
+        AGENT_OWNED = "agent_owned", "When an AI agent has it and it matches another rule"
+        HIGHER_RULE = "higher_rule", "Also when it matches a rule above the one that routed it"
+
+    reroute_returning = models.CharField(
+        max_length=20,
+        choices=RerouteReturning.choices,
+        default=RerouteReturning.AGENT_OWNED,
+        verbose_name="route a returning lead again",
+        help_text=(
+            "A lead that submits again while open joins its lead; this says when it is "
+            "routed again instead (returned with higher intent). An unclaimed lead that "
+            "returns is always routed again."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

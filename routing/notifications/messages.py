@@ -18,6 +18,7 @@ HEADLINES = {
     "lead.assigned": "New lead: {who}",
     "lead.escalated": "Escalated to you: {who}",
     "lead.expired": "Moved on: {who}",
+    "lead.moved": "Moved on: {who}",
     "lead.returned": "Back again: {who}",
     "manager.escalated": "Not acknowledged in time: {who}",
     "manager.unclaimed": "Nobody took this lead: {who}",
@@ -89,6 +90,10 @@ def _note(notification: Notification) -> str:
         return "You did not acknowledge this lead in time. " + _current_owner(notification.lead)
     if kind == "lead.returned":
         return "This lead submitted a form again; it is still yours."
+    if kind == "lead.moved":
+        return "This lead came back with higher intent and was routed again. " + _current_owner(
+            notification.lead
+        )
     if kind == "manager.escalated":
         lead = notification.lead
         return (

@@ -26,6 +26,7 @@ RULESET_KEYS = (
     "max_escalations",
     "notify_on_escalation",
     "duplicate_window",
+    "reroute_returning",
     "rules",
 )
 RULE_KEYS = (
@@ -48,6 +49,7 @@ def ruleset_defaults() -> dict[str, Any]:
         "ack_sla": defaults["DEFAULT_ACK_SLA"],
         "max_escalations": defaults["DEFAULT_MAX_ESCALATIONS"],
         "duplicate_window": defaults["DEFAULT_DUPLICATE_WINDOW"],
+        "reroute_returning": RuleSet.RerouteReturning.AGENT_OWNED.value,
     }
 
 
@@ -74,9 +76,21 @@ def parse_ruleset(problems: Problems, data: Any, index: int) -> RuleSetSpec | No
         or 0,
         notify_on_escalation=_addresses(ruleset, "notify_on_escalation"),
         duplicate_window=_window(ruleset, defaults["duplicate_window"]),
+        reroute_returning=_reroute_returning(ruleset, defaults["reroute_returning"]),
         rules=_rules(ruleset),
     )
     return spec if name else None
+
+
+def _reroute_returning(ruleset: Item, default: str) -> str:
+    value = ruleset.text("reroute_returning", default=default)
+    choices = RuleSet.RerouteReturning.values
+    if value not in choices:
+        ruleset.error(
+            f"{ruleset.label('reroute_returning')} is '{value}'; use one of {', '.join(choices)}"
+        )
+        return default
+    return value
 
 
 def _addresses(item: Item, key: str) -> tuple[str, ...]:

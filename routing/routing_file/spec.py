@@ -111,6 +111,7 @@ class RuleSetSpec:
     is_active: bool = False
     escalate_to: OwnerRef | None = None
     notify_on_escalation: tuple[str, ...] = ()
+    reroute_returning: str = "agent_owned"
     rules: tuple[RuleSpec, ...] = ()
 
 

@@ -40,6 +40,7 @@ from .duplicates import (
     open_duplicate_probe,
 )
 from .recording import NO_RULESET
+from .returning import return_route_why, returning_lead_route
 from .routing import (
     Planned,
     Routed,
@@ -138,6 +139,12 @@ def _intake(
                 actor=actor,
                 data={"payload": payload, "intake_key": intake_key.name if intake_key else None},
             )
+            why = return_route_why(duplicate, values=values, snapshot=snapshot)
+            if why is not None and snapshot is not None:
+                routed = returning_lead_route(
+                    duplicate, values=values, why=why, snapshot=snapshot, actor=actor
+                )
+                return IntakeResult(duplicate, False, routed)
             owner_tell_of_return(duplicate, event, snapshot)
             return IntakeResult(duplicate, False, _routed_so_far(duplicate))
         # Timed now, stored with the lead: first on the timeline either way.

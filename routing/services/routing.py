@@ -69,6 +69,8 @@ def escalation(*, exclude_rep_ids: frozenset[int]) -> Reroute:
 
 
 HANDOFF = Reroute(RoutingDecision.Kind.HANDOFF, Assignment.Reason.HANDOFF, exclude_agents=True)
+# Through the rules again: the lead submitted again (routing.services.returning).
+RETURNED = Reroute(RoutingDecision.Kind.RETURNED, Assignment.Reason.ROUTED)
 
 
 def facts_of(lead: Lead) -> LeadFacts:
@@ -94,9 +96,10 @@ def lead_plan(
     of `rule` (the rule that routed the lead; by the rules when it has no hand-off
     target)."""
     started = time.perf_counter_ns()
-    if reroute is not None and reroute.kind == RoutingDecision.Kind.ESCALATION:
+    kind = reroute.kind if reroute is not None else None
+    if kind == RoutingDecision.Kind.ESCALATION:
         plan = engine.plan_escalation(facts, ruleset=ruleset, rule=rule)
-    elif reroute is not None and rule is not None and rule.handoff_to is not None:
+    elif kind == RoutingDecision.Kind.HANDOFF and rule is not None and rule.handoff_to is not None:
         plan = engine.plan_handoff(facts, ruleset=ruleset, rule=rule)
     else:
         plan = engine.plan(facts, ruleset=ruleset, data=snapshot.data)
@@ -203,15 +206,23 @@ def new_lead_route(
 
 
 def lead_reroute(
-    lead: Lead, reroute: Reroute, *, actor: str = "system", snapshot: Snapshot | None = None
+    lead: Lead,
+    reroute: Reroute,
+    *,
+    actor: str = "system",
+    snapshot: Snapshot | None = None,
+    why: dict[str, Any] | None = None,
 ) -> Routed:
     """Route a stored lead on to a target of the rule set (and rule) that routed it, and
     record what was decided. The pools it may go to are locked while choosing, so
     concurrent leads take turns through a rotation and each rep gets exactly their
-    share. `snapshot`: the current one, if the caller has just read it."""
+    share. `snapshot`: the current one, if the caller has just read it. `why`: a first
+    trace step. RETURNED routes by the active rule set's rules."""
     with transaction.atomic():
         snapshot = snapshot or current_snapshot()
         ruleset = snapshot.rulesets.get(lead.ruleset_id) or snapshot.active
+        if reroute.kind == RoutingDecision.Kind.RETURNED:
+            ruleset = snapshot.active
         now = timezone.now()
         if ruleset is None:
             written = recording_write(no_ruleset_recording(kind=reroute.kind, now=now), lead=lead)
@@ -233,6 +244,7 @@ def lead_reroute(
             now=now,
             reroute=reroute,
             actor=actor,
+            why=why,
         )
 
 
@@ -247,11 +259,15 @@ def _decided(
     reroute: Reroute | None,
     actor: str,
     earlier: Sequence[LeadEvent] = (),
+    why: dict[str, Any] | None = None,
 ) -> Routed:
-    """Choose on the plan and state, move the rotation, record the decision."""
+    """Choose on the plan and state, move the rotation, record the decision (`why`: a
+    first trace step saying why the lead is routed again)."""
     decision, elapsed_us = lead_choose(
         planned, snapshot=snapshot, state=state, now=now, reroute=reroute
     )
+    if why is not None:
+        decision.steps = (why, *decision.steps)
     if decision.rotation is not None:
         save_rotation(decision.rotation)
     owner = snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None

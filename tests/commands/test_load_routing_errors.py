@@ -42,6 +42,14 @@ def _errors_of(load, path) -> str:
 
 
 CASES = {
+    "unknown way to route a returning lead": (
+        (
+            "    fallback: {pool: Inside Sales}\n",
+            "    fallback: {pool: Inside Sales}\n    reroute_returning: always\n",
+        ),
+        "rule set 'Inbound': reroute_returning is 'always'; use one of never, agent_owned, "
+        "higher_rule",
+    ),
     "unknown pool member": (
         ("members: [ana@example.com]", "members: [ana@example.com, zed@example.com]"),
         "pool 'SMB AEs': member 'zed@example.com' is not a rep "
