@@ -44,8 +44,8 @@ def test_counts_per_rule_fallback_and_never_matched(team, events_rule):
     assert taken == {"Demo requests": (3, 3), "Free signups": (1, 1), "Events": (0, 0)}
     assert result.decisions == 5 and result.fallback == 1
     assert [rule.name for rule in result.never_matched] == ["Events"]
-    assert ("Demo requests", "needs source = demo_request", 1) in result.fallback_reasons
-    assert ("Events", "needs source = event", 1) in result.fallback_reasons
+    assert ("Demo requests", "needs source is demo_request", 1) in result.fallback_reasons
+    assert ("Events", "needs source is event", 1) in result.fallback_reasons
 
 
 def test_a_rule_behind_a_broader_one_is_shadowed(team):
