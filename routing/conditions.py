@@ -194,14 +194,14 @@ def _test_errors(field: str, test: Any) -> list[str]:
     return []
 
 
-def tested_fields(conditions: dict[str, Any] | None) -> Iterator[str]:
+def fields_tested(conditions: dict[str, Any] | None) -> Iterator[str]:
     """Every field the conditions test, inside `any` and `not` too."""
     for key, test in (conditions or {}).items():
         if key == ANY:
             for alternative in test:
-                yield from tested_fields(alternative)
+                yield from fields_tested(alternative)
         elif key == NOT:
-            yield from tested_fields(test)
+            yield from fields_tested(test)
         else:
             yield key
 
@@ -291,9 +291,12 @@ def _parts(conditions: dict[str, Any]) -> list[str]:
 
 
 def _together(conditions: dict[str, Any]) -> str:
-    """A mapping inside a group: its conditions joined by "and", bracketed if several."""
+    """A mapping inside a group: its conditions joined by "and", bracketed if several
+    (or if it is alternatives of its own: "not: (a, or b)")."""
     parts = _parts(conditions)
-    return parts[0] if len(parts) == 1 else f"({' and '.join(parts)})"
+    if len(parts) == 1 and not (ANY in conditions and len(conditions[ANY]) > 1):
+        return parts[0]
+    return f"({' and '.join(parts)})"
 
 
 def _part(field: str, test: Any) -> str:
