@@ -1,4 +1,5 @@
-"""Rule conditions compiled once per snapshot into small predicates.
+"""Rule conditions compiled once per snapshot into small predicates: one per field
+tested, and the `any` and `not` groups as trees of the same (evaluated in when.py).
 
 Text is compared case-insensitively ("Pricing_Page" is pricing_page); comparisons need a
 number on the lead (a missing employee count is neither ≥ 500 nor < 500); `ne` and
