@@ -831,7 +831,7 @@ def time_methods(
         method_data = dataclasses.replace(data, reps=placed, pools={**pools, METHOD_POOL: the_pool})
         owner = pool_owner(pools, METHOD_POOL)
         only_rule = CompiledRule(
-            id=1, name="Everyone", conditions=(), route_to="pool", target=owner,
+            id=1, name="Everyone", conditions=compile_conditions({}), route_to="pool", target=owner,
             ack_sla=None, escalate_to=None, uses_account=False,
         )  # fmt: skip
         the_ruleset = CompiledRuleSet(

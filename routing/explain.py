@@ -41,7 +41,9 @@ def _sentence(step: dict[str, Any]) -> str | None:
     if kind == "territory" and step.get("matched"):
         return f"Territory {step.get('territory')}: {step.get('on')}."
     if kind == "rule" and step.get("matched") and "route" in step:
-        return f"Rule “{step.get('rule')}” matched; it routes to the {step.get('route')}."
+        matched_on = step.get("matched_on")
+        on = f" on {'; '.join(map(str, matched_on))}" if isinstance(matched_on, list) else ""
+        return f"Rule “{step.get('rule')}” matched{on}; it routes to the {step.get('route')}."
     if kind == "fallback" and step.get("matched"):
         return f"No rule took it, so it went to the fallback, the {step.get('route')}."
     if kind == "escalation" and "route" in step:

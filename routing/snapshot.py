@@ -23,6 +23,7 @@ from reps.models import Pool, Rep
 from reps.owners import Owner
 from reps.working_hours import parse as parse_working_hours
 from routing import semantic
+from routing.conditions import fields_tested
 from routing.db.statements import Statement, run_statements
 from routing.engine import (
     CompiledRule,
@@ -195,7 +196,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
         handoff_to=Owner.of(rule, "handoff_to"),
         sla_in_working_hours=rule.sla_in_working_hours,
         uses_account=(
-            "named_account" in (rule.conditions or {})
+            "named_account" in fields_tested(rule.conditions)
             or rule.route_to == Rule.RouteTo.ACCOUNT_OWNER
         ),
     )

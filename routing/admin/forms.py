@@ -19,7 +19,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from routing.conditions import (
+    ANY,
     LEAD_FIELDS,
+    NOT,
     OPERATORS,
     condition_errors,
     normalize_conditions,
@@ -102,20 +104,36 @@ def _operators_in_order(test: Any) -> Any:
     return dict(sorted(test.items(), key=lambda item: rank.get(item[0], len(rank))))
 
 
+def _in_order(conditions: dict[str, Any]) -> dict[str, Any]:
+    """The conditions with every field's operators in order, inside `any` and `not` too."""
+    ordered: dict[str, Any] = {}
+    for field, test in conditions.items():
+        if field == ANY and isinstance(test, list):
+            ordered[field] = [_in_order(item) if isinstance(item, dict) else item for item in test]
+        elif field == NOT and isinstance(test, dict):
+            ordered[field] = _in_order(test)
+        else:
+            ordered[field] = _operators_in_order(test)
+    return ordered
+
+
+def _line(field: str, test: Any) -> Any:
+    if field == ANY and isinstance(test, list):  # one alternative a line, under `any:`
+        return [Flow(item) if isinstance(item, dict) else item for item in test]
+    if isinstance(test, dict):
+        return Flow(test)
+    if isinstance(test, list):
+        return FlowList(test)
+    return test
+
+
 def conditions_to_yaml(conditions: Any) -> str:
     """One line per field, operators and lists inline: as `when` reads in a routing file."""
     if not conditions:
         return ""
     if not isinstance(conditions, dict):
         return write_yaml(conditions).strip()
-    lines = {
-        field: Flow(_operators_in_order(test))
-        if isinstance(test, dict)
-        else FlowList(test)
-        if isinstance(test, list)
-        else test
-        for field, test in conditions.items()
-    }
+    lines = {field: _line(field, test) for field, test in _in_order(conditions).items()}
     return write_yaml(lines).strip()
 
 
@@ -136,9 +154,12 @@ _EXAMPLES = (
     ("email_domain: {not_in: [gmail.com, yahoo.com]}", "none of"),
     ("attributes.plan: {exists: true}", "filled in"),
     ("work_email: true", "not a free-mail address"),
+    ("any: [{product: Payments}, {attributes.interest: payments}]", "at least one holds"),
+    ("not: {source: event}", "does not hold"),
 )
 CONDITIONS_HELP = format_html(
-    "One condition per line, written as in routing files; all must hold. Blank: every lead."
+    "One condition per line, written as in routing files; all must hold, and inside "
+    "<code>any</code> one alternative. Blank: every lead."
     "<details><summary>Examples and syntax</summary>{}"
     "<br>Operators: {}.<br>Fields: {}, <code>attributes.&lt;name&gt;</code>, and the yes/no "
     "checks <code>work_email</code> and <code>named_account</code>.</details>",

@@ -22,6 +22,7 @@ from .types import (
     Candidate,
     CompiledRule,
     CompiledRuleSet,
+    Condition,
     Decision,
     Miss,
     Plan,
@@ -29,6 +30,7 @@ from .types import (
     RoutingData,
     RoutingState,
 )
+from .when import ValueOf, failed_group, lead_has, value_reader, why_group_failed, why_group_held
 
 
 class _Matches:
@@ -72,6 +74,9 @@ class _Matches:
         value = getattr(self, f"_{name}")
         return None if value is _UNSET else value
 
+    def value_of(self) -> ValueOf:
+        return value_reader(self._lead, lambda: self.account is not None)
+
 
 _UNSET = object()
 
@@ -86,15 +91,16 @@ def plan(lead: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData) -> Pla
             continue
         owner, missing = _rule_owner(rule, matches, data=data)
         if owner is None:
-            entries.append(
-                {
-                    "step": "rule",
-                    "rule": rule.name,
-                    "rule_id": rule.id,
-                    "matched": True,
-                    "fell_through": missing,
-                }
-            )
+            step = {
+                "step": "rule",
+                "rule": rule.name,
+                "rule_id": rule.id,
+                "matched": True,
+                "fell_through": missing,
+            }
+            if rule.conditions.groups:
+                step["matched_on"] = _matched_on(rule, matches.value_of(), lead)
+            entries.append(step)
             continue
         entries.append(Candidate(rule, owner))
     entries.append(Candidate(None, ruleset.fallback))
@@ -145,14 +151,14 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
     steps = list(plan.intro)
     for entry in plan.entries:
         if isinstance(entry, Miss):
-            steps.append(_miss_step(entry, plan.lead))
+            steps.append(_miss_step(entry, plan))
             continue
         if isinstance(entry, dict):
             steps.append(entry)
             continue
         rule = entry.rule
         is_fallback = rule is None and not entry.via
-        steps.append(_candidate_step(entry))
+        steps.append(_candidate_step(entry, plan))
         rep_id, pool_id, rotation = _owner_pick(entry.owner, data, state, now, steps, plan.lead)
         relaxed = False
         if rep_id is None and is_fallback:
@@ -203,29 +209,51 @@ def owner_rep_ids(owner: Owner, data: RoutingData) -> tuple[int, ...]:
 
 
 def _first_failed_condition(rule: CompiledRule, lead: LeadFacts, matches: _Matches) -> Miss | None:
-    for condition in rule.conditions:
+    conditions = rule.conditions
+    for condition in conditions.tests:
         if condition.field == "named_account":
             value: Any = matches.account is not None
         else:
             value = condition.read(lead)
         if not condition.test(value):
             return Miss(rule, condition, value)
+    if conditions.groups:
+        group = failed_group(conditions.groups, matches.value_of())
+        if group is not None:
+            return Miss(rule, group, None)
     return None
 
 
-def _candidate_step(candidate: Candidate) -> dict[str, Any]:
+def _plan_value_of(plan: Plan) -> ValueOf:
+    """Lead values as the plan read them: the account lookup is done by then for every
+    condition the plan reached, and the trace explains only those."""
+    return value_reader(plan.lead, lambda: plan.account is not None)
+
+
+def _matched_on(rule: CompiledRule, value_of: ValueOf, lead: LeadFacts) -> list[str]:
+    """For a rule with `any` or `not` that matched: which alternative, why not."""
+    return [why_group_held(group, value_of, lead) for group in rule.conditions.groups]
+
+
+def _candidate_step(candidate: Candidate, plan: Plan) -> dict[str, Any]:
     route = str(candidate.owner)
     if candidate.via:
         return {"step": candidate.via, "route": route}
     rule = candidate.rule
     if rule is None:
         return {"step": "fallback", "fallback": True, "matched": True, "route": route}
-    return {"step": "rule", "rule": rule.name, "rule_id": rule.id, "matched": True, "route": route}
+    step = {"step": "rule", "rule": rule.name, "rule_id": rule.id, "matched": True, "route": route}
+    if rule.conditions.groups:
+        step["matched_on"] = _matched_on(rule, _plan_value_of(plan), plan.lead)
+    return step
 
 
-def _miss_step(miss: Miss, lead: LeadFacts) -> dict[str, Any]:
+def _miss_step(miss: Miss, plan: Plan) -> dict[str, Any]:
     condition = miss.condition
-    has = _what_the_lead_has(condition.field, miss.value, lead)
+    if isinstance(condition, Condition):
+        has = lead_has(condition.field, miss.value, plan.lead)
+    else:
+        has = why_group_failed(condition, _plan_value_of(plan), plan.lead)
     return {
         "step": "rule",
         "rule": miss.rule.name,
@@ -233,18 +261,6 @@ def _miss_step(miss: Miss, lead: LeadFacts) -> dict[str, Any]:
         "matched": False,
         "reason": f"needs {condition.text}; {has}",
     }
-
-
-def _what_the_lead_has(field: str, value: Any, lead: LeadFacts) -> str:
-    if field == "named_account":
-        return "it matches one" if value else "none matches"
-    if field == "work_email":
-        return (
-            f"{lead.email_domain} is a free-mail domain"
-            if lead.is_free_mail
-            else f"{lead.email_domain or 'no e-mail domain'}"
-        )
-    return "the lead has nothing" if value in (None, "") else f"the lead has {value!r}"
 
 
 def _rule_owner(

@@ -1,4 +1,5 @@
-"""Rule conditions compiled once per snapshot into small predicates.
+"""Rule conditions compiled once per snapshot into small predicates: one per field
+tested, and the `any` and `not` groups as trees of the same (evaluated in when.py).
 
 Text is compared case-insensitively ("Pricing_Page" is pricing_page); comparisons need a
 number on the lead (a missing employee count is neither ≥ 500 nor < 500); `ne` and
@@ -11,10 +12,10 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from routing.conditions import describe_conditions
+from routing.conditions import ANY, NOT, describe_conditions
 from routing.normalize.facts import field_reader
 
-from .types import Condition
+from .types import AnyOf, Condition, Conditions, Not
 
 Test = Callable[[Any], bool]
 # Tuples, not `bool | int | float`: a union is built anew at every call, and these run
@@ -141,18 +142,26 @@ def _all(tests: list[Test]) -> Test:
     return lambda value: first(value) and rest(value)
 
 
-def compile_conditions(conditions: dict[str, Any]) -> tuple[Condition, ...]:
-    """One Condition per field; conditions were validated when they were saved."""
-    compiled = []
+def compile_conditions(conditions: dict[str, Any] | None) -> Conditions:
+    """A rule's `when`, compiled; conditions were validated when they were saved."""
+    tests: list[Condition] = []
+    groups: list[AnyOf | Not] = []
     for field, spec in (conditions or {}).items():
-        if isinstance(spec, dict):
-            test = _all([_operator_test(op, expected) for op, expected in spec.items()])
-        elif isinstance(spec, list):
-            test = _one_of(spec)
-        elif isinstance(spec, bool):
-            test = _truthy_is(spec)
-        else:
-            test = _equals(spec)
         text = describe_conditions({field: spec})
-        compiled.append(Condition(field, text, test, read=field_reader(field)))
-    return tuple(compiled)
+        if field == ANY:
+            groups.append(AnyOf(tuple(map(compile_conditions, spec)), text))
+        elif field == NOT:
+            groups.append(Not(compile_conditions(spec), text))
+        else:
+            tests.append(Condition(field, text, _field_test(spec), read=field_reader(field)))
+    return Conditions(tuple(tests), tuple(groups), describe_conditions(conditions))
+
+
+def _field_test(spec: Any) -> Test:
+    if isinstance(spec, dict):
+        return _all([_operator_test(op, expected) for op, expected in spec.items()])
+    if isinstance(spec, list):
+        return _one_of(spec)
+    if isinstance(spec, bool):
+        return _truthy_is(spec)
+    return _equals(spec)

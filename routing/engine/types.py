@@ -68,10 +68,37 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
+class Conditions:
+    """A mapping of conditions, every one of which must hold: a rule's `when`, one
+    alternative of an `any`, the inside of a `not`. Field tests come first, groups after:
+    most rules have no groups, and a rule fails most cheaply on a field."""
+
+    tests: tuple[Condition, ...]
+    groups: tuple[AnyOf | Not, ...]
+    text: str  # plain words, e.g. "source is pricing_page, work e-mail"
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """`any: [...]`: at least one alternative holds."""
+
+    alternatives: tuple[Conditions, ...]
+    text: str  # "product is Payments, or attributes.interest is payments"
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """`not: {...}`: the conditions inside do not all hold."""
+
+    inside: Conditions
+    text: str  # "not: source is event"
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRule:
     id: int
     name: str
-    conditions: tuple[Condition, ...]
+    conditions: Conditions
     route_to: str  # "rep" | "pool" | "territory" | "account_owner"
     target: Owner | None  # for rep and pool routes
     ack_sla: timedelta | None
@@ -154,8 +181,8 @@ class Miss:
     if the decision gets that far: rules after the winner are never shown."""
 
     rule: CompiledRule
-    condition: Condition  # the first one that failed
-    value: Any  # what the lead had for it
+    condition: Condition | AnyOf | Not  # the first one that failed
+    value: Any  # what the lead had for it (a field's test; None for a group)
 
 
 @dataclass(slots=True)  # not frozen: see the module docstring

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reps.models import Pool, Rep
+from routing.conditions import ANY, NOT
 from routing.durations import format_duration
 from routing.models import Rule, RuleSet
 from territories.models import NamedAccount, Territory
@@ -103,11 +104,33 @@ def _inline(value: Any) -> Any:
 
 def _sorted(conditions: dict[str, Any]) -> dict[str, Any]:
     # PostgreSQL's jsonb keeps keys in its own order, SQLite in the order written:
-    # alphabetical order makes a dump the same whichever database it came from.
-    return {
-        key: _sorted(value) if isinstance(value, dict) else value
-        for key, value in sorted(conditions.items())
-    }
+    # alphabetical order makes a dump the same whichever database it came from. The
+    # alternatives of `any` keep their order: the trace numbers them.
+    return {key: _sorted_value(value) for key, value in sorted(conditions.items())}
+
+
+def _sorted_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _sorted(value)
+    if isinstance(value, list):
+        return [_sorted_value(item) for item in value]
+    return value
+
+
+def _when(conditions: dict[str, Any], *, indent: int) -> Any:
+    """A rule's `when` on one line if it fits; else one line per key, and the
+    alternatives of `any` one per line, each laid out the same way."""
+    if fits_on_line(Flow(conditions), _WIDTH - indent - len("when: ")):
+        return Flow(conditions)
+    block: dict[str, Any] = {}
+    for key, value in conditions.items():
+        if key == ANY:
+            block[key] = [_when(alternative, indent=indent + 4) for alternative in value]
+        elif key == NOT:
+            block[key] = _when(value, indent=indent + 2)
+        else:
+            block[key] = _inline(value)
+    return block
 
 
 def _rep(rep: Rep) -> dict[str, Any]:
@@ -227,7 +250,8 @@ def _ruleset(ruleset: RuleSet) -> dict[str, Any]:
 
 def _rule(rule: Rule) -> dict[str, Any]:
     item: dict[str, Any] = {"name": rule.name}
-    _put(item, "when", Flow(_sorted(rule.conditions or {})), indent=8)
+    if rule.conditions:
+        item["when"] = _when(_sorted(rule.conditions), indent=8)
     if rule.route_to in (Rule.RouteTo.REP, Rule.RouteTo.POOL):
         item["route"] = _owner(rule.route_rep, rule.route_pool)
     else:

@@ -174,6 +174,6 @@ def _conditions(rule: Item) -> dict[str, Any]:
     if when is None:
         return {}
     when = normalize_conditions(when)
-    for problem in condition_errors(when):
+    for problem in condition_errors(when, where="when"):
         rule.error(problem)
     return when if isinstance(when, dict) else {}

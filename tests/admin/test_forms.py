@@ -77,6 +77,33 @@ def test_conditions_round_trip_through_the_text_box():
     assert ConditionsField().clean(text) == conditions
 
 
+def test_alternatives_and_negations_round_trip_through_the_text_box():
+    conditions = {
+        "work_email": True,
+        "any": [{"product": "Payments"}, {"employee_count": {"lt": 500, "gte": 50}}],
+        "not": {"source": "event"},
+    }
+    text = conditions_to_yaml(conditions)
+    assert text == (
+        "work_email: true\n"
+        "any:\n"
+        "  - {product: Payments}\n"
+        "  - {employee_count: {gte: 50, lt: 500}}\n"
+        "not: {source: event}"
+    )
+    assert ConditionsField().clean(text) == conditions
+
+
+def test_a_mistake_inside_any_is_named_by_its_place():
+    with pytest.raises(ValidationError) as raised:
+        ConditionsField().clean("any:\n  - {product: Payments}\n  - {prodcut: Billing}\nnot: []")
+    assert raised.value.messages == [
+        "any[2]: unknown field 'prodcut'; did you mean 'product'?",
+        'not: takes one mapping of conditions, not a list; for "none of these" write '
+        "not: {any: [{...}, {...}]}",
+    ]
+
+
 def test_operators_are_shown_in_the_order_people_write_them():
     assert conditions_to_yaml({"employee_count": {"lt": 500, "gte": 50}}) == (
         "employee_count: {gte: 50, lt: 500}"

@@ -128,6 +128,8 @@ def test_rules_without_a_position_go_after_the_others_in_page_order(admin_client
         ("source: [demo_request", "conditions, line 1"),
         ("source: a\nsource: b", "key 'source' appears twice"),
         ("- source", "Write the conditions as  field: value  lines"),
+        ("any: []", "any: is empty, so no lead could meet it"),
+        ("not: {sorce: event}", "not: unknown field 'sorce'"),
     ],
 )
 def test_invalid_conditions_rerender_with_the_message_and_store_nothing(
@@ -173,6 +175,32 @@ def test_change_page_shows_conditions_as_yaml_and_rules_in_plain_words(admin_cli
     assert "&lt; 500" in content
     assert "→ the territory owner" in content
     assert "Otherwise →" in content
+
+
+def test_a_rule_with_alternatives_is_saved_from_yaml_and_read_in_plain_words(admin_client):
+    rep = RepFactory()
+    conditions = (
+        "any:\n  - {product: Payments}\n  - {attributes.interest: payments}\nnot: {source: event}"
+    )
+    data = _new_ruleset_data(
+        admin_client,
+        [_rule("Payments intent", conditions, rep=rep)],
+        name="Inbound",
+        fallback_rep=rep.pk,
+    )
+
+    response = admin_client.post(admin_url(RuleSet, "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    rule = Rule.objects.get(name="Payments intent")
+    assert rule.conditions == {
+        "any": [{"product": "Payments"}, {"attributes.interest": "payments"}],
+        "not": {"source": "event"},
+    }
+    page = admin_client.get(admin_url(RuleSet, "change", rule.ruleset.pk)).content.decode()
+    assert "product is Payments, or attributes.interest is payments" in page
+    assert "not: source is event" in page
+    assert "  - {attributes.interest: payments}" in page
 
 
 def test_unchanged_resubmit_keeps_everything(admin_client):

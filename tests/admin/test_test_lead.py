@@ -61,3 +61,26 @@ def test_bad_input_is_named(admin_client, team):
 def test_the_change_page_links_to_it(admin_client, team):
     page = admin_client.get(f"/admin/routing/ruleset/{team.ruleset.pk}/change/")
     assert url(team.ruleset) in page.content.decode()
+
+
+def test_a_draft_with_alternatives_says_which_one_held(admin_client, team):
+    ruleset = RuleSet.objects.create(name="Intent draft", fallback_rep=team.dee)
+    Rule.objects.create(
+        ruleset=ruleset,
+        name="Payments intent",
+        conditions={
+            "any": [{"product": "Payments"}, {"message": {"contains": "payments"}}],
+            "not": {"source": "event"},
+        },
+        route_to=Rule.RouteTo.REP,
+        route_rep=team.ana,
+    )
+
+    page = admin_client.post(
+        url(ruleset), {"email": "pat@prospect.com", "message": "Need payments for 200 stores"}
+    )
+
+    html = page.content.decode()
+    assert "Owner:</strong> Ana" in html
+    assert "message contains payments (alternative 2 of 2)" in html
+    assert "not: source is event (the lead has nothing)" in html

@@ -159,3 +159,49 @@ def test_a_pool_without_members_is_dumped_with_a_warning(load):
     call_command("dump_routing", stdout=StringIO(), stderr=err)
 
     assert "pool 'Empty' has no members" in err.getvalue()
+
+
+ANY_AND_NOT_FILE = """\
+reps:
+  - email: ana@example.com
+    name: Ana
+  - email: dee@example.com
+    name: Dee
+rulesets:
+  - name: Inbound
+    active: true
+    fallback: {rep: dee@example.com}
+    rules:
+      - name: Payments intent
+        when: {any: [{product: Payments}, {attributes.interest: payments}], not: {source: event}}
+        route: {rep: ana@example.com}
+      - name: Hot and not a partner
+        when:
+          any:
+            - {employee_count: {gte: 50, lt: 500}, source: pricing_page}
+            - {message: {contains: talk to sales}}
+            - {named_account: true}
+          not:
+            any:
+              - {source: partner_referral}
+              - {attributes.partner: {exists: true}}
+              - {country: [CU, IR, KP]}
+          work_email: true
+        route: {rep: ana@example.com}
+"""
+
+
+def test_rules_with_any_and_not_round_trip_through_a_dump(load, routing_file):
+    load(routing_file(ANY_AND_NOT_FILE))
+    stored = dict(Rule.objects.values_list("name", "conditions"))
+    assert stored["Payments intent"] == {
+        "any": [{"product": "Payments"}, {"attributes.interest": "payments"}],
+        "not": {"source": "event"},
+    }
+    assert dump() == ANY_AND_NOT_FILE
+
+    _empty_the_database()
+    load(routing_file(ANY_AND_NOT_FILE))
+
+    assert dict(Rule.objects.values_list("name", "conditions")) == stored
+    assert dump() == ANY_AND_NOT_FILE

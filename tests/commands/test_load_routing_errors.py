@@ -68,6 +68,25 @@ CASES = {
         ("{employee_count:", "{employees:"),
         "rule set 'Inbound', rule 'Enterprise': unknown field 'employees'",
     ),
+    "empty any": (
+        ("{gte: 500}}", "{gte: 500}, any: []}"),
+        "rule set 'Inbound', rule 'Enterprise': when.any: is empty, so no lead could meet it",
+    ),
+    "unknown field inside any": (
+        ("{gte: 500}}", "{gte: 500}, any: [{product: Payments}, {sorce: event}]}"),
+        "rule set 'Inbound', rule 'Enterprise': when.any[2]: unknown field 'sorce'; "
+        "did you mean 'source'?",
+    ),
+    "not with a list": (
+        ("{gte: 500}}", "{gte: 500}, not: [{source: event}]}"),
+        "rule set 'Inbound', rule 'Enterprise': when.not: takes one mapping of conditions, "
+        "not a list",
+    ),
+    "bad operator nested in not and any": (
+        ("{gte: 500}}", "{gte: 500}, not: {any: [{source: event}, {score: {gte: high}}]}}"),
+        "rule set 'Inbound', rule 'Enterprise': when.not.any[2]: 'score: {gte: ...}' needs a "
+        "number, not 'high'",
+    ),
     "bad duration": (
         ("    active: true\n", "    active: true\n    ack_sla: 15 minutes\n"),
         "rule set 'Inbound': ack_sla '15 minutes' is not a duration",

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from reps.owners import Owner
+from routing.conditions import fields_tested
 from routing.engine import (
     CompiledRule,
     CompiledRuleSet,
@@ -72,7 +73,7 @@ def rule(
         target=target,
         ack_sla=extra.get("ack_sla"),
         escalate_to=extra.get("escalate_to"),
-        uses_account="named_account" in when or route_to == "account_owner",
+        uses_account="named_account" in fields_tested(when) or route_to == "account_owner",
     )
 
 

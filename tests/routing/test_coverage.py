@@ -44,8 +44,8 @@ def test_counts_per_rule_fallback_and_never_matched(team, events_rule):
     assert taken == {"Demo requests": (3, 3), "Free signups": (1, 1), "Events": (0, 0)}
     assert result.decisions == 5 and result.fallback == 1
     assert [rule.name for rule in result.never_matched] == ["Events"]
-    assert ("Demo requests", "needs source = demo_request", 1) in result.fallback_reasons
-    assert ("Events", "needs source = event", 1) in result.fallback_reasons
+    assert ("Demo requests", "needs source is demo_request", 1) in result.fallback_reasons
+    assert ("Events", "needs source is event", 1) in result.fallback_reasons
 
 
 def test_a_rule_behind_a_broader_one_is_shadowed(team):
@@ -77,6 +77,73 @@ def test_a_rule_behind_a_broader_one_is_shadowed(team):
 )
 def test_shadowing_is_reported_only_when_the_conditions_prove_it(later, earlier, shadowed):
     assert implies(later, earlier) is shadowed
+
+
+PAYMENTS = {"any": [{"product": "Payments"}, {"attributes.interest": "payments"}]}
+
+
+@pytest.mark.parametrize(
+    ("later", "earlier", "shadowed"),
+    [
+        # An `any` above: shadowed when one of its alternatives takes every lead below.
+        ({"product": "Payments", "country": "US"}, PAYMENTS, True),
+        ({"product": "Billing"}, PAYMENTS, False),
+        ({"message": {"contains": "payments"}}, PAYMENTS, False),  # undecided: not claimed
+        # An `any` below: shadowed when every one of its alternatives is.
+        (
+            {"any": [{"source": "event"}, {"source": "webinar"}]},
+            {"source": ["event", "webinar"]},
+            True,
+        ),
+        ({"any": [{"source": "event"}, {"source": "demo_request"}]}, {"source": "event"}, False),
+        ({"source": "event", **PAYMENTS}, PAYMENTS, True),
+        ({"any": [{"product": "Payments"}, {"attributes.interest": "Payments"}]}, PAYMENTS, True),
+        # A `not` above: shadowed only when no lead below can meet its inside.
+        ({"source": "demo_request"}, {"not": {"source": "event"}}, True),
+        ({"employee_count": {"gte": 500}}, {"not": {"employee_count": {"lt": 100}}}, True),
+        ({"employee_count": {"gte": 500}}, {"not": {"employee_count": {"lt": 600}}}, False),
+        ({"work_email": True}, {"not": {"work_email": False}}, True),
+        ({"country": "US"}, {"not": {"source": "event"}}, False),
+        ({}, {"not": {"source": "event"}}, False),
+        # Spellings another reading could join are never taken as different.
+        ({"source": "pricing_page"}, {"not": {"source": "Pricing Page"}}, False),
+        (
+            {"source": "demo_request"},
+            {"not": {"any": [{"source": "event"}, {"source": "webinar"}]}},
+            True,
+        ),
+        # A `not` below and above: the one below excludes at least what the one above does.
+        ({"not": {"source": ["event", "webinar"]}}, {"not": {"source": "event"}}, True),
+        ({"not": {"source": "event"}}, {"not": {"source": ["event", "webinar"]}}, False),
+        ({"not": {"source": "event"}}, {}, True),
+    ],
+)
+def test_shadowing_through_any_and_not_is_claimed_only_when_proved(later, earlier, shadowed):
+    assert implies(later, earlier) is shadowed
+
+
+def test_a_rule_is_reported_shadowed_by_an_earlier_one_with_alternatives(team):
+    team.demo.conditions = {"any": [{"source": "demo_request"}, {"source": "pricing_page"}]}
+    team.demo.save()
+    pricing = Rule.objects.create(
+        ruleset=team.ruleset,
+        position=5,
+        name="Pricing page from the US",
+        conditions={"source": "pricing_page", "country": "US"},
+        route_to=Rule.RouteTo.REP,
+        route_rep=team.cy,
+    )
+    not_events = Rule.objects.create(
+        ruleset=team.ruleset,
+        position=6,
+        name="Anything but events",
+        conditions={"not": {"source": "event"}},
+        route_to=Rule.RouteTo.REP,
+        route_rep=team.cy,
+    )
+    shadows = {entry.rule: entry.shadowed_by for entry in coverage(team.ruleset).rules}
+    assert shadows[pricing] == team.demo
+    assert shadows[not_events] is None
 
 
 def test_the_admin_page_shows_it(admin_client, team, events_rule):

@@ -143,6 +143,30 @@ def test_free_mail_never_matches_a_named_account_by_domain():
     assert decision.account is None
 
 
+def test_an_alternative_may_be_a_named_account_and_the_trace_says_which_held():
+    accounts_or_events = {"any": [{"named_account": True}, {"source": "event"}]}
+    rules = [rule(1, accounts_or_events, "account_owner"), rule(2, {}, "rep", rep_owner(2))]
+    the_ruleset, the_data = ruleset(rules, rep_owner(6)), data(REPS, accounts=[ACME])
+
+    acme = route(lead(email="cto@acme.com"), the_ruleset, the_data)
+    assert acme.rep_id == 1
+    assert acme.steps[1]["matched_on"] == ["a named account (alternative 1 of 2)"]
+
+    # An event lead meets the rule too, but has no account to route to: it moves on.
+    event = route(lead(email="x@else.com", source="event"), the_ruleset, the_data)
+    assert event.rep_id == 2
+    fell = next(step for step in event.steps if step.get("rule") == "Rule 1")
+    assert fell["fell_through"] == "no named account matches this lead"
+    assert fell["matched_on"] == ["source is event (alternative 2 of 2)"]
+
+    webinar = route(lead(email="x@else.com", source="webinar"), the_ruleset, the_data)
+    missed = next(step for step in webinar.steps if step.get("rule") == "Rule 1")
+    assert missed["reason"] == (
+        "needs a named account, or source is event; none held: a named account (none "
+        "matches); source is event (the lead has 'webinar')"
+    )
+
+
 def test_work_email_condition():
     rules = [rule(1, {"work_email": True}, "rep", rep_owner(1))]
     the_ruleset, the_data = ruleset(rules, rep_owner(6)), data(REPS)
