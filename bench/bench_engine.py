@@ -171,7 +171,9 @@ def build_reps_and_pools(
                 ooo_from, ooo_until = now - timedelta(days=2), now + timedelta(days=5)
             elif roll < 0.08:  # away next month: the check runs, the rep is available
                 ooo_from, ooo_until = now + timedelta(days=30), now + timedelta(days=40)
-            max_open = rng.choice((None, 15, 20, 25))
+            max_unacknowledged = rng.choice((None, 15, 20, 25))
+            # Derived, not drawn: the draws that follow stay those of earlier runs.
+            max_open = None if max_unacknowledged is None else max_unacknowledged + 15
             max_per_day = rng.choice((None, None, 6, 8, 10))
             open_unack = rng.randrange(0, 22)
             load = RepLoad(
@@ -189,6 +191,7 @@ def build_reps_and_pools(
                 shifts={} if rep_id == AGENT_ID or rng.random() < 0.2 else shifts_weekdays(8, 17),
                 out_of_office_from=ooo_from,
                 out_of_office_until=ooo_until,
+                max_unacknowledged=None if rep_id == AGENT_ID else max_unacknowledged,
                 max_open=None if rep_id == AGENT_ID else max_open,
                 max_per_day=None if rep_id == AGENT_ID else max_per_day,
             )

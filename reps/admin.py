@@ -228,7 +228,15 @@ class RepAdmin(SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
                 )
             },
         ),
-        ("Capacity", {"fields": (("max_open", "max_per_day"),)}),
+        (
+            "Capacity",
+            {
+                "fields": (("max_open", "max_unacknowledged", "max_per_day"),),
+                "description": "A rep at any of these limits is skipped. Open leads are "
+                "those the rep owns without a final outcome, acknowledged or not; "
+                "unacknowledged leads still wait for the rep to acknowledge them.",
+            },
+        ),
         (
             "Location",
             {
@@ -260,11 +268,16 @@ class RepAdmin(SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
 
     @admin.display(description="capacity")
     def capacity(self, rep: Rep) -> str:
-        if rep.max_open is None and rep.max_per_day is None:
-            return "no limit"
-        open_limit = "∞" if rep.max_open is None else rep.max_open
-        day_limit = "∞" if rep.max_per_day is None else rep.max_per_day
-        return f"{open_limit} open / {day_limit} a day"
+        limits = [
+            f"{limit} {what}"
+            for limit, what in (
+                (rep.max_open, "open"),
+                (rep.max_unacknowledged, "unacknowledged"),
+                (rep.max_per_day, "a day"),
+            )
+            if limit is not None
+        ]
+        return " / ".join(limits) or "no limit"
 
     @admin.display(description="pools")
     def pool_names(self, rep: Rep) -> str:

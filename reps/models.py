@@ -78,6 +78,14 @@ def validate_timezone(name: str) -> None:
         )
 
 
+def unacknowledged_limit_unreachable(
+    *, max_unacknowledged: int | None, max_open: int | None
+) -> bool:
+    """Unacknowledged leads are open leads too: a rep stopped at `max_open` open leads
+    never reaches a larger `max_unacknowledged`, which then only misleads."""
+    return max_unacknowledged is not None and max_open is not None and max_unacknowledged > max_open
+
+
 def owner_constraint(prefix: str, *, required: bool) -> models.CheckConstraint:
     """`<prefix>_rep` and `<prefix>_pool`: exactly one set (required) or at most one."""
     rep_set = Q(**{f"{prefix}_rep__isnull": False})
@@ -128,11 +136,18 @@ class Rep(models.Model):
     )
     out_of_office_from = models.DateTimeField(null=True, blank=True)
     out_of_office_until = models.DateTimeField(null=True, blank=True)
+    max_unacknowledged = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="max unacknowledged leads",
+        help_text="Most leads waiting for the rep's acknowledgment at once. Blank: no limit.",
+    )
     max_open = models.PositiveIntegerField(
         null=True,
         blank=True,
         verbose_name="max open leads",
-        help_text="Most unacknowledged leads at once. Blank: no limit.",
+        help_text="Most leads the rep owns at once without a final outcome (converted or "
+        "disqualified), acknowledged or not. Blank: no limit.",
     )
     max_per_day = models.PositiveIntegerField(
         null=True,
@@ -222,6 +237,16 @@ class Rep(models.Model):
         if self.kind == self.Kind.AGENT and not self.webhook_url:
             raise ValidationError(
                 {"webhook_url": "An AI agent receives its leads by webhook; give its URL."}
+            )
+        if unacknowledged_limit_unreachable(
+            max_unacknowledged=self.max_unacknowledged, max_open=self.max_open
+        ):
+            raise ValidationError(
+                {
+                    "max_unacknowledged": f"More than the {self.max_open} max open leads, so "
+                    "never reached: unacknowledged leads are open leads too. Lower it or "
+                    "leave it blank."
+                }
             )
 
 

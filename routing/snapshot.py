@@ -248,6 +248,7 @@ def _rep_profile(rep: Rep, *, place_by_zip: bool) -> RepProfile:
         shifts={day: tuple(spans) for day, spans in shifts.items()},
         out_of_office_from=rep.out_of_office_from,
         out_of_office_until=rep.out_of_office_until,
+        max_unacknowledged=rep.max_unacknowledged,
         max_open=rep.max_open,
         max_per_day=rep.max_per_day,
         location=geo.point(rep.latitude, rep.longitude)

@@ -82,8 +82,11 @@ def unavailable_because(
             return f"outside working hours ({weekday_and_time(local)} {rep.timezone.key})"
     load = state.loads.get(rep.id, NO_LOAD)
     # The counts may stop at the limit (`rep_loads`): the limit is what the trace says.
-    if rep.max_open is not None and load.open_unacknowledged >= rep.max_open:
-        return f"at capacity: {rep.max_open} of {rep.max_open} open unacknowledged"
+    if rep.max_unacknowledged is not None and load.open_unacknowledged >= rep.max_unacknowledged:
+        limit = rep.max_unacknowledged
+        return f"at capacity: {limit} of {limit} unacknowledged leads"
+    if rep.max_open is not None and load.open_total >= rep.max_open:
+        return f"at capacity: {rep.max_open} of {rep.max_open} open leads"
     if rep.max_per_day is not None and load.assigned_today >= rep.max_per_day:
         return f"daily limit reached: {rep.max_per_day} of {rep.max_per_day} today"
     return None

@@ -32,6 +32,9 @@ class RepProfile:
     shifts: Mapping[int, tuple[tuple[int, int], ...]]
     out_of_office_from: datetime | None
     out_of_office_until: datetime | None
+    # Capacity: leads waiting for the rep's acknowledgment, leads the rep owns without a
+    # final outcome (acknowledged or not), leads given to them today. None: no limit.
+    max_unacknowledged: int | None
     max_open: int | None
     max_per_day: int | None
     location: tuple[float, float] | None = None  # (latitude, longitude), for nearest
@@ -138,6 +141,8 @@ class RoutingData:
 @dataclass(frozen=True, slots=True)
 class RepLoad:
     open_unacknowledged: int = 0
+    # Open assignments, acknowledged or not: the leads the rep owns without a final
+    # outcome (a converted or disqualified lead's assignment is closed).
     open_total: int = 0
     assigned_today: int = 0  # since midnight in the rep's time zone
     # When their latest lead was assigned, in microseconds since the epoch (0: never);

@@ -149,7 +149,15 @@ def _rep(rep: Rep) -> dict[str, Any]:
             **{"from": _moment(rep.out_of_office_from), "until": _moment(rep.out_of_office_until)}
         ),
     )
-    _put(item, "capacity", _compact(max_open=rep.max_open, max_per_day=rep.max_per_day))
+    _put(
+        item,
+        "capacity",
+        _compact(
+            max_open=rep.max_open,
+            max_unacknowledged=rep.max_unacknowledged,
+            max_per_day=rep.max_per_day,
+        ),
+    )
     _put(
         item,
         "location",

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from reps.models import Pool, Rep, validate_timezone
+from reps.models import Pool, Rep, unacknowledged_limit_unreachable, validate_timezone
 from reps.working_hours import validate_working_hours
 
 from .errors import Problems
@@ -87,7 +87,15 @@ def parse_rep(problems: Problems, data: Any, index: int) -> RepSpec | None:
     if away_from and away_until and away_until <= away_from:
         rep.error("out_of_office.until must be after out_of_office.from")
 
-    capacity = rep.mapping("capacity", ("max_open", "max_per_day"))
+    capacity = rep.mapping("capacity", ("max_open", "max_unacknowledged", "max_per_day"))
+    max_open = capacity.integer("max_open")
+    max_unacknowledged = capacity.integer("max_unacknowledged")
+    if unacknowledged_limit_unreachable(max_unacknowledged=max_unacknowledged, max_open=max_open):
+        rep.error(
+            f"capacity.max_unacknowledged ({max_unacknowledged}) is more than "
+            f"capacity.max_open ({max_open}) and could never be reached: unacknowledged "
+            "leads are open leads too; lower it or leave it out"
+        )
     location = rep.mapping("location", ("postal_code", "latitude", "longitude"))
     latitude = location.number("latitude", minimum=-90, maximum=90)
     longitude = location.number("longitude", minimum=-180, maximum=180)
@@ -106,7 +114,8 @@ def parse_rep(problems: Problems, data: Any, index: int) -> RepSpec | None:
         working_hours=working_hours,
         out_of_office_from=away_from,
         out_of_office_until=away_until,
-        max_open=capacity.integer("max_open"),
+        max_unacknowledged=max_unacknowledged,
+        max_open=max_open,
         max_per_day=capacity.integer("max_per_day"),
         postal_code=location.text("postal_code", max_length=_field_length(Rep, "postal_code")),
         latitude=latitude,

@@ -32,6 +32,7 @@ class RepSpec:
     working_hours: str = ""
     out_of_office_from: datetime | None = None
     out_of_office_until: datetime | None = None
+    max_unacknowledged: int | None = None
     max_open: int | None = None
     max_per_day: int | None = None
     postal_code: str = ""

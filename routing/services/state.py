@@ -84,16 +84,18 @@ def rep_loads(
     rep_ids: Iterable[int], *, pool_ids: Iterable[int], data: RoutingData, now: datetime
 ) -> dict[int, RepLoad]:
     """The counts the engine will look at for these reps, by the database in one query:
-    open unacknowledged leads of reps with an open-leads limit, leads assigned today
-    (since midnight in the rep's own time zone) of reps with a daily limit, and all open
-    leads of the members of least-loaded pools among `pool_ids`, and when their latest
-    lead was assigned (a tie between them goes to whoever has waited longest). Counts
-    nothing reads stay 0, and a rep with none to count is left out.
+    open unacknowledged leads of reps with an unacknowledged-leads limit, open leads
+    (open assignments, acknowledged or not: a final outcome closes the assignment) of
+    reps with an open-leads limit and of the members of least-loaded pools among
+    `pool_ids`, and when those members' latest lead was assigned (a tie between them
+    goes to whoever has waited longest), and leads assigned today (since midnight in the
+    rep's own time zone) of reps with a daily limit. Counts nothing reads stay 0, and a
+    rep with none to count is left out.
 
     On PostgreSQL a count against a limit stops at the limit (a rep with 800 waiting
     leads and room for 25 counts 25: the engine only asks whether the limit is
-    reached), and the open leads of a rep at their open-leads limit are not counted (a
-    rep at capacity is skipped, however loaded)."""
+    reached), and the open leads of a rep at their unacknowledged-leads limit are not
+    counted (a rep at capacity is skipped, however loaded)."""
     (rows,) = run_statements([_loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)])
     return _loads_of(rows or [])
 
@@ -117,64 +119,75 @@ def _loads_statement(
         for member in pool.members
     }
     ops = connections[DEFAULT_DB_ALIAS].ops  # once, not through the proxy for each rep
-    wanted = []  # (rep id, open-leads limit, count open, daily limit, midnight)
+    # (rep id, unacknowledged limit, open limit, ranked by load, daily limit, midnight)
+    wanted = []
     for rep_id in sorted(set(rep_ids)):
         rep = data.reps.get(rep_id)
         if rep is None:
             continue  # not in the snapshot: not a candidate, nothing to check
-        open_leads = rep_id in least_loaded
-        if rep.max_open is not None or open_leads or rep.max_per_day is not None:
+        ranked = rep_id in least_loaded
+        limits = (rep.max_unacknowledged, rep.max_open, rep.max_per_day)
+        if ranked or any(limit is not None for limit in limits):
             midnight = ops.adapt_datetimefield_value(_local_midnight(rep, now))
-            wanted.append((rep_id, rep.max_open, open_leads, rep.max_per_day, midnight))
+            wanted.append(
+                (rep_id, rep.max_unacknowledged, rep.max_open, ranked, rep.max_per_day, midnight)
+            )
     if not wanted:
         return None
     # PostgreSQL: the same text for any number of reps, arrays one per column, each
     # typed (a VALUES column of NULLs only would be text, which LIMIT refuses).
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
         reps = (
-            "SELECT * FROM unnest(%s::bigint[], %s::int[], %s::boolean[], "
+            "SELECT * FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::boolean[], "
             "%s::int[], %s::timestamptz[])"
         )
         params = [array_param(column) for column in zip(*wanted, strict=True)]
     else:
-        reps = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(wanted))
+        reps = "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(wanted))
         params = [value for row in wanted for value in row]
+    columns = "rep_id, unack_limit, open_limit, ranked, day_limit, midnight"
     table = Assignment._meta.db_table  # formatted in: the model's own table name
     waiting = f"{table} a WHERE a.rep_id = reps.rep_id AND a.ended_at IS NULL"
     unacknowledged = f"{waiting} AND a.acknowledged_at IS NULL"
     today = f"{table} a WHERE a.rep_id = reps.rep_id AND a.assigned_at >= reps.midnight"
     latest = f"{table} a WHERE a.rep_id = reps.rep_id"  # max(assigned_at): an index's end
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        # LIMIT takes the outer row's limit: each count stops there.
+        # LIMIT takes the outer row's limit: each count stops there (LIMIT NULL: all).
         sql = f"""
-            WITH reps (rep_id, open_limit, open, day_limit, midnight) AS ({reps})
-            SELECT reps.rep_id, capacity.unacknowledged,
-              CASE WHEN member.counted THEN (SELECT COUNT(*) FROM {waiting}) ELSE 0 END,
+            WITH reps ({columns}) AS ({reps})
+            SELECT reps.rep_id, capacity.unacknowledged, owned.open,
               CASE WHEN reps.day_limit IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM
                 (SELECT FROM {today} LIMIT reps.day_limit) AS limited) END,
-              CASE WHEN member.counted
+              CASE WHEN reps.ranked AND room.has_room
+                AND (reps.open_limit IS NULL OR owned.open < reps.open_limit)
                 THEN (SELECT (extract(epoch FROM max(a.assigned_at)) * 1000000)::bigint
                   FROM {latest}) END
             FROM reps CROSS JOIN LATERAL (
-              SELECT CASE WHEN reps.open_limit IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM
-                (SELECT FROM {unacknowledged} LIMIT reps.open_limit) AS limited) END
+              SELECT CASE WHEN reps.unack_limit IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM
+                (SELECT FROM {unacknowledged} LIMIT reps.unack_limit) AS limited) END
                 AS unacknowledged
             ) AS capacity CROSS JOIN LATERAL (
-              -- a least-loaded member under their open-leads limit: load and latest lead
-              SELECT reps.open AND (reps.open_limit IS NULL
-                OR capacity.unacknowledged < reps.open_limit) AS counted
-            ) AS member
+              SELECT reps.unack_limit IS NULL OR capacity.unacknowledged < reps.unack_limit
+                AS has_room
+            ) AS room CROSS JOIN LATERAL (
+              -- under the unacknowledged limit, with an open limit or ranked by load
+              SELECT CASE WHEN room.has_room AND (reps.ranked OR reps.open_limit IS NOT NULL)
+                THEN (SELECT COUNT(*) FROM
+                  (SELECT FROM {waiting} LIMIT reps.open_limit) AS limited)
+                ELSE 0 END AS open
+            ) AS owned
         """
     else:
         sql = f"""
-            WITH reps (rep_id, open_limit, open, day_limit, midnight) AS ({reps})
+            WITH reps ({columns}) AS ({reps})
             SELECT reps.rep_id,
-              CASE WHEN reps.open_limit IS NOT NULL
+              CASE WHEN reps.unack_limit IS NOT NULL
                 THEN (SELECT COUNT(*) FROM {unacknowledged}) ELSE 0 END,
-              CASE WHEN reps.open THEN (SELECT COUNT(*) FROM {waiting}) ELSE 0 END,
+              CASE WHEN reps.ranked OR reps.open_limit IS NOT NULL
+                THEN (SELECT COUNT(*) FROM {waiting}) ELSE 0 END,
               CASE WHEN reps.day_limit IS NOT NULL
                 THEN (SELECT COUNT(*) FROM {today}) ELSE 0 END,
-              CASE WHEN reps.open THEN (SELECT max(a.assigned_at) FROM {latest}) END
+              CASE WHEN reps.ranked THEN (SELECT max(a.assigned_at) FROM {latest}) END
             FROM reps
         """
     return sql, params
@@ -311,7 +324,8 @@ class RoutingMemory:
         self._latest = max((load.last_assigned for load in self.loads.values()), default=0)
 
     def taken(self, decision: Decision) -> None:
-        """The lead went to `decision.rep_id`: their rotation turned, their load grew."""
+        """The lead went to `decision.rep_id`: their rotation turned, their load grew (one
+        more lead unacknowledged, open and given today)."""
         update = decision.rotation
         if update is not None:
             current = self.rotations.get(update.pool_id, Rotation())

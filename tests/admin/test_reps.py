@@ -81,6 +81,28 @@ def test_rep_ensure_login_leaves_another_reps_login_alone():
     assert rep_ensure_login(rep=AgentFactory()) is None
 
 
+def test_both_capacity_limits_are_set_in_the_rep_form(admin_client):
+    response = _add_rep(
+        admin_client, name="Ana", email="ana@example.com", max_open="12", max_unacknowledged="3"
+    )
+    assert response.status_code == 302, errors_of(response)
+    ana = Rep.objects.get(email="ana@example.com")
+    assert (ana.max_open, ana.max_unacknowledged) == (12, 3)
+    listing = admin_client.get(admin_url(Rep, "changelist")).content.decode()
+    assert "12 open / 3 unacknowledged" in listing
+
+
+def test_an_unacknowledged_limit_above_the_open_limit_is_refused(admin_client):
+    response = _add_rep(
+        admin_client, name="Ana", email="ana@example.com", max_open="3", max_unacknowledged="5"
+    )
+    assert errors_of(response) == [
+        "More than the 3 max open leads, so never reached: unacknowledged leads are open "
+        "leads too. Lower it or leave it blank."
+    ]
+    assert not Rep.objects.filter(email="ana@example.com").exists()
+
+
 def test_rep_list_shows_capacity_pools_and_channels(admin_client):
     rep = RepFactory(
         name="Ana", max_open=25, max_per_day=10, slack_webhook_url="https://hooks.slack.com/x"

@@ -60,7 +60,7 @@ def test_every_key_of_the_file_lands_on_its_field(load):
     assert ana.working_hours == "mon-fri 09:00-17:00; sat 10:00-13:00"
     assert ana.out_of_office_from == datetime(2026, 12, 20, tzinfo=UTC)
     assert ana.out_of_office_until == datetime(2027, 1, 2, tzinfo=UTC)
-    assert (ana.max_open, ana.max_per_day) == (25, 10)
+    assert (ana.max_open, ana.max_unacknowledged, ana.max_per_day) == (25, 10, 10)
     assert (ana.postal_code, ana.latitude, ana.longitude) == ("10001", 40.75, -73.99)
     assert (ana.products, ana.industries, ana.languages) == (["CRM"], ["Retail"], ["en", "es"])
     assert ana.notify_email is False
@@ -161,6 +161,17 @@ def test_one_changed_field_saves_only_that_object(load, routing_file):
     }
     assert Rule.objects.get(name="Enterprise").ack_sla == timedelta(minutes=7)
     assert RuleSet.objects.get(name="Inbound").version == version + 1
+
+
+def test_an_older_files_max_open_now_limits_all_open_leads(load, routing_file):
+    """Files name the limits by their meaning: `max_open` is the open-leads limit, even
+    in a file written when it counted unacknowledged leads only (README)."""
+    RepFactory(email="ana@example.com", name="Ana", max_unacknowledged=3)
+
+    load(routing_file("reps: [{email: ana@example.com, name: Ana, capacity: {max_open: 3}}]"))
+
+    ana = Rep.objects.get(email="ana@example.com")
+    assert (ana.max_open, ana.max_unacknowledged) == (3, None)
 
 
 def test_human_reps_get_a_login_without_a_usable_password_and_agents_none(load):

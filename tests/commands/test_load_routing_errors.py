@@ -235,6 +235,14 @@ CASES = {
         ),
         "rep 'ana@example.com': capacity.max_open must be a whole number",
     ),
+    "unacknowledged limit above the open limit": (
+        (
+            "{email: ana@example.com, name: Ana}",
+            "{email: ana@example.com, name: Ana, capacity: {max_open: 5, max_unacknowledged: 8}}",
+        ),
+        "rep 'ana@example.com': capacity.max_unacknowledged (8) is more than "
+        "capacity.max_open (5) and could never be reached",
+    ),
     "out of office backwards": (
         (
             "{email: ana@example.com, name: Ana}",

@@ -36,6 +36,7 @@ def rep(rep_id: int, **overrides: Any) -> RepProfile:
         "shifts": {},
         "out_of_office_from": None,
         "out_of_office_until": None,
+        "max_unacknowledged": None,
         "max_open": None,
         "max_per_day": None,
     }

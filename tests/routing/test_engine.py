@@ -247,7 +247,13 @@ def test_rule_sla_and_escalation_override_the_rule_set():
             RepLoad(),
             "out of office until",
         ),
-        ({"max_open": 3}, RepLoad(open_unacknowledged=3), "at capacity: 3 of 3"),
+        (
+            {"max_unacknowledged": 3},
+            RepLoad(open_unacknowledged=3, open_total=3),
+            "at capacity: 3 of 3 unacknowledged leads",
+        ),
+        # Acknowledged leads count against the open limit too.
+        ({"max_open": 3}, RepLoad(open_total=3), "at capacity: 3 of 3 open leads"),
         ({"max_per_day": 5}, RepLoad(assigned_today=5), "daily limit reached: 5 of 5"),
     ],
 )

@@ -94,9 +94,10 @@ def test_the_rotation_is_exact_across_batches_and_live_intake_carries_on_from_it
     assert submit(email="next@prospect.com", source="demo_request").owner == team.bo
 
 
-def test_capacity_counts_the_leads_the_import_gave_out(team, monkeypatch):
+@pytest.mark.parametrize("limit", ["max_unacknowledged", "max_open"])
+def test_capacity_counts_the_leads_the_import_gave_out(team, monkeypatch, limit):
     monkeypatch.setattr(runs, "BATCH_ROWS", 2)
-    team.ana.max_open = 3
+    setattr(team.ana, limit, 3)
     team.ana.save()
 
     run_import(HEADER + rows(5))

@@ -171,13 +171,13 @@ def test_a_rule_change_is_seen_by_the_next_decision(inbound):
 
 def test_capacity_counts_open_unacknowledged_assignments_in_the_database(inbound, smb_pool):
     ana = Rep.objects.get(name="Ana")
-    ana.max_open = 1
+    ana.max_unacknowledged = 1
     ana.save()
     AssignmentFactory(rep=ana)  # one open, unacknowledged lead already
     decision = submit(email="pat@prospect.com", source="demo_request").routed.decision
     assert decision.owner.name == "Bo"
     skip = next(step for step in decision.steps if step["step"] == "skip")
-    assert skip["rep"] == "Ana" and "at capacity: 1 of 1" in skip["reason"]
+    assert skip["rep"] == "Ana" and skip["reason"] == "at capacity: 1 of 1 unacknowledged leads"
 
 
 def test_least_loaded_reads_open_leads_from_the_database(inbound, smb_pool):

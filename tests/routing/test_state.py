@@ -42,8 +42,8 @@ def loads(*reps, pools=()):
 
 
 def limited(**kwargs):
-    """A rep whose open-leads and daily limits the engine checks."""
-    return RepFactory(max_open=10, max_per_day=10, **kwargs)
+    """A rep whose unacknowledged-leads and daily limits the engine checks."""
+    return RepFactory(max_unacknowledged=10, max_per_day=10, **kwargs)
 
 
 def least_loaded_pool(*reps):
@@ -77,19 +77,22 @@ def test_open_unacknowledged_open_and_today_are_counted_apart():
 
 
 def test_only_the_counts_the_engine_reads_are_taken():
-    capped = RepFactory(max_open=10)  # open unacknowledged only
+    capped = RepFactory(max_unacknowledged=10)  # open unacknowledged only
+    owning = RepFactory(max_open=10)  # all open ones only
     daily = RepFactory(max_per_day=10)  # today's only
     member = RepFactory()  # of a least-loaded pool: all open ones only
     free = RepFactory()  # no limit, no least-loaded pool: nothing to count
     pool = least_loaded_pool(member)
-    for rep in (capped, daily, member, free):
+    for rep in (capped, owning, daily, member, free):
         assign(rep, hours_ago=1)
         assign(rep, hours_ago=2, acknowledged=True)
+        assign(rep, hours_ago=3, acknowledged=True, ended=True)  # converted, say
 
-    counted = loads(capped, daily, member, free, pools=[pool])
+    counted = loads(capped, owning, daily, member, free, pools=[pool])
 
     assert counted[capped.pk] == RepLoad(open_unacknowledged=1)
-    assert counted[daily.pk] == RepLoad(assigned_today=2)
+    assert counted[owning.pk] == RepLoad(open_total=2)
+    assert counted[daily.pk] == RepLoad(assigned_today=3)
     # And when their latest lead came: a tie between least-loaded members goes by it.
     assert counted[member.pk] == RepLoad(open_total=2, last_assigned=micros(1))
     assert free.pk not in counted
@@ -126,8 +129,8 @@ def test_counts_against_a_limit_stop_at_the_limit_on_postgresql():
     there (its cost is the limit's, however many leads wait), and a least-loaded member
     at capacity, who is skipped, has no open leads counted. Elsewhere counts are exact;
     either way the rep is at capacity, with the same trace."""
-    full = RepFactory(max_open=2, max_per_day=3, timezone="UTC")
-    room = RepFactory(max_open=5, timezone="UTC")
+    full = RepFactory(max_unacknowledged=2, max_per_day=3, timezone="UTC")
+    room = RepFactory(max_unacknowledged=5, timezone="UTC")
     pool = least_loaded_pool(full, room)
     for hours_ago in range(1, 6):
         assign(full, hours_ago=hours_ago)  # five waiting, all today
@@ -147,4 +150,28 @@ def test_counts_against_a_limit_stop_at_the_limit_on_postgresql():
         state=RoutingState(loads=counted, rotations={}),
         check_hours=False,
     )
-    assert reason == "at capacity: 2 of 2 open unacknowledged"
+    assert reason == "at capacity: 2 of 2 unacknowledged leads"
+
+
+def test_open_leads_against_an_open_limit_stop_at_the_limit_on_postgresql():
+    """Acknowledged leads fill the open-leads limit as unacknowledged ones do; on
+    PostgreSQL the count stops there, and a least-loaded member at that limit, who is
+    skipped, has no latest lead read."""
+    full = RepFactory(max_open=2, timezone="UTC")
+    pool = least_loaded_pool(full)
+    for hours_ago in range(1, 6):
+        assign(full, hours_ago=hours_ago, acknowledged=True)
+
+    counted = loads(full, pools=[pool])
+
+    if connection.vendor == "postgresql":
+        assert counted[full.pk] == RepLoad(open_total=2)
+    else:
+        assert counted[full.pk] == RepLoad(open_total=5, last_assigned=micros(1))
+    reason = unavailable_because(
+        current_snapshot().data.reps[full.pk],
+        now=NOW,
+        state=RoutingState(loads=counted, rotations={}),
+        check_hours=False,
+    )
+    assert reason == "at capacity: 2 of 2 open leads"
