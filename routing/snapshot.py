@@ -176,6 +176,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
         escalate_to=Owner.of(ruleset, "escalate_to"),
         max_escalations=ruleset.max_escalations,
         duplicate_window=ruleset.duplicate_window,
+        remind_before=ruleset.remind_before,
     )
 
 

@@ -92,6 +92,7 @@ class CompiledRuleSet:
     escalate_to: Owner | None
     max_escalations: int
     duplicate_window: timedelta
+    remind_before: timedelta | None = None  # None: no reminder before the deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +195,4 @@ class Decision:
     steps: tuple[dict[str, Any], ...]
     relaxed: bool  # the fallback answered, ignoring availability
     ack_due_at: datetime | None = None  # None when nobody took the lead
+    remind_at: datetime | None = None  # when the owner is reminded, if still unacknowledged
