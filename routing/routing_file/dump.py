@@ -219,6 +219,8 @@ def _ruleset(ruleset: RuleSet) -> dict[str, Any]:
     _put(item, "notify_on_escalation", FlowList(ruleset.notify_on_escalation))
     if ruleset.duplicate_window != defaults["duplicate_window"]:
         item["duplicate_window"] = format_duration(ruleset.duplicate_window)
+    if ruleset.remind_before is not None:
+        item["remind_before"] = format_duration(ruleset.remind_before)
     _put(item, "rules", [_rule(rule) for rule in ruleset.rules.all()])
     return item
 

@@ -224,6 +224,7 @@ class _Loader:
             "max_escalations": spec.max_escalations,
             "notify_on_escalation": list(spec.notify_on_escalation),
             "duplicate_window": spec.duplicate_window,
+            "remind_before": spec.remind_before,
         }
         values.update(self._owner_ids("fallback", spec.fallback))
         values.update(self._owner_ids("escalate_to", spec.escalate_to))

@@ -111,6 +111,7 @@ class RuleSetSpec:
     is_active: bool = False
     escalate_to: OwnerRef | None = None
     notify_on_escalation: tuple[str, ...] = ()
+    remind_before: timedelta | None = None
     rules: tuple[RuleSpec, ...] = ()
 
 
