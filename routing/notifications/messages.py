@@ -82,8 +82,7 @@ def _left(assignment: Assignment | None) -> str:
     if assignment is None or assignment.ack_due_at is None or assignment.reminded_at is None:
         return "Little time"
     seconds = (assignment.ack_due_at - assignment.reminded_at).total_seconds()
-    if seconds >= 60:
-        seconds = round(seconds / 60) * 60
+    seconds = round(seconds / 60) * 60 if seconds >= 60 else round(seconds)
     return duration_words(timedelta(seconds=seconds)).capitalize()
 
 
