@@ -11,8 +11,10 @@ import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from rest_framework.test import APIClient
 
-from routing.models import Notification
+from routing.models import IntakeKey, Notification
 from routing.services.acknowledge import assignment_acknowledge
 from routing.services.delivery import notifications_send_due
 from routing.services.escalation import assignments_escalate_overdue
@@ -158,3 +160,22 @@ def test_the_decision_trace_says_when_the_reminder_comes(team):
 
     assigned = next(step for step in lead.decisions.get().steps if step["step"] == "assigned")
     assert assigned["reminder"] == "5 minutes before the deadline, unless acknowledged by then"
+
+
+def test_the_api_shows_when_the_owner_is_and_was_reminded(team):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {IntakeKey.objects.create_key(name='Web')[1]}")
+    posted = client.post(
+        "/api/v1/leads/",
+        {"email": "pat@prospect.com", "source": "demo_request"},
+        format="json",
+    ).json()
+    [assignment] = client.get(f"/api/v1/leads/{posted['id']}/").json()["assignments"]
+    due = parse_datetime(assignment["ack_due_at"])
+    assert parse_datetime(assignment["remind_at"]) == due - REMIND_BEFORE
+    assert assignment["reminded_at"] is None
+
+    with later(SLA - REMIND_BEFORE + SECOND):
+        assignments_remind_due()
+    [assignment] = client.get(f"/api/v1/leads/{posted['id']}/").json()["assignments"]
+    assert parse_datetime(assignment["reminded_at"]) < due
