@@ -181,6 +181,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
         max_escalations=ruleset.max_escalations,
         duplicate_window=ruleset.duplicate_window,
         reroute_returning=ruleset.reroute_returning,
+        remind_before=ruleset.remind_before,
     )
 
 

@@ -18,6 +18,7 @@ from routing.services.delivery import (
 from routing.services.escalation import assignments_escalate_overdue
 from routing.services.idempotency import IDEMPOTENCY_TTL, idempotency_records_purge
 from routing.services.performance import pools_performance_refresh
+from routing.services.reminders import assignments_remind_due
 
 
 @shared_task(ignore_result=True)
@@ -51,6 +52,13 @@ def escalate_overdue() -> int:
     second or so; a run that waited in the queue for long is dropped (`expires`), the
     next one does its work."""
     return assignments_escalate_overdue()
+
+
+@shared_task(ignore_result=True, expires=30)
+def remind_due() -> int:
+    """Remind owners whose leads are still unacknowledged shortly before the deadline.
+    Runs every second or so; like escalate_overdue, a run that waited long is dropped."""
+    return assignments_remind_due()
 
 
 @shared_task(ignore_result=True)

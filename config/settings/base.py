@@ -264,6 +264,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "routing.tasks.escalate_overdue",
         "schedule": timedelta(seconds=ESCALATION_SWEEP_SECONDS),
     },
+    # Reminders before the deadline, on the same beat as the deadlines themselves.
+    "remind-due": {
+        "task": "routing.tasks.remind_due",
+        "schedule": timedelta(seconds=ESCALATION_SWEEP_SECONDS),
+    },
     "refresh-performance-weights": {
         "task": "routing.tasks.refresh_performance_weights",
         "schedule": timedelta(minutes=10),

@@ -225,6 +225,13 @@ class RuleSetForm(forms.ModelForm):
         help_text="Time an owner has to acknowledge a lead unless a rule says otherwise: "
         "15m, 90s, 1h30m.",
     )
+    remind_before = ShortDurationField(
+        required=False,
+        label="Remind before the deadline",
+        help_text="The owner of a lead still unacknowledged this long before its deadline "
+        "gets one reminder on their channels: 5m, 2m30s. Shorter than the SLA; blank: no "
+        "reminder.",
+    )
     duplicate_window = ShortDurationField(
         allow_zero=True,
         initial=RuleSet._meta.get_field("duplicate_window").default,

@@ -94,6 +94,7 @@ class RuleSetAdmin(AuditedAdmin):
             {
                 "fields": (
                     "ack_sla",
+                    "remind_before",
                     ("escalate_to_rep", "escalate_to_pool"),
                     "max_escalations",
                     "notify_on_escalation",

@@ -212,6 +212,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "reason",
             "assigned_at",
             "ack_due_at",
+            "remind_at",
+            "reminded_at",
             "acknowledged_at",
             "ended_at",
             "end_reason",

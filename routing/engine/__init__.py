@@ -1,5 +1,6 @@
 """The routing decision as pure functions over plain data (see decide.py)."""
 
+from .deadlines import duration_words, reminder_time
 from .decide import choose, decide, owner_rep_ids, plan, plan_escalation, plan_handoff
 from .distribution import uses_rotation
 from .types import (
@@ -34,9 +35,11 @@ __all__ = [
     "RoutingState",
     "choose",
     "decide",
+    "duration_words",
     "owner_rep_ids",
     "plan",
     "plan_escalation",
     "plan_handoff",
+    "reminder_time",
     "uses_rotation",
 ]

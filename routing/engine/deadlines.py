@@ -38,6 +38,33 @@ def working_deadline(
     return start + sla  # unreachable: some weekday has a shift
 
 
+def reminder_time(
+    ack_due_at: datetime, remind_before: timedelta | None, *, assigned_at: datetime
+) -> datetime | None:
+    """When to remind the owner: `remind_before` ahead of the deadline, on the clock even
+    when the deadline was counted in working hours (the reminder is about the deadline,
+    wherever it fell). None without a reminder, or when that moment is not after the
+    assignment: the assignment's own message already says how long is left."""
+    if remind_before is None:
+        return None
+    remind_at = ack_due_at - remind_before
+    return remind_at if remind_at > assigned_at else None
+
+
+_WORDS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def duration_words(value: timedelta) -> str:
+    """How long, as a person says it: '5 minutes', '1 hour 30 minutes'."""
+    seconds = max(int(value.total_seconds()), 0)
+    parts = []
+    for word, factor in _WORDS:
+        amount, seconds = divmod(seconds, factor)
+        if amount:
+            parts.append(f"{amount} {word}{'s' if amount != 1 else ''}")
+    return " ".join(parts) or "0 seconds"
+
+
 def _utc(midnight: datetime, minute: int, zone: ZoneInfo) -> datetime:
     # Wall-clock arithmetic (same tzinfo), then the real instant: 09:00 local is 09:00
     # whatever the offset that day.

@@ -15,7 +15,7 @@ from reps.owners import Owner
 from routing.normalize import LeadFacts
 from territories.matching import AccountMatch, TerritoryMatch
 
-from .deadlines import working_deadline
+from .deadlines import duration_words, reminder_time, working_deadline
 from .distribution import pick_member
 from .eligibility import unavailable_because, weekday_and_time
 from .types import (
@@ -326,7 +326,7 @@ def _decision(
 ) -> Decision:
     ruleset = plan.ruleset
     ack_sla = rule.ack_sla if rule and rule.ack_sla else ruleset.ack_sla
-    ack_due_at = None
+    ack_due_at = remind_at = None
     if rep_id is None:
         steps.append(
             {
@@ -348,6 +348,10 @@ def _decision(
             assigned["due"] = f"{weekday_and_time(local)} {rep.timezone.key}, SLA in working hours"
         else:
             ack_due_at = now + ack_sla
+        remind_at = reminder_time(ack_due_at, ruleset.remind_before, assigned_at=now)
+        if remind_at is not None:
+            left = duration_words(ack_due_at - remind_at)
+            assigned["reminder"] = f"{left} before the deadline, unless acknowledged by then"
         steps.append(assigned)
     return Decision(
         rep_id=rep_id,
@@ -361,6 +365,7 @@ def _decision(
         steps=tuple(steps),
         relaxed=relaxed,
         ack_due_at=ack_due_at,
+        remind_at=remind_at,
     )
 
 

@@ -125,6 +125,7 @@ class CompiledRuleSet:
     # When a lead that submits again is routed again: "never", "agent_owned" (an AI agent
     # has it and it matches another rule), "higher_rule" (also: a rule above its own).
     reroute_returning: str = "agent_owned"
+    remind_before: timedelta | None = None  # None: no reminder before the deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,3 +230,4 @@ class Decision:
     steps: tuple[dict[str, Any], ...]
     relaxed: bool  # the fallback answered, ignoring availability
     ack_due_at: datetime | None = None  # None when nobody took the lead
+    remind_at: datetime | None = None  # when the owner is reminded, if still unacknowledged

@@ -205,6 +205,10 @@ class Assignment(models.Model):
     assigned_at = models.DateTimeField(default=timezone.now)
     ack_due_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # When the owner is reminded if still unacknowledged (the rule set's remind_before
+    # ahead of ack_due_at), and when they were: set once, by the reminder sweep.
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
 
@@ -234,6 +238,18 @@ class Assignment(models.Model):
                     acknowledged_at__isnull=True, ended_at__isnull=True, ack_due_at__isnull=False
                 ),
                 name="assignment_ack_due_idx",
+            ),
+            # The reminder sweep: open, unacknowledged assignments not yet reminded, by
+            # reminder time. Only assignments with a reminder are in it.
+            models.Index(
+                fields=["remind_at"],
+                condition=Q(
+                    acknowledged_at__isnull=True,
+                    ended_at__isnull=True,
+                    reminded_at__isnull=True,
+                    remind_at__isnull=False,
+                ),
+                name="assignment_remind_due_idx",
             ),
             # A rep's load, counted for every lead that may go to them: their open
             # assignments, and of those the unacknowledged, each an index-only count.

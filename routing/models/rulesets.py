@@ -76,6 +76,13 @@ class RuleSet(models.Model):
         verbose_name="tell of escalations",
         help_text="E-mail addresses (managers) told of every escalation, comma-separated.",
     )
+    remind_before = models.DurationField(
+        null=True,
+        blank=True,
+        verbose_name="remind before the deadline",
+        help_text="The owner of a lead still unacknowledged this long before its deadline "
+        "gets one reminder: 5m, 2m30s. Shorter than the SLA; blank: no reminder.",
+    )
     duplicate_window = models.DurationField(
         default=_default_duplicate_window,
         help_text="A lead with the e-mail of an open lead created within this time joins it.",
@@ -117,6 +124,16 @@ class RuleSet(models.Model):
                 condition=Q(ack_sla__gt=timedelta(0)),
                 name="ruleset_ack_sla_positive",
                 violation_error_message="The acknowledgment SLA must be longer than zero.",
+            ),
+            # A reminder at or before the assignment itself would only repeat the
+            # assignment's message.
+            models.CheckConstraint(
+                condition=Q(remind_before__isnull=True)
+                | Q(remind_before__gt=timedelta(0), remind_before__lt=models.F("ack_sla")),
+                name="ruleset_remind_before_within_sla",
+                violation_error_message="The reminder must come before the deadline: "
+                "remind before must be longer than zero and shorter than the "
+                "acknowledgment SLA.",
             ),
             models.CheckConstraint(
                 condition=Q(duplicate_window__gte=timedelta(0)),

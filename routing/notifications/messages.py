@@ -4,11 +4,13 @@ and the acknowledge link. Built when the message is sent, from the rows as they 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
 
+from routing.engine import duration_words
 from routing.explain import why_text
 from routing.lead_fields import Shown, facts_shown
 from routing.links import acknowledge_url
@@ -20,12 +22,13 @@ HEADLINES = {
     "lead.expired": "Moved on: {who}",
     "lead.moved": "Moved on: {who}",
     "lead.returned": "Back again: {who}",
+    "lead.reminder": "{left} left to acknowledge: {who}",
     "manager.escalated": "Not acknowledged in time: {who}",
     "manager.unclaimed": "Nobody took this lead: {who}",
 }
 DIGEST = "import.digest"  # many leads of an imported list, one message per rep
 # Kinds that ask the rep to act, with a deadline and an acknowledge button.
-ACTIONABLE = {"lead.assigned", "lead.escalated"}
+ACTIONABLE = {"lead.assigned", "lead.escalated", "lead.reminder"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def message_for(notification: Notification) -> Message:
     assignment = notification.assignment
     kind = notification.kind
     who = lead_title(lead)
-    headline = HEADLINES.get(kind, "{who}").format(who=who)
+    headline = HEADLINES.get(kind, "{who}").format(who=who, left=_left(assignment))
     zone = ZoneInfo(notification.rep.timezone) if notification.rep else ZoneInfo("UTC")
     deadline_text = ""
     ack_url = ""
@@ -75,6 +78,16 @@ def message_for(notification: Notification) -> Message:
     )
 
 
+def _left(assignment: Assignment | None) -> str:
+    """How long the owner had left when reminded (fixed then, so a retried message says
+    the same), as people say it: to the minute, or in seconds under a minute."""
+    if assignment is None or assignment.ack_due_at is None or assignment.reminded_at is None:
+        return "Little time"
+    seconds = (assignment.ack_due_at - assignment.reminded_at).total_seconds()
+    seconds = round(seconds / 60) * 60 if seconds >= 60 else round(seconds)
+    return duration_words(timedelta(seconds=seconds)).capitalize()
+
+
 def lead_title(lead: Lead) -> str:
     name = f"{lead.first_name} {lead.last_name}".strip() or lead.email
     return f"{name} ({lead.company})" if lead.company else name
@@ -88,6 +101,11 @@ def _note(notification: Notification) -> str:
     kind = notification.kind
     if kind == "lead.expired":
         return "You did not acknowledge this lead in time. " + _current_owner(notification.lead)
+    if kind == "lead.reminder":
+        return (
+            "This lead is still waiting for you. Acknowledge it before the deadline, or it "
+            "moves on without you."
+        )
     if kind == "lead.returned":
         return "This lead submitted a form again; it is still yours."
     if kind == "lead.moved":

@@ -252,6 +252,8 @@ def _ruleset(ruleset: RuleSet) -> dict[str, Any]:
         item["duplicate_window"] = format_duration(ruleset.duplicate_window)
     if ruleset.reroute_returning != defaults["reroute_returning"]:
         item["reroute_returning"] = ruleset.reroute_returning
+    if ruleset.remind_before is not None:
+        item["remind_before"] = format_duration(ruleset.remind_before)
     _put(item, "rules", [_rule(rule) for rule in ruleset.rules.all()])
     return item
 

@@ -225,6 +225,7 @@ class _Loader:
             "notify_on_escalation": list(spec.notify_on_escalation),
             "duplicate_window": spec.duplicate_window,
             "reroute_returning": spec.reroute_returning,
+            "remind_before": spec.remind_before,
         }
         values.update(self._owner_ids("fallback", spec.fallback))
         values.update(self._owner_ids("escalate_to", spec.escalate_to))

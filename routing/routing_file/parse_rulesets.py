@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from routing.conditions import condition_errors, normalize_conditions
+from routing.durations import format_duration
 from routing.models import Rule, RuleSet
 
 from .errors import Problems
@@ -27,6 +28,7 @@ RULESET_KEYS = (
     "notify_on_escalation",
     "duplicate_window",
     "reroute_returning",
+    "remind_before",
     "rules",
 )
 RULE_KEYS = (
@@ -63,12 +65,13 @@ def parse_ruleset(problems: Problems, data: Any, index: int) -> RuleSetSpec | No
     if fallback is None and not ruleset.has("fallback"):
         ruleset.error("has no fallback; add fallback: {pool: ...} or {rep: ...}")
     defaults = ruleset_defaults()
+    ack_sla = ruleset.duration("ack_sla", default=defaults["ack_sla"]) or defaults["ack_sla"]
     spec = RuleSetSpec(
         name=name,
         description=ruleset.text("description"),
         is_active=ruleset.flag("active", default=False),
         fallback=fallback,
-        ack_sla=ruleset.duration("ack_sla", default=defaults["ack_sla"]) or defaults["ack_sla"],
+        ack_sla=ack_sla,
         escalate_to=ruleset.owner("escalate_to"),
         max_escalations=ruleset.integer(
             "max_escalations", default=defaults["max_escalations"], maximum=32767
@@ -77,6 +80,7 @@ def parse_ruleset(problems: Problems, data: Any, index: int) -> RuleSetSpec | No
         notify_on_escalation=_addresses(ruleset, "notify_on_escalation"),
         duplicate_window=_window(ruleset, defaults["duplicate_window"]),
         reroute_returning=_reroute_returning(ruleset, defaults["reroute_returning"]),
+        remind_before=_remind_before(ruleset, ack_sla),
         rules=_rules(ruleset),
     )
     return spec if name else None
@@ -111,6 +115,18 @@ def _window(ruleset: Item, default: timedelta) -> timedelta:
     # Zero is allowed here: it turns duplicate detection off.
     window = ruleset.duration("duplicate_window", default=default, allow_zero=True)
     return default if window is None else window
+
+
+def _remind_before(ruleset: Item, ack_sla: timedelta) -> timedelta | None:
+    remind_before = ruleset.duration("remind_before", default=None)
+    if remind_before is not None and remind_before >= ack_sla:
+        ruleset.error(
+            f"remind_before ({format_duration(remind_before)}) must be shorter than the "
+            f"acknowledgment SLA ({format_duration(ack_sla)}): the reminder comes before "
+            "the deadline"
+        )
+        return None
+    return remind_before
 
 
 def _rules(ruleset: Item) -> tuple[RuleSpec, ...]:

@@ -113,6 +113,7 @@ class RuleSetSpec:
     escalate_to: OwnerRef | None = None
     notify_on_escalation: tuple[str, ...] = ()
     reroute_returning: str = "agent_owned"
+    remind_before: timedelta | None = None
     rules: tuple[RuleSpec, ...] = ()
 
 

@@ -50,6 +50,7 @@ class AssignmentRow(NamedTuple):
     assigned_at: datetime
     ack_due_at: datetime | None
     acknowledged_at: datetime | None = None
+    remind_at: datetime | None = None
 
 
 class EventRow(NamedTuple):
@@ -135,7 +136,9 @@ def decision_recording(
         actor=actor,
         lead=lead,
         decision=row,
-        assignment=AssignmentRow(decision.rep_id, reason, now, decision.ack_due_at),
+        assignment=AssignmentRow(
+            decision.rep_id, reason, now, decision.ack_due_at, remind_at=decision.remind_at
+        ),
         data={"rule": row.rule_name or "fallback"},
         owner=owner,
         contact=contact,
@@ -168,6 +171,7 @@ class FallbackTarget:
     ruleset_id: int
     ruleset_version: int
     ack_sla: timedelta
+    remind_before: timedelta | None
     fallback_pool_id: int | None
 
 
@@ -221,7 +225,15 @@ def fallback_recording(
         actor="system",
         lead=lead,
         decision=decision,
-        assignment=AssignmentRow(rep.id, Assignment.Reason.ROUTED, now, now + target.ack_sla),
+        assignment=AssignmentRow(
+            rep.id,
+            Assignment.Reason.ROUTED,
+            now,
+            now + target.ack_sla,
+            remind_at=engine.reminder_time(
+                now + target.ack_sla, target.remind_before, assigned_at=now
+            ),
+        ),
         data={"error": error},
         owner=rep,
         contact=contact,

@@ -312,6 +312,7 @@ def lead_route_after_error(*, lead: Lead, error: BaseException) -> Routed:
             ruleset_id=ruleset.pk,
             ruleset_version=ruleset.version,
             ack_sla=ruleset.ack_sla,
+            remind_before=ruleset.remind_before,
             fallback_pool_id=ruleset.fallback_pool_id,
         )
     recording = fallback_recording(

@@ -97,6 +97,42 @@ def test_rule_set_with_two_rules_is_created_in_order_with_yaml_conditions(admin_
     assert rules[1].ack_sla == timedelta(minutes=5)
 
 
+def test_a_reminder_before_the_deadline_is_set_as_a_short_duration(admin_client):
+    fallback = RepFactory()
+    data = _new_ruleset_data(
+        admin_client,
+        [_rule("All", "", rep=fallback)],
+        name="Inbound",
+        fallback_rep=fallback.pk,
+        ack_sla="15m",
+        remind_before="5m",
+    )
+
+    response = admin_client.post(admin_url(RuleSet, "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert RuleSet.objects.get(name="Inbound").remind_before == timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("remind_before", ["15m", "20m"])
+def test_a_reminder_not_before_the_deadline_is_refused(admin_client, remind_before):
+    fallback = RepFactory()
+    data = _new_ruleset_data(
+        admin_client,
+        [_rule("All", "", rep=fallback)],
+        name="Inbound",
+        fallback_rep=fallback.pk,
+        ack_sla="15m",
+        remind_before=remind_before,
+    )
+
+    response = admin_client.post(admin_url(RuleSet, "add"), data)
+
+    assert response.status_code == 200
+    assert any("shorter than the acknowledgment SLA" in error for error in errors_of(response))
+    assert not RuleSet.objects.filter(name="Inbound").exists()
+
+
 def test_rules_without_a_position_go_after_the_others_in_page_order(admin_client):
     rep = RepFactory()
     data = _new_ruleset_data(

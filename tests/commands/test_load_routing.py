@@ -112,7 +112,9 @@ def test_every_key_of_the_file_lands_on_its_field(load):
         3,
         timedelta(days=30),
     )
+    assert inbound.remind_before == timedelta(minutes=5)
     draft = RuleSet.objects.get(name="Draft")
+    assert draft.remind_before is None
     assert not draft.is_active
     assert (draft.ack_sla, draft.duplicate_window) == (timedelta(minutes=90), timedelta(0))
     assert (draft.max_escalations, draft.escalate_to) == (2, None)

@@ -154,6 +154,19 @@ CASES = {
         ("    active: true\n", "    active: true\n    escalate_to: {rep: zed@example.com}\n"),
         "rule set 'Inbound': escalate_to 'zed@example.com' is not a rep",
     ),
+    "reminder not before the deadline": (
+        ("    active: true\n", "    active: true\n    ack_sla: 10m\n    remind_before: 10m\n"),
+        "rule set 'Inbound': remind_before (10m) must be shorter than the acknowledgment "
+        "SLA (10m): the reminder comes before the deadline",
+    ),
+    "reminder of no time": (
+        ("    active: true\n", "    active: true\n    remind_before: 0s\n"),
+        "rule set 'Inbound': remind_before '0s' must be longer than zero",
+    ),
+    "reminder not a duration": (
+        ("    active: true\n", "    active: true\n    remind_before: shortly\n"),
+        "rule set 'Inbound': remind_before 'shortly' is not a duration",
+    ),
     "unknown method": (
         ("{name: SMB AEs,", "{name: SMB AEs, method: random,"),
         "pool 'SMB AEs': unknown method 'random'; use one of round_robin, weighted, least_loaded",

@@ -173,3 +173,52 @@ def test_sweeps_racing_escalate_each_assignment_once(tmp_path, team):
     per_lead = Assignment.objects.values("lead").annotate(n=Count("id"))
     assert sorted(row["n"] for row in per_lead) == [2] * len(leads)
     assert LeadEvent.objects.filter(kind=LeadEvent.Kind.ESCALATED).count() == len(leads)
+
+
+def test_the_owner_is_reminded_once_shortly_before_the_deadline(stack, team, key, receiver):
+    shorten_sla(team, 6)
+    team.ruleset.remind_before = timedelta(seconds=3)
+    team.ruleset.save()
+    lead_id = post_lead(stack, key, source="demo_request")["id"]
+    assignment = Assignment.objects.get(lead_id=lead_id)
+
+    receiver.wait_for("/slack/ana", 2, timeout=30)  # the new lead, then the reminder
+
+    assignment.refresh_from_db()
+    lateness = (assignment.reminded_at - assignment.remind_at).total_seconds()
+    assert 0 <= lateness < 2.0, lateness
+    assert assignment.reminded_at < assignment.ack_due_at
+    left = (assignment.ack_due_at - assignment.reminded_at).total_seconds()
+    reminder = receiver.to("/slack/ana")[1].json
+    assert reminder["text"].startswith(
+        f"{round(left)} seconds left to acknowledge: Pat (Prospect Inc)"
+    )
+    receiver.wait_for("/slack/ana", 3, timeout=30)  # then "moved on", at the deadline
+    time.sleep(2)  # several more sweeps
+    texts = [request.json["text"].split(":")[0] for request in receiver.to("/slack/ana")]
+    assert texts == ["New lead", f"{round(left)} seconds left to acknowledge", "Moved on"]
+
+
+REMINDER_SWEEPER = """
+import os, sys, time
+import django
+django.setup()
+from routing.services.reminders import assignments_remind_due
+while not os.path.exists(sys.argv[-1]):
+    time.sleep(0.005)
+print(assignments_remind_due())
+"""
+
+
+def test_reminder_sweeps_racing_remind_each_owner_once(tmp_path, team):
+    team.ruleset.remind_before = timedelta(minutes=5)
+    team.ruleset.save()
+    leads = [submit(source="demo_request", email=f"lead{n}@prospect.com") for n in range(30)]
+    Assignment.objects.update(remind_at=F("assigned_at"))  # all due, none past the deadline
+    outputs = run_together(REMINDER_SWEEPER, [[] for _ in range(3)], tmp_path / "go")
+    counts = [int(out.strip().splitlines()[-1]) for out in outputs]
+
+    assert sum(counts) == len(leads), counts
+    reminders = Notification.objects.filter(kind="lead.reminder")
+    assert reminders.count() == 3 * len(leads)  # Ana's three channels, once per lead
+    assert not Assignment.objects.filter(reminded_at__isnull=True).exists()
