@@ -74,7 +74,10 @@ class RuleSet(models.Model):
     notify_on_escalation = ListField(
         item_validator=validate_email,
         verbose_name="tell of escalations",
-        help_text="E-mail addresses (managers) told of every escalation, comma-separated.",
+        help_text=(
+            "E-mail addresses (managers) told of every escalation and of every lead "
+            "nobody took, comma-separated."
+        ),
     )
     remind_before = models.DurationField(
         null=True,
