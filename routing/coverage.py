@@ -173,8 +173,8 @@ def _disjoint(one: Any, other: Any) -> bool:
 _LOOSE = re.compile(r"[\s_-]+")
 
 
-def _exact(spec: Any) -> tuple[str, frozenset[Any]] | None:
-    """("text" or "number", the values) of a test that holds for exactly these values."""
+def _listed(spec: Any) -> list[Any] | None:
+    """The values of a test that holds for exactly these (a value, a list, eq or in)."""
     if isinstance(spec, dict):
         if set(spec) == {"eq"}:
             spec = spec["eq"]
@@ -182,7 +182,14 @@ def _exact(spec: Any) -> tuple[str, frozenset[Any]] | None:
             spec = spec["in"]
         else:
             return None
-    items = spec if isinstance(spec, list) else [spec]
+    return spec if isinstance(spec, list) else [spec]
+
+
+def _exact(spec: Any) -> tuple[str, frozenset[Any]] | None:
+    """("text" or "number", the values) of a test that holds for exactly these values."""
+    items = _listed(spec)
+    if items is None:
+        return None
     if all(isinstance(item, str) for item in items):
         return "text", frozenset(_LOOSE.sub("", item).casefold() for item in items)
     if all(isinstance(item, int | float) and not isinstance(item, bool) for item in items):
@@ -212,15 +219,8 @@ def _field_implies(later: Any, earlier: Any) -> bool:
 
 def _values(spec: Any) -> frozenset[str] | None:
     """A condition that holds for exactly these (case-folded) values, if it is one."""
-    if isinstance(spec, dict):
-        if set(spec) == {"eq"}:
-            spec = spec["eq"]
-        elif set(spec) == {"in"}:
-            spec = spec["in"]
-        else:
-            return None
-    items = spec if isinstance(spec, list) else [spec]
-    if any(isinstance(item, bool | dict | list) for item in items):
+    items = _listed(spec)
+    if items is None or any(isinstance(item, bool | dict | list) for item in items):
         return None
     return frozenset(str(item).strip().casefold() for item in items)
 
