@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from routing.lead_fields import TESTABLE_FIELDS
+from routing.lead_fields import TESTABLE_FIELDS, Kind
+from routing.normalize.keywords import keyword_test
 
 # The lead fields rules test, by how they compare: text case-insensitively, numbers by size.
 TEXT_FIELDS = tuple(field.name for field in TESTABLE_FIELDS if not field.is_number)
 NUMBER_FIELDS = tuple(field.name for field in TESTABLE_FIELDS if field.is_number)
+# Compared in their stored form (`pricing_page` for "Pricing Page"): see normalize/keywords.
+KEYWORD_FIELDS = frozenset(field.name for field in TESTABLE_FIELDS if field.kind is Kind.KEYWORD)
 DERIVED_FLAGS = ("work_email", "named_account")
 LEAD_FIELDS = tuple(field.name for field in TESTABLE_FIELDS)
 ATTRIBUTE_PREFIX = "attributes."
@@ -111,17 +114,21 @@ def _as_text(test: Any) -> Any:
 
 
 def normalize_conditions(conditions: Any) -> Any:
-    """Numbers written for text fields (`postal_code: [10001]`) are meant as text.
+    """Numbers written for text fields (`postal_code: [10001]`) are meant as text, and
+    keywords are kept in their compared form (`source: Pricing Page` -> pricing_page).
 
     Routing files and the admin both read conditions as YAML, where 10001 is a number;
     leads carry postal codes and the like as text, so compare them as text.
     """
     if not isinstance(conditions, dict):
         return conditions
-    return {
-        field: _as_text(test) if field in TEXT_FIELDS else test
-        for field, test in conditions.items()
-    }
+    return {field: _normalized_test(field, test) for field, test in conditions.items()}
+
+
+def _normalized_test(field: str, test: Any) -> Any:
+    if field in KEYWORD_FIELDS:
+        return keyword_test(_as_text(test))
+    return _as_text(test) if field in TEXT_FIELDS else test
 
 
 _SYMBOLS = {

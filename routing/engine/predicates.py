@@ -11,8 +11,9 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from routing.conditions import describe_conditions
+from routing.conditions import KEYWORD_FIELDS, describe_conditions
 from routing.normalize.facts import field_reader
+from routing.normalize.keywords import keyword_test
 
 from .types import Condition
 
@@ -144,7 +145,9 @@ def _all(tests: list[Test]) -> Test:
 def compile_conditions(conditions: dict[str, Any]) -> tuple[Condition, ...]:
     """One Condition per field; conditions were validated when they were saved."""
     compiled = []
-    for field, spec in (conditions or {}).items():
+    for field, written in (conditions or {}).items():
+        # Rules saved before keywords were normalized may still say "Pricing Page".
+        spec = keyword_test(written) if field in KEYWORD_FIELDS else written
         if isinstance(spec, dict):
             test = _all([_operator_test(op, expected) for op, expected in spec.items()])
         elif isinstance(spec, list):
@@ -153,6 +156,6 @@ def compile_conditions(conditions: dict[str, Any]) -> tuple[Condition, ...]:
             test = _truthy_is(spec)
         else:
             test = _equals(spec)
-        text = describe_conditions({field: spec})
+        text = describe_conditions({field: written})
         compiled.append(Condition(field, text, test, read=field_reader(field)))
     return tuple(compiled)
