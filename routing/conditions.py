@@ -21,11 +21,14 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from routing.lead_fields import TESTABLE_FIELDS
+from routing.lead_fields import TESTABLE_FIELDS, Kind
+from routing.normalize.keywords import keyword_test
 
 # The lead fields rules test, by how they compare: text case-insensitively, numbers by size.
 TEXT_FIELDS = tuple(field.name for field in TESTABLE_FIELDS if not field.is_number)
 NUMBER_FIELDS = tuple(field.name for field in TESTABLE_FIELDS if field.is_number)
+# Compared in their stored form (`pricing_page` for "Pricing Page"): see normalize/keywords.
+KEYWORD_FIELDS = frozenset(field.name for field in TESTABLE_FIELDS if field.kind is Kind.KEYWORD)
 DERIVED_FLAGS = ("work_email", "named_account")
 LEAD_FIELDS = tuple(field.name for field in TESTABLE_FIELDS)
 ATTRIBUTE_PREFIX = "attributes."
@@ -222,7 +225,8 @@ def _as_text(test: Any) -> Any:
 
 
 def normalize_conditions(conditions: Any) -> Any:
-    """Numbers written for text fields (`postal_code: [10001]`) are meant as text.
+    """Numbers written for text fields (`postal_code: [10001]`) are meant as text, and
+    keywords are kept in their compared form (`source: Pricing Page` -> pricing_page).
 
     Routing files and the admin both read conditions as YAML, where 10001 is a number;
     leads carry postal codes and the like as text, so compare them as text. Inside `any`
@@ -236,11 +240,15 @@ def normalize_conditions(conditions: Any) -> Any:
             normalized[field] = [normalize_conditions(alternative) for alternative in test]
         elif field == NOT:
             normalized[field] = normalize_conditions(test)
-        elif field in TEXT_FIELDS:
-            normalized[field] = _as_text(test)
         else:
-            normalized[field] = test
+            normalized[field] = _normalized_test(field, test)
     return normalized
+
+
+def _normalized_test(field: str, test: Any) -> Any:
+    if field in KEYWORD_FIELDS:
+        return keyword_test(_as_text(test))
+    return _as_text(test) if field in TEXT_FIELDS else test
 
 
 _SYMBOLS = {

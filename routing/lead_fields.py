@@ -179,11 +179,37 @@ LEAD_FIELDS: tuple[LeadField, ...] = (
         section="Submission",
         shown=EVERYWHERE,
     ),
+    *(
+        LeadField(
+            name,
+            label,
+            Kind.TEXT,
+            max_length=255,
+            help_text=f"The campaign's {name} parameter, as the page's URL carried it.",
+            section="Campaign",
+            shown=QUEUE,
+        )
+        for name, label in (
+            ("utm_source", "Campaign source"),
+            ("utm_medium", "Campaign medium"),
+            ("utm_campaign", "Campaign"),
+            ("utm_term", "Campaign term"),
+            ("utm_content", "Campaign content"),
+        )
+    ),
+    LeadField(
+        "gclid",
+        "Google Ads click id",
+        Kind.TEXT,
+        max_length=255,
+        help_text="The Google Ads click id (gclid) of the visit.",
+        section="Campaign",
+    ),
     LeadField(
         "attributes",
         "Attributes",
         Kind.ATTRIBUTES,
-        help_text='Anything else, as a JSON object ({"utm_source": "ads"}); rules test '
+        help_text='Anything else, as a JSON object ({"plan": "pro"}); rules test '
         "attributes.<name>. Names are one line of text; no text may hold a NUL character.",
         section="Submission",
         shown=QUEUE,

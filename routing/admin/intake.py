@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Model
 from django.http import HttpRequest
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -39,14 +40,17 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
     list_filter = ("kind", "revoked", "created", "expiry_date")
     radio_fields = {"kind": admin.VERTICAL}
     search_fields = ("name", "prefix")
+    # A pasted "www.example.com/thanks" means https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is None:
-            return ("name", "kind", "allowed_origins", "rep", "expiry_date")
+            return ("name", "kind", "allowed_origins", "thank_you_url", "rep", "expiry_date")
         return (
             "name",
             "kind",
             "allowed_origins",
+            "thank_you_url",
             "rep",
             "prefix",
             "revoked",

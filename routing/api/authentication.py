@@ -15,8 +15,15 @@ from rest_framework.request import Request
 
 from routing.models import IntakeKey
 
+from .forms import KEY_FIELD, is_form_post
+from .parsing import body_headers_check
+
 KEYWORD = "Api-Key"
 MISSING_KEY_MESSAGE = f"Send the intake key in the Authorization header: '{KEYWORD} <key>'."
+FORM_KEY_MESSAGE = (
+    f"{MISSING_KEY_MESSAGE} A web page's HTML form may send its public key as the "
+    "'key' field instead."
+)
 
 # last_used_at is for people ("is this source still sending?"), not for accounting:
 # writing it on every request would turn each intake into two writes on one hot row.
@@ -43,6 +50,33 @@ class IntakeKeyAuthentication(BaseAuthentication):
                 f"The Authorization header has no key. {MISSING_KEY_MESSAGE}"
             )
         intake_key = intake_key_from(raw_key)
+        intake_key_touch(intake_key=intake_key)
+        return AnonymousUser(), intake_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return KEYWORD
+
+
+class FormKeyAuthentication(BaseAuthentication):
+    """A public key sent as an HTML form's `key` field: a plain form (no script) cannot
+    set the Authorization header. Only without that header, only for a form's body, and
+    only a public key: a server key in a page's form is a secret published."""
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, IntakeKey] | None:
+        if request.META.get("HTTP_AUTHORIZATION") or not is_form_post(request):
+            return None
+        body_headers_check(request)  # before the body is read for its key
+        raw_key = request.data.get(KEY_FIELD)
+        if not isinstance(raw_key, str) or not raw_key.strip():
+            return None
+        intake_key = intake_key_from(raw_key.strip())
+        if not intake_key.is_public:
+            raise AuthenticationFailed(
+                f"The intake key '{intake_key.name}' is a server key: it must never be in a "
+                "web page, where anyone can read it. Revoke it if the page was published; "
+                "a form posts with a public key, a server sends its key in the "
+                f"Authorization header."
+            )
         intake_key_touch(intake_key=intake_key)
         return AnonymousUser(), intake_key
 

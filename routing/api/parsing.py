@@ -1,4 +1,5 @@
-"""Reading a request body: plain JSON, one object, within the intake size limit."""
+"""Reading a request body: plain JSON, one object, within the intake size limit (HTML
+forms' bodies are read into the same object in `forms.py`)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def _depth_problem(data: Any) -> str | None:
     return None
 
 
-def _unstorable_fields(data: dict[str, Any]) -> dict[str, list[str]]:
+def unstorable_fields(data: dict[str, Any]) -> dict[str, list[str]]:
     """Per field, characters no database or answer can hold (NUL, lone surrogates)."""
     errors = {}
     for name, value in data.items():
@@ -94,12 +95,18 @@ def _json_type(value: Any) -> str:
     return "a number"
 
 
-class JSONObjectParser(JSONParser):
-    """A JSON object, or a 400 that says what is wrong with the body.
+def body_within_limit(stream: IO[bytes] | None) -> bytes:
+    """The body's bytes, or 413 past the intake limit. Counted on the bytes themselves:
+    Content-Length can be absent or understated (chunked bodies under ASGI)."""
+    limit = settings.INTAKE_MAX_BODY_BYTES
+    raw = stream.read(limit + 1) if stream is not None else b""
+    if len(raw) > limit:
+        raise body_too_large(limit)
+    return raw
 
-    Also re-checks the size on the bytes themselves: Content-Length can be absent or
-    understated (chunked bodies under ASGI).
-    """
+
+class JSONObjectParser(JSONParser):
+    """A JSON object, or a 400 that says what is wrong with the body."""
 
     def parse(
         self,
@@ -107,10 +114,7 @@ class JSONObjectParser(JSONParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        limit = settings.INTAKE_MAX_BODY_BYTES
-        raw = stream.read(limit + 1) if stream is not None else b""
-        if len(raw) > limit:
-            raise body_too_large(limit)
+        raw = body_within_limit(stream)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -136,7 +140,7 @@ class JSONObjectParser(JSONParser):
         problem = _depth_problem(data)
         if problem:
             raise ParseError(problem)
-        errors = _unstorable_fields(data)
+        errors = unstorable_fields(data)
         if errors:
             raise ValidationError(errors)
         return data

@@ -236,6 +236,7 @@ class LeadDetailSerializer(serializers.ModelSerializer):
             *SUBMISSION_FIELDS,
             "payload",
             "escalation_count",
+            "handoff_note",
             "created_at",
             "acknowledged_at",
             "decisions",

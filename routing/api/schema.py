@@ -27,6 +27,20 @@ class IntakeKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
+class FormKeyScheme(OpenApiAuthenticationExtension):
+    """A public key in a form's `key` field: OpenAPI has no security scheme in a body,
+    so the intake operation's description tells of it instead."""
+
+    target_class = "routing.api.authentication.FormKeyAuthentication"
+    name: list[str] = []
+
+    def get_security_requirement(self, auto_schema: Any) -> None:
+        return None
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict[str, Any]]:
+        return []
+
+
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
     # Printable ASCII without spaces at either end (they are trimmed, so "  " is blank).
@@ -73,7 +87,10 @@ def error(description: str) -> OpenApiResponse:
 
 UNAUTHORIZED = error("Missing, invalid, revoked or expired intake key.")
 TOO_LARGE = error("The body is over the size limit. Nothing is stored.")
-UNSUPPORTED = error("Not JSON, or compressed (Content-Encoding). Nothing is stored.")
+UNSUPPORTED = error(
+    "Neither JSON nor an HTML form's body (form-encoded or multipart), or compressed "
+    "(Content-Encoding). Nothing is stored."
+)
 LENGTH_REQUIRED = error("A chunked body (no Content-Length). Nothing is stored.")
 THROTTLED = error(
     "Too many requests for this intake key (or, with a public key, from this address); "

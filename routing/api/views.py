@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
@@ -27,8 +27,10 @@ from routing.services import lead_intake, lead_simulate
 
 from . import schema
 from .authentication import (
+    FORM_KEY_MESSAGE,
     MISSING_KEY_MESSAGE,
     PUBLIC_KEY_MESSAGE,
+    FormKeyAuthentication,
     HasIntakeKey,
     HasServerKey,
     IntakeKeyAuthentication,
@@ -36,6 +38,7 @@ from .authentication import (
     PublicKeyOrigin,
     not_authenticated_message,
 )
+from .forms import FormObjectParser, MultipartObjectParser, is_form_post, without_key
 from .idempotency import idempotency_key_from, idempotent
 from .parsing import JSONObjectParser, body_headers_check
 from .rendering import JSONRenderer
@@ -67,12 +70,13 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 
 
 class IntakeAPIView(APIView):
-    """Intake-key authentication, the per-key rate, and JSON bodies within the limit."""
+    """Intake-key authentication, the per-key rate, and bodies within the limit: JSON,
+    or an HTML form's fields (form-encoded or multipart) read into the same object."""
 
     authentication_classes = [IntakeKeyAuthentication]
     permission_classes = [HasIntakeKey, PublicKeyOrigin]
     throttle_classes = [IntakeKeyRateThrottle, PublicKeyAddressRateThrottle]
-    parser_classes = [JSONObjectParser]
+    parser_classes = [JSONObjectParser, FormObjectParser, MultipartObjectParser]
     renderer_classes = [JSONRenderer]
     not_authenticated_message = MISSING_KEY_MESSAGE
 
@@ -124,6 +128,9 @@ INTAKE_ANSWER = PolymorphicProxySerializer(
 
 
 class LeadIntakeView(IntakeAPIView):
+    authentication_classes = [IntakeKeyAuthentication, FormKeyAuthentication]
+    not_authenticated_message = FORM_KEY_MESSAGE
+
     @extend_schema(
         operation_id="leads_create",
         summary="Submit a lead",
@@ -132,7 +139,10 @@ class LeadIntakeView(IntakeAPIView):
             "the acknowledgment deadline. 200 when it joins an open lead with the same "
             "e-mail inside the duplicate window (same owner, no new assignment). With a "
             "public key (a web page's form) the answer is only `id`, `status` "
-            "(`received`) and `duplicate`."
+            "(`received`) and `duplicate`. An HTML form's body (form-encoded or "
+            "multipart) is taken like JSON, with `attributes.<name>` fields for the "
+            "attributes; a plain form sends its public key as the `key` field, and when "
+            "the key has a thank-you URL the answer is a 303 to it."
         ),
         tags=["Intake"],
         request=LeadSubmissionSerializer,
@@ -145,13 +155,18 @@ class LeadIntakeView(IntakeAPIView):
             ),
             **ERRORS,
             403: schema.ORIGIN_REFUSED,
+            303: OpenApiResponse(
+                description="A form post with a key that has a thank-you URL: go there."
+            ),
             409: schema.IN_FLIGHT,
             422: schema.KEY_REUSED,
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponseBase:
         idempotency_key = idempotency_key_from(request)
-        serializer = LeadSubmissionSerializer(data=request.data)
+        form = is_form_post(request)
+        data = without_key(request.data) if form else request.data
+        serializer = LeadSubmissionSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         submission = serializer.validated_data
 
@@ -168,13 +183,19 @@ class LeadIntakeView(IntakeAPIView):
                 body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
             )
 
-        return idempotent(
+        response = idempotent(
             request=request,
             intake_key=request.auth,
             key=idempotency_key,
-            body=request.data,
+            body=data,
             process=process,
         )
+        thank_you_url = request.auth.thank_you_url
+        if form and thank_you_url and response.status_code < 300:
+            # The visitor's browser posted the form itself: show it the source's page,
+            # with a 303 so that reloading that page does not post the lead again.
+            return HttpResponseRedirect(thank_you_url, status=status.HTTP_303_SEE_OTHER)
+        return response
 
 
 class RouteSimulateView(KeyOrStaffAPIView):

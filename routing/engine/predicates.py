@@ -12,8 +12,9 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from routing.conditions import ANY, NOT, describe_conditions
+from routing.conditions import ANY, KEYWORD_FIELDS, NOT, describe_conditions
 from routing.normalize.facts import field_reader
+from routing.normalize.keywords import keyword_test
 
 from .types import AnyOf, Condition, Conditions, Not
 
@@ -146,13 +147,15 @@ def compile_conditions(conditions: dict[str, Any] | None) -> Conditions:
     """A rule's `when`, compiled; conditions were validated when they were saved."""
     tests: list[Condition] = []
     groups: list[AnyOf | Not] = []
-    for field, spec in (conditions or {}).items():
-        text = describe_conditions({field: spec})
+    for field, written in (conditions or {}).items():
+        text = describe_conditions({field: written})
         if field == ANY:
-            groups.append(AnyOf(tuple(map(compile_conditions, spec)), text))
+            groups.append(AnyOf(tuple(map(compile_conditions, written)), text))
         elif field == NOT:
-            groups.append(Not(compile_conditions(spec), text))
+            groups.append(Not(compile_conditions(written), text))
         else:
+            # Rules saved before keywords were normalized may still say "Pricing Page".
+            spec = keyword_test(written) if field in KEYWORD_FIELDS else written
             tests.append(Condition(field, text, _field_test(spec), read=field_reader(field)))
     return Conditions(tuple(tests), tuple(groups), describe_conditions(conditions))
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from rest_framework_api_key.models import AbstractAPIKey
@@ -44,6 +45,20 @@ def validate_origin(text: str) -> None:
         raise ValidationError(f"write it as browsers send it: {origin}")
 
 
+def validate_thank_you_url(text: str) -> None:
+    """Where a visitor's browser goes after posting a form: a web page, and on a site
+    served over HTTPS only (production), an HTTPS page, so that nothing the visitor
+    does next travels in clear text."""
+    schemes = ["https"] if settings.SECURE_SSL_REDIRECT else ["http", "https"]
+    try:
+        URLValidator(schemes=schemes)(text)
+    except ValidationError:
+        raise ValidationError(
+            f"is not a web page address; give the page visitors see after the form, like "
+            f"https://www.example.com/thanks ({' or '.join(schemes)})."
+        ) from None
+
+
 class IntakeKey(AbstractAPIKey):
     """The key a form, signup flow or tool posts leads with (`Authorization: Api-Key …`).
 
@@ -67,6 +82,13 @@ class IntakeKey(AbstractAPIKey):
         item_validator=validate_origin,
         help_text="Public keys: the sites whose pages post with this key, comma-separated, "
         "e.g. https://www.example.com. Browsers on any other site are refused.",
+    )
+    thank_you_url = models.URLField(
+        blank=True,
+        validators=[validate_thank_you_url],
+        verbose_name="thank-you URL",
+        help_text="A plain HTML form posting with this key sends the visitor here (303) "
+        "once the lead is stored; JSON posts keep their JSON answer.",
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
     rep = models.ForeignKey(
@@ -100,6 +122,13 @@ class IntakeKey(AbstractAPIKey):
 
     def clean(self) -> None:
         super().clean()
+        if self.rep_id is not None and self.rep.kind != self.rep.Kind.AGENT:
+            raise ValidationError(
+                {
+                    "rep": f"{self.rep} is a person, not an AI agent: only an agent's key "
+                    "acts on its own leads. People work their leads in the queue."
+                }
+            )
         if self.kind == self.Kind.SERVER and self.allowed_origins:
             raise ValidationError(
                 {

@@ -64,6 +64,13 @@ class Lead(models.Model):
     source = models.CharField(max_length=50, blank=True)
     score = models.FloatField(null=True, blank=True)
     message = models.TextField(blank=True)
+    # The campaign that brought the lead (Google Analytics' UTM parameters, Google Ads' click id).
+    utm_source = models.CharField(max_length=255, blank=True)
+    utm_medium = models.CharField(max_length=255, blank=True)
+    utm_campaign = models.CharField(max_length=255, blank=True)
+    utm_term = models.CharField(max_length=255, blank=True)
+    utm_content = models.CharField(max_length=255, blank=True)
+    gclid = models.CharField(max_length=255, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     payload = models.JSONField(default=dict, help_text="The submission exactly as received.")
 

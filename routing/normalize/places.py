@@ -191,8 +191,13 @@ _ZIP_PLUS_4 = re.compile(r"^\d{5}(\d{4})?$")
 _DASHED_ZIP_PLUS_4 = re.compile(r"^\d{5}-\d{4}$")
 
 
+# The lowest ZIP is 00501: three digits are the least a ZIP that lost its zeros keeps.
+_ZIP_WITHOUT_LEADING_ZEROS = re.compile(r"^\d{3,4}$")
+
+
 def normalize_postal_code(country: str, value: str | None) -> str:
-    """Upper case without spaces or dashes; a US ZIP+4 '10001-1234' -> '10001'.
+    """Upper case without spaces or dashes; a US ZIP+4 '10001-1234' -> '10001'; a ZIP
+    that lost its leading zeros (a form's number field, a spreadsheet) '7030' -> '07030'.
 
     Without a country, only the unmistakable 'NNNNN-NNNN' is read as ZIP+4.
     """
@@ -204,4 +209,6 @@ def normalize_postal_code(country: str, value: str | None) -> str:
         or (not country and _DASHED_ZIP_PLUS_4.match(text))
     ):
         return code[:5]
+    if country in ZIP_COUNTRIES and _ZIP_WITHOUT_LEADING_ZEROS.match(code):
+        return code.zfill(5)
     return code

@@ -19,6 +19,7 @@ from routing.lead_fields import (
 
 from .employees import parse_employee_count
 from .facts import normalize_email
+from .keywords import normalize_keyword
 from .places import checked_state, normalize_country, normalize_postal_code
 from .text import text_problem, unstorable_problem
 
@@ -134,6 +135,15 @@ def _attributes(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def _postal_code(value: Any, country: str, limit: int | None) -> str:
+    text = _bounded_text(value, limit, numbers=True)
+    # A postal code sent as a JSON number without a country is a US ZIP from a form's
+    # number field (the location lookup reads a code without a country as a ZIP too);
+    # digits sent as text without a country stay as written.
+    sent_as_number = isinstance(value, int) and not isinstance(value, bool)
+    return normalize_postal_code(country or ("US" if sent_as_number else ""), text)
+
+
 EMAIL = field_of_kind(Kind.EMAIL)
 EMAIL_DOMAIN = field_of_kind(Kind.EMAIL_DOMAIN)
 COUNTRY = field_of_kind(Kind.COUNTRY)
@@ -151,9 +161,7 @@ def _reader(field: LeadField) -> Reader:
     if kind is Kind.STATE:
         return lambda value, country: checked_state(country, _bounded_text(value, limit))
     if kind is Kind.POSTAL_CODE:
-        return lambda value, country: normalize_postal_code(
-            country, _bounded_text(value, limit, numbers=True)
-        )
+        return lambda value, country: _postal_code(value, country, limit)
     if kind is Kind.EMPLOYEE_COUNT:
         return lambda value, country: parse_employee_count(_number_text(value))
     if kind is Kind.MONEY:
@@ -164,7 +172,7 @@ def _reader(field: LeadField) -> Reader:
         return lambda value, country: _attributes(value)
     options = {"multiline": kind is Kind.MULTILINE_TEXT, "numbers": kind in NUMERIC_TEXT_KINDS}
     if kind is Kind.KEYWORD:
-        return lambda value, country: _bounded_text(value, limit, **options).lower()
+        return lambda value, country: normalize_keyword(_bounded_text(value, limit, **options))
     return lambda value, country: _bounded_text(value, limit, **options)
 
 

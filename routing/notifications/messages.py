@@ -29,6 +29,8 @@ HEADLINES = {
 DIGEST = "import.digest"  # many leads of an imported list, one message per rep
 # Kinds that ask the rep to act, with a deadline and an acknowledge button.
 ACTIONABLE = {"lead.assigned", "lead.escalated", "lead.reminder"}
+# Kinds whose reader works the lead: they need what the AI agent learned before it.
+TOLD_OF_HANDOFF = ACTIONABLE | {"lead.returned"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Message:
     note: str
     ack_url: str
     lead_url: str
+    handoff_note: str = ""  # what the AI agent wrote when it handed the lead to people
     link_text: str = "Open the lead in your queue"
 
 
@@ -73,6 +76,7 @@ def message_for(notification: Notification) -> Message:
         why=why,
         deadline_text=deadline_text,
         note=_note(notification),
+        handoff_note=lead.handoff_note if kind in TOLD_OF_HANDOFF else "",
         ack_url=ack_url,
         lead_url=settings.LEADROUTER["SITE_URL"] + reverse("queue:lead", args=[lead.pk]),
     )

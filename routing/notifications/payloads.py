@@ -45,6 +45,8 @@ def event_body(
             **{name: value(name) for name in SHOWN_FIELDS},
             **{name: _number(value(name)) for name in MONEY_FIELDS},
             "created_at": _iso(value("created_at")),
+            # What an AI agent learned before handing the lead to people.
+            "handoff_note": value("handoff_note") or "",
         },
         "assignment": _assignment(assignment, owner) if assignment else None,
     }

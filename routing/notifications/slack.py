@@ -36,6 +36,23 @@ def slack_blocks(message: Message) -> dict[str, Any]:
                 "fields": [{"type": "mrkdwn", "text": _escape(text)} for text in facts[:10]],
             }
         )
+    if message.handoff_note:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _handoff_text(message.handoff_note)},
+            }
+        )
+    if message.note:  # what happened to the lead, for those who no longer have it
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": _escaped_within(message.note, SECTION_TEXT_LIMIT),
+                },
+            }
+        )
     if message.why:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _escape(message.why)}})
     if message.deadline_text:
@@ -73,6 +90,14 @@ def slack_blocks(message: Message) -> dict[str, Any]:
             }
         )
     return {"text": _escape(message.summary), "blocks": blocks}
+
+
+HANDOFF_HEADING = "*Note from the AI agent*\n"
+SECTION_TEXT_LIMIT = 3000  # Slack refuses a section whose text is longer
+
+
+def _handoff_text(note: str) -> str:
+    return HANDOFF_HEADING + _escaped_within(note, SECTION_TEXT_LIMIT - len(HANDOFF_HEADING))
 
 
 def _escaped_within(text: str, limit: int) -> str:

@@ -476,3 +476,19 @@ def test_a_dash_reads_the_file_from_standard_input(load, monkeypatch):
     load("-")
 
     assert Rep.objects.get().email == "a@example.com"
+
+
+def test_a_source_and_campaign_fields_in_a_rule_load_in_their_compared_form(load, routing_file):
+    RepFactory(email="stored@example.com")
+
+    load(
+        routing_file("""
+        rulesets:
+          - {name: Inbound, fallback: {rep: stored@example.com}, rules: [
+              {name: Paid pricing, when: {source: [Pricing Page, Demo-Request],
+               utm_medium: cpc}, route: {rep: stored@example.com}}]}
+    """)
+    )
+
+    rule = RuleSet.objects.get().rules.get()
+    assert rule.conditions == {"source": ["pricing_page", "demo_request"], "utm_medium": "cpc"}

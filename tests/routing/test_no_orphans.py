@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from routing.models import Lead, LeadEvent, Notification
 from routing.notifications.messages import message_for
+from routing.notifications.slack import slack_blocks
 from routing.services.escalation import assignments_escalate_overdue
 from tests.team import PASSWORD, submit
 
@@ -107,3 +108,9 @@ def test_when_it_moved_on_to_someone_the_old_owner_is_told_who(reps_only):
         lead=lead, kind="lead.expired", rep=team.ana, channel=Notification.Channel.EMAIL
     )
     assert "It is now with Bo." in message_for(expired).note
+    on_slack = Notification.objects.get(
+        lead=lead, kind="lead.expired", rep=team.ana, channel=Notification.Channel.SLACK
+    )
+    blocks = slack_blocks(message_for(on_slack))["blocks"]
+    texts = [block["text"]["text"] for block in blocks if "text" in block]
+    assert any("It is now with Bo." in text for text in texts)

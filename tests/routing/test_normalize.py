@@ -349,6 +349,12 @@ FULL = {
     "source": " Demo_Request ",
     "score": "87.5",
     "message": "Call me.",
+    "utm_source": " google ",
+    "utm_medium": "cpc",
+    "utm_campaign": "Spring Launch",
+    "utm_term": "lead routing",
+    "utm_content": "hero",
+    "gclid": "EAIaIQobChMI",
     "attributes": {"utm": {"campaign": "spring"}},
 }
 
@@ -375,6 +381,12 @@ def test_a_full_submission_normalizes_every_field():
         "source": "demo_request",
         "score": 87.5,
         "message": "Call me.",
+        "utm_source": "google",
+        "utm_medium": "cpc",
+        "utm_campaign": "Spring Launch",  # campaign names are text: case and spaces kept
+        "utm_term": "lead routing",
+        "utm_content": "hero",
+        "gclid": "EAIaIQobChMI",
         "attributes": {"utm": {"campaign": "spring"}},
     }
 

@@ -13,9 +13,21 @@ from django.utils import timezone
 
 from routing.models import IntakeKey
 from routing.models.intake import validate_origin
+from routing.services.intake_keys import intake_key_create, rep_by_email
 
 NAME_MAX_LENGTH = IntakeKey._meta.get_field("name").max_length
 EXAMPLE_BODY = {"email": "pat@example.com", "source": "demo_request"}
+OPTIONS = {"rep": "--agent", "thank_you_url": "--thank-you"}
+
+
+def _problems(error: ValidationError) -> str:
+    """A model's ValidationError as the options the person typed."""
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    return " ".join(
+        f"{OPTIONS.get(field, field)}: {' '.join(messages)}"
+        for field, messages in error.message_dict.items()
+    )
 
 
 class Command(BaseCommand):
@@ -47,6 +59,19 @@ class Command(BaseCommand):
             "https://www.example.com (repeat for several).",
         )
         parser.add_argument(
+            "--agent",
+            metavar="EMAIL",
+            help="An AI agent's key: it may also acknowledge, record outcomes for and hand "
+            "off the leads of the agent with this e-mail. A server key.",
+        )
+        parser.add_argument(
+            "--thank-you",
+            metavar="URL",
+            default="",
+            help="The page a plain HTML form posting with the key sends the visitor to "
+            "(303) once the lead is stored, e.g. https://www.example.com/thanks.",
+        )
+        parser.add_argument(
             "--url",
             default="http://127.0.0.1:8000",
             help="The server's address, for the example command (default: %(default)s).",
@@ -60,6 +85,8 @@ class Command(BaseCommand):
         url: str,
         public: bool,
         origin: list[str],
+        agent: str | None,
+        thank_you: str,
         **options: Any,
     ) -> None:
         name = name.strip()
@@ -73,6 +100,10 @@ class Command(BaseCommand):
             raise CommandError("--expires takes a number of days, 1 or more.")
         if origin and not public:
             raise CommandError("--origin is for public keys: add --public.")
+        if agent is not None and public:
+            raise CommandError(
+                "--agent makes a server key (it acts for the agent); leave out --public."
+            )
         origins = []
         for text in origin:
             try:
@@ -81,12 +112,18 @@ class Command(BaseCommand):
                 raise CommandError(f"--origin {text}: {' '.join(error.messages)}") from error
             origins.append(text)
         expiry_date = timezone.now() + timedelta(days=expires) if expires else None
-        intake_key, key = IntakeKey.objects.create_key(
-            name=name,
-            expiry_date=expiry_date,
-            kind=IntakeKey.Kind.PUBLIC if public else IntakeKey.Kind.SERVER,
-            allowed_origins=origins,
-        )
+        try:
+            rep = rep_by_email(email=agent) if agent is not None else None
+            intake_key, key = intake_key_create(
+                name=name,
+                expiry_date=expiry_date,
+                kind=IntakeKey.Kind.PUBLIC if public else IntakeKey.Kind.SERVER,
+                allowed_origins=origins,
+                rep=rep,
+                thank_you_url=thank_you.strip(),
+            )
+        except ValidationError as error:
+            raise CommandError(_problems(error)) from error
 
         expiry = (
             f"expires {timezone.localtime(expiry_date):%Y-%m-%d %H:%M %Z}"
@@ -106,6 +143,8 @@ class Command(BaseCommand):
             ]
         )
         kind = "public intake key" if public else "intake key"
+        if rep is not None:
+            kind = f"intake key of the AI agent {rep.name}"
         self.stdout.write(
             self.style.SUCCESS(f"Created {kind} '{name}' ({intake_key.prefix}…, {expiry}).")
         )
