@@ -48,8 +48,18 @@ def _sentence(step: dict[str, Any]) -> str | None:
         return f"No rule took it, so it went to the fallback, the {step.get('route')}."
     if kind == "escalation" and "route" in step:
         return f"It went to the escalation target, the {step.get('route')}."
+    if kind == "familiar":
+        why = _capitalized(str(step.get("why", "")))
+        if "reason" in step:
+            return f"{why}, but {step['reason']}; the rules decided."
+        return f"{why}, so it went to {step.get('rep')}."
     if kind == "fell_through":
         return f"{step.get('reason', '').capitalize()}, so it moved on."
     if kind == "pick":
         return f"Picked from {step.get('pool')} ({step.get('why')})."
     return None
+
+
+def _capitalized(text: str) -> str:
+    """The first letter up, the rest as written (names keep their case)."""
+    return text[:1].upper() + text[1:]

@@ -181,6 +181,8 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
         max_escalations=ruleset.max_escalations,
         duplicate_window=ruleset.duplicate_window,
         reroute_returning=ruleset.reroute_returning,
+        sticky_owner=ruleset.sticky_owner,
+        same_company_owner=ruleset.same_company_owner,
         remind_before=ruleset.remind_before,
     )
 

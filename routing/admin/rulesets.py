@@ -105,7 +105,17 @@ class RuleSetAdmin(AuditedAdmin):
                 "in the fallback rep's), and the addresses below are told.",
             },
         ),
-        ("Duplicates and returning leads", {"fields": ("duplicate_window", "reroute_returning")}),
+        (
+            "Duplicates and returning leads",
+            {
+                "fields": (
+                    "duplicate_window",
+                    "reroute_returning",
+                    "sticky_owner",
+                    "same_company_owner",
+                )
+            },
+        ),
         ("Overview", {"fields": ("overview",)}),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )

@@ -24,6 +24,7 @@ from .types import (
     CompiledRuleSet,
     Condition,
     Decision,
+    Familiar,
     Miss,
     Plan,
     RotationUpdate,
@@ -45,14 +46,7 @@ class _Matches:
     @property
     def account(self) -> AccountMatch | None:
         if self._account is _UNSET:
-            lead = self._lead
-            self._account = self._data.accounts.match(
-                email_domain=lead.email_domain,
-                is_free_mail=lead.is_free_mail,
-                website_domain=lead.website_domain,
-                company=lead.company,
-                company_key=lead.company_key,
-            )
+            self._account = _named_account(self._lead, self._data)
             self.steps.append(_account_step(self._account))
         return self._account
 
@@ -149,6 +143,13 @@ def _plan_via(
 
 def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime) -> Decision:
     steps = list(plan.intro)
+    if state.familiar is not None:
+        rep_id = _familiar_pick(state.familiar, plan, data, state, now, steps)
+        if rep_id is not None:
+            # The rule the rules would pick sets the SLA and escalation: the lead is the
+            # same lead to the team, only its owner is known already.
+            rule = plan.candidates[0].rule
+            return _decision(plan, rule, rep_id, None, None, steps, False, data, now)
     for entry in plan.entries:
         if isinstance(entry, Miss):
             steps.append(_miss_step(entry, plan))
@@ -311,6 +312,45 @@ def _owner_pick(
         steps.append({"step": "skip", "rep": rep.name, "rep_id": rep.id, "reason": reason})
         return None, None, None
     return rep.id, None, None
+
+
+def _familiar_pick(
+    familiar: Familiar,
+    plan: Plan,
+    data: RoutingData,
+    state: RoutingState,
+    now: datetime,
+    steps: list[dict[str, Any]],
+) -> int | None:
+    """The rep the lead already knows, if they can take it now (the eligibility of a rep
+    named directly); otherwise the trace says why not and the rules decide."""
+    step: dict[str, Any] = {"step": "familiar", "kind": familiar.kind, "why": familiar.why}
+    steps.append(step)
+    if familiar.kind == "same_company":
+        account = plan.account or _named_account(plan.lead, data)
+        if account is not None:  # named accounts come first
+            step["reason"] = f"not used: the lead matches named account {account.name}"
+            return None
+    rep = data.reps.get(familiar.rep_id)
+    if rep is None:
+        step["reason"] = "not available: no longer a rep"
+        return None
+    step.update(rep=rep.name, rep_id=rep.id)
+    reason = unavailable_because(rep, now=now, state=state, check_hours=False)
+    if reason is not None:
+        step["reason"] = f"not available: {reason}"
+        return None
+    return rep.id
+
+
+def _named_account(lead: LeadFacts, data: RoutingData) -> AccountMatch | None:
+    return data.accounts.match(
+        email_domain=lead.email_domain,
+        is_free_mail=lead.is_free_mail,
+        website_domain=lead.website_domain,
+        company=lead.company,
+        company_key=lead.company_key,
+    )
 
 
 def _decision(

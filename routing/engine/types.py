@@ -126,6 +126,9 @@ class CompiledRuleSet:
     # has it and it matches another rule), "higher_rule" (also: a rule above its own).
     reroute_returning: str = "agent_owned"
     remind_before: timedelta | None = None  # None: no reminder before the deadline
+    # Tried before the rules: a returning person's last owner, a colleague's owner.
+    sticky_owner: bool = False
+    same_company_owner: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +163,17 @@ class Rotation:
 
 
 @dataclass(frozen=True, slots=True)
+class Familiar:
+    """A rep the lead already knows, read by the service: tried before the rules."""
+
+    rep_id: int
+    # "returning" (the person's last lead was theirs) or "same_company" (an open lead
+    # of the same company e-mail domain is theirs)
+    kind: str
+    why: str  # plain words for the trace: "returning customer: Pat's last lead was Ana's"
+
+
+@dataclass(frozen=True, slots=True)
 class RoutingState:
     loads: Mapping[int, RepLoad] = field(default_factory=dict)
     rotations: Mapping[int, Rotation] = field(default_factory=dict)
@@ -168,6 +182,7 @@ class RoutingState:
     # Best match with semantic matching: rep id -> similarity of the lead's message to the
     # rep's expertise (computed by the service); None: semantic matching not in use.
     similarity: Mapping[int, float] | None = None
+    familiar: Familiar | None = None
 
 
 @dataclass(slots=True)  # not frozen: see the module docstring

@@ -134,6 +134,8 @@ class Lead(models.Model):
             models.Index(fields=["email", "-created_at"], name="lead_email_recent_idx"),
             models.Index(fields=["status", "-created_at"], name="lead_status_recent_idx"),
             models.Index(fields=["owner", "status"], name="lead_owner_status_idx"),
+            # A rule set's same_company_owner: the newest open lead from an e-mail domain.
+            models.Index(fields=["email_domain", "-created_at"], name="lead_domain_recent_idx"),
         ]
 
     def __str__(self) -> str:

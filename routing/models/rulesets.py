@@ -107,6 +107,19 @@ class RuleSet(models.Model):
             "returns is always routed again."
         ),
     )
+    sticky_owner = models.BooleanField(
+        default=False,
+        verbose_name="returning people keep their owner",
+        help_text="A person (same e-mail) whose earlier lead was created within the "
+        "duplicate window goes to that lead's owner, if available now; else the rules.",
+    )
+    same_company_owner = models.BooleanField(
+        default=False,
+        verbose_name="colleagues go to their company's owner",
+        help_text="A new lead goes to the owner of the most recent open lead from the same "
+        "company e-mail domain, if available now (never for free mail; a named account's "
+        "owner comes first).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -252,6 +252,10 @@ def _ruleset(ruleset: RuleSet) -> dict[str, Any]:
         item["duplicate_window"] = format_duration(ruleset.duplicate_window)
     if ruleset.reroute_returning != defaults["reroute_returning"]:
         item["reroute_returning"] = ruleset.reroute_returning
+    if ruleset.sticky_owner:
+        item["sticky_owner"] = True
+    if ruleset.same_company_owner:
+        item["same_company_owner"] = True
     if ruleset.remind_before is not None:
         item["remind_before"] = format_duration(ruleset.remind_before)
     _put(item, "rules", [_rule(rule) for rule in ruleset.rules.all()])

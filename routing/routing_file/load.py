@@ -225,6 +225,8 @@ class _Loader:
             "notify_on_escalation": list(spec.notify_on_escalation),
             "duplicate_window": spec.duplicate_window,
             "reroute_returning": spec.reroute_returning,
+            "sticky_owner": spec.sticky_owner,
+            "same_company_owner": spec.same_company_owner,
             "remind_before": spec.remind_before,
         }
         values.update(self._owner_ids("fallback", spec.fallback))

@@ -28,6 +28,8 @@ RULESET_KEYS = (
     "notify_on_escalation",
     "duplicate_window",
     "reroute_returning",
+    "sticky_owner",
+    "same_company_owner",
     "remind_before",
     "rules",
 )
@@ -80,6 +82,8 @@ def parse_ruleset(problems: Problems, data: Any, index: int) -> RuleSetSpec | No
         notify_on_escalation=_addresses(ruleset, "notify_on_escalation"),
         duplicate_window=_window(ruleset, defaults["duplicate_window"]),
         reroute_returning=_reroute_returning(ruleset, defaults["reroute_returning"]),
+        sticky_owner=ruleset.flag("sticky_owner", default=False),
+        same_company_owner=ruleset.flag("same_company_owner", default=False),
         remind_before=_remind_before(ruleset, ack_sla),
         rules=_rules(ruleset),
     )

@@ -113,6 +113,8 @@ class RuleSetSpec:
     escalate_to: OwnerRef | None = None
     notify_on_escalation: tuple[str, ...] = ()
     reroute_returning: str = "agent_owned"
+    sticky_owner: bool = False
+    same_company_owner: bool = False
     remind_before: timedelta | None = None
     rules: tuple[RuleSpec, ...] = ()
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from reps.models import Rep
 from routing.db.rows import ids_give, rows_insert
-from routing.db.statements import run_statements
+from routing.db.statements import Statement, run_statements
 from routing.models import (
     IntakeKey,
     Lead,
@@ -39,6 +39,7 @@ from .duplicates import (
     open_duplicate_in,
     open_duplicate_probe,
 )
+from .familiar import familiar_of, familiar_query, with_familiar
 from .recording import NO_RULESET
 from .returning import return_route_why, returning_lead_route
 from .routing import (
@@ -179,7 +180,9 @@ def _intake_open(lead: Lead, *, read_ahead: bool) -> _Opening:
     """An intake's first statements, sent together: lock the e-mail
     (`serialize_emails`), read the routing version, look for an open lead of the e-mail
     and, with `read_ahead`, read (and lock) the state the lead's plan needs: its
-    candidates' loads and rotations.
+    candidates' loads and rotations, and the rep the lead already knows when the rule
+    set asks for one (`familiar`; their load with one more statement if they are not a
+    candidate).
 
     The probe and the plan are those of the snapshot this process has; the version read
     with them tells whether it is current. When it is not, a read ahead is undone
@@ -189,13 +192,15 @@ def _intake_open(lead: Lead, *, read_ahead: bool) -> _Opening:
     kept = kept_snapshot()
     window = duplicate_window(kept)
     ahead = _plan_if_it_plans(lead, kept, now) if read_ahead and kept else None
+    familiar = _familiar_query_of(ahead, kept, now)
     # The lock is a statement of its own: the reads after it begin once it is held, so
     # they see the lead of a submission of the same e-mail that held it.
-    _, version, probe, *state = run_statements(
+    _, version, probe, familiar_rows, *state = run_statements(
         [
             email_lock([lead.email]),
             ROUTING_VERSION,
             open_duplicate_probe([lead.email], window=window, now=now),
+            familiar,
             *(ahead[1].statements if ahead else ()),
         ]
     )
@@ -211,8 +216,26 @@ def _intake_open(lead: Lead, *, read_ahead: bool) -> _Opening:
     read = None
     if ahead is not None and duplicate is None:
         planned, query = ahead
-        read = (planned, query.answer(state))
+        assert snapshot is not None  # the kept one: a read ahead is of a current snapshot
+        known = familiar_of(familiar_rows, lead=lead, data=snapshot.data)
+        state_read = with_familiar(
+            query.answer(state),
+            known,
+            read_rep_ids=query.rep_ids,
+            data=snapshot.data,
+            now=now,
+        )
+        read = (planned, state_read)
     return _Opening(snapshot, duplicate, read)
+
+
+def _familiar_query_of(
+    ahead: tuple[Planned, StateQuery] | None, snapshot: Snapshot | None, now: datetime
+) -> Statement | None:
+    """The familiar-rep read, with a read ahead, when its rule set asks for one."""
+    if ahead is None or snapshot is None or snapshot.active is None:
+        return None
+    return familiar_query(ahead[0].plan.lead, ruleset=snapshot.active, now=now)
 
 
 def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> Simulation:

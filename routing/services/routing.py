@@ -29,6 +29,7 @@ from routing.normalize.facts import FACT_FIELD_NAMES
 from routing.notifications.contacts import active_subscribers, contact_of
 from routing.snapshot import Snapshot, current_snapshot
 
+from .familiar import familiar_of, familiar_query, with_familiar
 from .recording import (
     FallbackTarget,
     decision_recording,
@@ -144,6 +145,7 @@ def lead_choose(
             exclude_rep_ids=reroute.exclude_rep_ids if reroute else frozenset(),
             exclude_agents=reroute.exclude_agents if reroute else False,
             similarity=_message_similarity(plan, snapshot),
+            familiar=state.familiar,
         ),
         now=now,
     )
@@ -179,8 +181,9 @@ def new_lead_route(
 ) -> Routed:
     """Route a lead intake has not stored yet by the active rules, and store it with
     what was decided and its `earlier` events, in the caller's transaction (a failure
-    fails all of it). `read`: the plan and its locked state, read in this transaction
-    with the caller's first statements; planned and read here otherwise."""
+    fails all of it). `read`: the plan and its locked state (with the familiar rep the
+    rule set may ask for), read in this transaction with the caller's first statements;
+    planned and read here otherwise."""
     ruleset = snapshot.active
     now = timezone.now()
     if ruleset is None:
@@ -189,7 +192,17 @@ def new_lead_route(
         return Routed(written.decision, owner=None, ack_due_at=None, ruleset_name=None)
     if read is None:
         planned = lead_plan(facts_of(lead), snapshot=snapshot, ruleset=ruleset)
-        state = plan_state(planned.plan, snapshot=snapshot, now=now, lock=True)
+        query = plan_state_query(planned.plan, snapshot=snapshot, now=now, lock=True)
+        *rows, familiar_rows = run_statements(
+            [*query.statements, familiar_query(planned.plan.lead, ruleset=ruleset, now=now)]
+        )
+        state = with_familiar(
+            query.answer(rows),
+            familiar_of(familiar_rows, lead=lead, data=snapshot.data),
+            read_rep_ids=query.rep_ids,
+            data=snapshot.data,
+            now=now,
+        )
     else:
         planned, state = read
     return _decided(

@@ -19,6 +19,7 @@ from routing.db.statements import (
 )
 from routing.engine import (
     Decision,
+    Familiar,
     RepLoad,
     RepProfile,
     Rotation,
@@ -31,10 +32,12 @@ from routing.models import Assignment, PoolRotation
 
 @dataclass(frozen=True)
 class StateRead:
-    """What a decision reads of the live state: its reps' loads, its pools' rotations."""
+    """What a decision reads of the live state: its reps' loads, its pools' rotations,
+    and the rep the lead already knows (if the rule set asks)."""
 
     loads: dict[int, RepLoad]
     rotations: dict[int, Rotation]
+    familiar: Familiar | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class StateQuery:
     statements: list[Statement | None]
     pool_ids: list[int]
     lock: bool
+    rep_ids: frozenset[int] = frozenset()  # the reps whose loads it reads
 
     def answer(self, rows: list[list[tuple[Any, ...]] | None]) -> StateRead:
         loads, rotations = rows
@@ -64,10 +68,11 @@ def state_query(
 ) -> StateQuery:
     """`rep_loads` and `read_rotations` for one decision, as statements to run together."""
     pool_ids = sorted(set(pool_ids))
+    rep_ids = frozenset(rep_ids)
     loads = _loads_statement(rep_ids, pool_ids=pool_ids, data=data, now=now)
     rotating = _rotating(pool_ids, data)
     rotations = _rotations_statement(rotating, lock=lock) if rotating else None
-    return StateQuery([loads, rotations], rotating, lock)
+    return StateQuery([loads, rotations], rotating, lock, rep_ids)
 
 
 def _rotating(pool_ids: Iterable[int], data: RoutingData) -> list[int]:
@@ -300,6 +305,7 @@ class RoutingMemory:
     With `lock`, every pool's rotation row stays locked to the end of the transaction,
     so nobody else moves a rotation between the read and `save`; that holds up live
     intake through those pools for as long, so keep such transactions short.
+    No familiar rep: imports route by the rules alone.
 
     `loads`: carried over from an earlier transaction of the same run instead of being
     counted again (an import's batches: counting every rep's open leads for each batch
@@ -321,6 +327,7 @@ class RoutingMemory:
         )
         self.rotations: dict[int, Rotation] = read_rotations(_rotating(data.pools, data), lock=lock)
         self._moved: dict[int, RotationUpdate] = {}
+        self.familiar: Familiar | None = None
         self._latest = max((load.last_assigned for load in self.loads.values()), default=0)
 
     def taken(self, decision: Decision) -> None:

@@ -50,6 +50,13 @@ CASES = {
         "rule set 'Inbound': reroute_returning is 'always'; use one of never, agent_owned, "
         "higher_rule",
     ),
+    "a familiar-owner option that is not a flag": (
+        (
+            "    fallback: {pool: Inside Sales}\n",
+            "    fallback: {pool: Inside Sales}\n    sticky_owner: sometimes\n",
+        ),
+        "rule set 'Inbound': sticky_owner must be true or false, not 'sometimes'",
+    ),
     "unknown pool member": (
         ("members: [ana@example.com]", "members: [ana@example.com, zed@example.com]"),
         "pool 'SMB AEs': member 'zed@example.com' is not a rep "
