@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routing', '0018_managers_told_of_unclaimed_leads'),
+        ('routing', '0019_lead_campaign_fields_and_thank_you_url'),
     ]
 
     operations = [
