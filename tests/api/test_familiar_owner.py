@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from routing.explain import why_text
 from routing.models import Lead, Rule
-from tests.api.conftest import LEADS_URL
+from tests.api.conftest import LEADS_URL, SIMULATE_URL, stored_counts
 from tests.factories import AccountDomainFactory, NamedAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +159,17 @@ def test_with_both_options_off_returning_people_and_colleagues_go_by_the_rules(a
 
     assert back["owner"]["name"] == "Dee" and colleague["owner"]["name"] == "Dee"
     assert familiar_steps(back) == familiar_steps(colleague) == []
+
+
+def test_a_simulation_of_a_returning_customer_names_their_last_owner(api, team):
+    options(team, sticky_owner=True)
+    first = post(api, PAT, source="demo_request")
+    convert(team.ana, first["id"])
+    before = stored_counts()
+
+    body = api.post(SIMULATE_URL, {**PAT, "message": "More seats?"}, format="json").json()
+
+    assert body["owner"]["name"] == "Ana"
+    (step,) = familiar_steps(body)
+    assert step["why"] == "returning customer: Pat's last lead was Ana's"
+    assert stored_counts() == before
