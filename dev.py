@@ -79,6 +79,8 @@ def serve(port: str) -> int:
     # The development settings, for every process started here (the web and the worker
     # default to production when started by hand).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    # Links in notifications and everything printed point at the port served here.
+    os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     say("Migrating the database")
     manage("migrate", "--noinput")
     say("Loading the demo routing set and the demo admin")
@@ -123,7 +125,7 @@ def serve(port: str) -> int:
         name: subprocess.Popen(command, cwd=ROOT, start_new_session=True)
         for name, command in commands.items()
     }
-    say(f"Lead Router is up on http://127.0.0.1:{port}/admin/ (Ctrl-C stops everything)")
+    say(f"Lead Router is up on {os.environ['SITE_URL']}/admin/ (Ctrl-C stops everything)")
     exit_code = 0
     try:
         while all(process.poll() is None for process in processes.values()):

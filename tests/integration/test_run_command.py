@@ -75,7 +75,7 @@ class RunCommand:
         environment = {
             key: value
             for key, value in os.environ.items()
-            if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+            if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SITE_URL"}
         }
         environment.update(VAR_DIR=str(var_dir), PORT=str(self.port), PYTHONUNBUFFERED="1", **env)
         self.log = (var_dir / "run.log").open("w+")
@@ -130,6 +130,10 @@ def test_run_serves_the_admin_with_demo_data_and_stops_everything_on_ctrl_c(run_
     run.wait_until_serving()
     credentials = re.search(r"Demo admin: (\S+)\s+Password:\s+(\S+)", run.output())
     assert credentials, run.output()
+    # Served on a port of its own: what it prints (and the links it sends) say that port.
+    assert f"Sign in at {run.url}/admin/" in run.output()
+    assert f"Lead Router is up on {run.url}/admin/" in run.output()
+    assert "127.0.0.1:8000" not in run.output()
 
     base = run.url
     jar = http.cookiejar.CookieJar()

@@ -60,7 +60,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Demo admin: {email}\n  Password:   {password}\n"
-                "  Sign in at http://127.0.0.1:8000/admin/\n"
+                f"  Sign in at {settings.LEADROUTER['SITE_URL']}/admin/\n"
                 f"{rep_line}"
                 f"  Demo intake key: {key}\n"
             )
