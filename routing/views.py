@@ -16,6 +16,7 @@ from routing.explain import why_sentences
 from routing.links import BadLink, assignment_of_token
 from routing.models import Assignment
 from routing.notifications.messages import lead_facts_shown, lead_title
+from routing.rep_time import in_rep_time
 from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
 
 TEMPLATE = "routing/acknowledge.html"
@@ -58,7 +59,8 @@ class AcknowledgeLinkView(View):
             "problem": problem or _state_problem(assignment),
             "done": done,
         }
-        return render(request, TEMPLATE, context, status=status or 200)
+        with in_rep_time(assignment.rep):
+            return render(request, TEMPLATE, context, status=status or 200)
 
 
 def _assignment(token: str) -> tuple[Assignment | None, str]:

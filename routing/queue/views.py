@@ -23,6 +23,7 @@ from reps.models import Rep
 from routing.explain import why_sentences
 from routing.lead_fields import Shown, facts_shown
 from routing.models import Lead
+from routing.rep_time import in_rep_time
 from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
 from routing.services.work import OUTCOMES, WorkError, lead_claim, lead_record_outcome
 
@@ -43,9 +44,11 @@ def rep_required(view: Any) -> Any:
 
     @login_required(login_url="queue:login")
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if _rep_of(request) is None:
+        rep = _rep_of(request)
+        if rep is None:
             return render(request, "queue/not_a_rep.html", status=403)
-        return view(request, *args, **kwargs)
+        with in_rep_time(rep):  # the pages render inside the view: times in the rep's zone
+            return view(request, *args, **kwargs)
 
     return wrapped
 
