@@ -27,6 +27,7 @@ HEADLINES = {
     "manager.unclaimed": "Nobody took this lead: {who}",
 }
 DIGEST = "import.digest"  # many leads of an imported list, one message per rep
+MANAGER_KINDS = {"manager.escalated", "manager.unclaimed"}
 # Kinds that ask the rep to act, with a deadline and an acknowledge button.
 ACTIONABLE = {"lead.assigned", "lead.escalated", "lead.reminder"}
 # Kinds whose reader works the lead: they need what the AI agent learned before it.
@@ -68,6 +69,7 @@ def message_for(notification: Notification) -> Message:
             deadline_text = f"Acknowledge by {due:%H:%M} {zone.key} ({due:%a %d %b})."
         ack_url = acknowledge_url(assignment)
     summary = headline if not deadline_text else f"{headline}. {deadline_text}"
+    for_manager = kind in MANAGER_KINDS  # a manager works from the admin, not a rep queue
     return Message(
         kind=kind,
         headline=headline,
@@ -78,7 +80,9 @@ def message_for(notification: Notification) -> Message:
         note=_note(notification),
         handoff_note=lead.handoff_note if kind in TOLD_OF_HANDOFF else "",
         ack_url=ack_url,
-        lead_url=settings.LEADROUTER["SITE_URL"] + reverse("queue:lead", args=[lead.pk]),
+        lead_url=settings.LEADROUTER["SITE_URL"]
+        + reverse("admin:routing_lead_change" if for_manager else "queue:lead", args=[lead.pk]),
+        link_text="Open the lead in the admin" if for_manager else Message.link_text,
     )
 
 
@@ -119,16 +123,33 @@ def _note(notification: Notification) -> str:
     if kind == "manager.escalated":
         lead = notification.lead
         return (
-            f"Escalation {lead.escalation_count} for this lead: its owner did not acknowledge "
-            "it in time. " + _current_owner(lead)
+            f"Escalation {lead.escalation_count} for this lead: "
+            + _who_missed(notification.assignment)
+            + " "
+            + _current_owner(lead)
         )
     if kind == "manager.unclaimed":
-        return (
-            "Nobody acknowledged or could take this lead. "
-            + _current_owner(notification.lead)
-            + " Claim it there, or reassign it in the admin."
+        lead = notification.lead
+        missed = (
+            lead.assignments.filter(end_reason=Assignment.EndReason.EXPIRED)
+            .select_related("rep")
+            .order_by("-ended_at", "-id")
+            .first()
         )
+        what = f"{_who_missed(missed)} Nobody else took it." if missed else "Nobody could take it."
+        return f"{what} {_current_owner(lead)} Claim it there, or reassign it in the admin."
     return ""
+
+
+def _who_missed(assignment: Assignment | None) -> str:
+    """Who let the lead expire, and the deadline they missed (in their time zone)."""
+    if assignment is None or assignment.ack_due_at is None:
+        return "its owner did not acknowledge it in time."
+    zone = ZoneInfo(assignment.rep.timezone)
+    due = assignment.ack_due_at.astimezone(zone)
+    return (
+        f"{assignment.rep.name} did not acknowledge it by {due:%H:%M} {zone.key} ({due:%a %d %b})."
+    )
 
 
 def _current_owner(lead: Lead) -> str:

@@ -90,6 +90,13 @@ def test_the_managers_are_told_where_it_waits_once_and_the_last_owner_what_happe
     told = message_for(to_managers.get(kind="manager.unclaimed"))
     assert told.headline.startswith("Nobody took this lead")
     assert "waits in the shared queue of Dee" in told.note
+    last_owner = lead.assignments.order_by("-id").first().rep.name
+    assert f"{last_owner} did not acknowledge it by " in told.note
+    # A manager works from the admin: the link opens the lead there, not a rep queue.
+    assert told.lead_url.endswith(f"/admin/routing/lead/{lead.pk}/change/")
+    escalated = message_for(to_managers.filter(kind="manager.escalated").order_by("id").first())
+    assert "Ana did not acknowledge it by " in escalated.note
+    assert escalated.link_text == "Open the lead in the admin"
 
     last_expiry = Notification.objects.filter(lead=lead, kind="lead.expired").order_by("id").last()
     note = message_for(last_expiry).note
