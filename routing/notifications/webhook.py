@@ -1,4 +1,6 @@
-"""Signed JSON to a rep's, an agent's or a subscriber's URL (Standard Webhooks).
+"""Signed JSON to a rep's, an agent's or a subscriber's URL (Standard Webhooks). A rep's
+(or an agent's) message also carries `links`: the signed acknowledge link ("" when there
+is nothing to acknowledge) and the lead's page.
 
 Headers `webhook-id` (the same on every retry of one message, so a receiver can drop
 repeats), `webhook-timestamp` and `webhook-signature` (HMAC-SHA256 over
@@ -26,7 +28,15 @@ class WebhookTransport:
             if notification.subscription_id
             else notification.rep.webhook_secret
         )
-        body = json.dumps(notification.payload, separators=(",", ":"), ensure_ascii=False)
+        payload = notification.payload
+        if not notification.subscription_id:
+            # A rep's own endpoint (often bridged to SMS or a chat tool) gets the links
+            # their Slack and e-mail messages carry.
+            payload = {
+                **payload,
+                "links": {"acknowledge": message.ack_url, "lead": message.lead_url},
+            }
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         message_id = f"msg_{notification.pk}"
         now = timezone.now()
         signature = Webhook(secret).sign(message_id, now, body)

@@ -65,6 +65,9 @@ def test_the_webhook_is_signed_the_standard_webhooks_way(team, receiver):
     assert payload["type"] == "lead.assigned"
     assert payload["data"]["lead"]["id"] == lead.pk
     assert payload["data"]["assignment"]["owner"]["email"] == "ana@example.com"
+    # The rep's own endpoint gets the links the Slack and e-mail messages carry.
+    assert "/ack/" in payload["links"]["acknowledge"]
+    assert payload["links"]["lead"].endswith(f"/queue/leads/{lead.pk}/")
     forged = {**delivery.headers, "webhook-signature": "v1,AAAA"}
     with pytest.raises(Exception, match=r"(?i)signature"):
         Webhook(team.ana.webhook_secret).verify(delivery.body, forged)
