@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import connection
 
-from routing.db.statements import Statement, run_statements
+from routing.db.statements import Statement
 from routing.engine import CompiledRuleSet, Familiar, RoutingData
 from routing.models import Lead
 from routing.normalize import LeadFacts
@@ -77,17 +77,6 @@ def familiar_of(
 def _rep_name(rep_id: int, data: RoutingData) -> str:
     rep = data.reps.get(int(rep_id))
     return rep.name if rep else f"rep #{rep_id}"
-
-
-def familiar_read(
-    lead: Lead, facts: LeadFacts, *, ruleset: CompiledRuleSet, data: RoutingData, now: datetime
-) -> Familiar | None:
-    """`familiar_query` run on its own (routing without intake's read ahead)."""
-    query = familiar_query(facts, ruleset=ruleset, now=now)
-    if query is None:
-        return None
-    (rows,) = run_statements([query])
-    return familiar_of(rows, lead=lead, data=data)
 
 
 def with_familiar(

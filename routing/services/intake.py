@@ -39,7 +39,7 @@ from .duplicates import (
     open_duplicate_in,
     open_duplicate_probe,
 )
-from .familiar import familiar_of, familiar_query, familiar_read, with_familiar
+from .familiar import familiar_of, familiar_query, with_familiar
 from .recording import NO_RULESET
 from .returning import return_route_why, returning_lead_route
 from .routing import (
@@ -50,6 +50,7 @@ from .routing import (
     lead_plan,
     lead_route_after_error,
     new_lead_route,
+    new_lead_state,
     plan_state_query,
 )
 from .state import StateQuery, StateRead
@@ -254,15 +255,9 @@ def lead_simulate(*, values: dict[str, Any], ruleset_id: int | None = None) -> S
             {"ruleset": None, "steps": [{"step": "error", "error": NO_RULESET}], "elapsed_us": 0},
             duplicate,
         )
-    facts = lead_facts({**values})
-    planned = lead_plan(facts, snapshot=snapshot, ruleset=ruleset)
-    query = plan_state_query(planned.plan, snapshot=snapshot, now=now, lock=False)
-    state = with_familiar(
-        query.answer(run_statements(query.statements)),
-        familiar_read(Lead(**values), facts, ruleset=ruleset, data=snapshot.data, now=now),
-        read_rep_ids=query.rep_ids,
-        data=snapshot.data,
-        now=now,
+    planned = lead_plan(lead_facts({**values}), snapshot=snapshot, ruleset=ruleset)
+    state = new_lead_state(
+        Lead(**values), planned, ruleset=ruleset, snapshot=snapshot, now=now, lock=False
     )
     decision, elapsed_us = lead_choose(planned, snapshot=snapshot, state=state, now=now)
     owner = Rep.objects.filter(pk=decision.rep_id).first() if decision.rep_id else None

@@ -124,6 +124,31 @@ def plan_state(plan: engine.Plan, *, snapshot: Snapshot, now: datetime, lock: bo
     return query.answer(run_statements(query.statements))
 
 
+def new_lead_state(
+    lead: Lead,
+    planned: Planned,
+    *,
+    ruleset: engine.CompiledRuleSet,
+    snapshot: Snapshot,
+    now: datetime,
+    lock: bool,
+) -> StateRead:
+    """What deciding a new lead needs, read together: its plan's state (with `lock`,
+    its rotations locked) and, when the rule set asks, the rep it already knows
+    (`familiar_query`), with their load."""
+    query = plan_state_query(planned.plan, snapshot=snapshot, now=now, lock=lock)
+    *rows, familiar_rows = run_statements(
+        [*query.statements, familiar_query(planned.plan.lead, ruleset=ruleset, now=now)]
+    )
+    return with_familiar(
+        query.answer(rows),
+        familiar_of(familiar_rows, lead=lead, data=snapshot.data),
+        read_rep_ids=query.rep_ids,
+        data=snapshot.data,
+        now=now,
+    )
+
+
 def lead_choose(
     planned: Planned,
     *,
@@ -192,16 +217,8 @@ def new_lead_route(
         return Routed(written.decision, owner=None, ack_due_at=None, ruleset_name=None)
     if read is None:
         planned = lead_plan(facts_of(lead), snapshot=snapshot, ruleset=ruleset)
-        query = plan_state_query(planned.plan, snapshot=snapshot, now=now, lock=True)
-        *rows, familiar_rows = run_statements(
-            [*query.statements, familiar_query(planned.plan.lead, ruleset=ruleset, now=now)]
-        )
-        state = with_familiar(
-            query.answer(rows),
-            familiar_of(familiar_rows, lead=lead, data=snapshot.data),
-            read_rep_ids=query.rep_ids,
-            data=snapshot.data,
-            now=now,
+        state = new_lead_state(
+            lead, planned, ruleset=ruleset, snapshot=snapshot, now=now, lock=True
         )
     else:
         planned, state = read
