@@ -221,9 +221,7 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def shared_queue(self, lead: Lead) -> str:
         if lead.status != Lead.Status.UNCLAIMED:
             return "—"
-        waiting_for = [pool.name for pool in lead.queue_pools.all()]
-        waiting_for += [str(rep) for rep in lead.queue_reps.all()]
-        return ", ".join(waiting_for) or "nobody: reassign it"
+        return ", ".join(lead.waiting_for()) or "nobody: reassign it"
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         # A lead's decisions, assignments and events cannot be deleted on their own (their

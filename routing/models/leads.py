@@ -142,6 +142,18 @@ class Lead(models.Model):
         name = f"{self.first_name} {self.last_name}".strip()
         return f"{name} <{self.email}>" if name else self.email
 
+    @staticmethod
+    def claimable_by(rep: Rep) -> Q:
+        """Unclaimed leads waiting in the rep's shared queue: their pools', or theirs."""
+        return Q(status=Lead.Status.UNCLAIMED) & (
+            Q(queue_pools__memberships__rep=rep) | Q(queue_reps=rep)
+        )
+
+    def waiting_for(self) -> list[str]:
+        """Whose shared queue the lead waits in: its pools' names, then its reps'."""
+        names = [pool.name for pool in self.queue_pools.all()]
+        return names + [rep.name for rep in self.queue_reps.all()]
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES

@@ -155,8 +155,7 @@ def _who_missed(assignment: Assignment | None) -> str:
 def _current_owner(lead: Lead) -> str:
     """Where the lead is now, as it is when the message is sent."""
     if lead.status == Lead.Status.UNCLAIMED:
-        waiting_for = [pool.name for pool in lead.queue_pools.all()]
-        waiting_for += [rep.name for rep in lead.queue_reps.all()]
+        waiting_for = lead.waiting_for()
         if not waiting_for:
             return "Nobody has it now, and it waits in no shared queue."
         return f"Nobody has it now: it waits in the shared queue of {', '.join(waiting_for)}."

@@ -19,16 +19,9 @@ WORKING_STATUSES = (
 )
 
 
-def claimable_by(rep: Rep) -> Q:
-    """Unclaimed leads waiting in the rep's shared queue: their pools', or theirs."""
-    return Q(status=Lead.Status.UNCLAIMED) & (
-        Q(queue_pools__memberships__rep=rep) | Q(queue_reps=rep)
-    )
-
-
 def rep_visible_leads(*, rep: Rep) -> QuerySet[Lead]:
     """The rep's own leads (they own them now) and the unclaimed leads they may claim."""
-    return Lead.objects.filter(Q(owner=rep) | claimable_by(rep)).distinct()
+    return Lead.objects.filter(Q(owner=rep) | Lead.claimable_by(rep)).distinct()
 
 
 def rep_working_leads(*, rep: Rep) -> QuerySet[Lead]:
@@ -43,4 +36,4 @@ def rep_working_leads(*, rep: Rep) -> QuerySet[Lead]:
 
 def rep_shared_queue(*, rep: Rep) -> QuerySet[Lead]:
     """Unclaimed leads the rep may claim, oldest first."""
-    return Lead.objects.filter(claimable_by(rep)).distinct().order_by("created_at")
+    return Lead.objects.filter(Lead.claimable_by(rep)).distinct().order_by("created_at")

@@ -39,11 +39,7 @@ def lead_claim(*, lead: Lead, rep: Rep, actor_user: Any = None) -> Assignment:
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         if lead.status != Lead.Status.UNCLAIMED:
             raise WorkError("Someone else claimed this lead first.")
-        waits_for_rep = (
-            lead.queue_reps.filter(pk=rep.pk).exists()
-            or lead.queue_pools.filter(memberships__rep=rep).exists()
-        )
-        if not waits_for_rep:
+        if not Lead.objects.filter(Lead.claimable_by(rep), pk=lead.pk).exists():
             raise WorkError("This lead is not in your shared queue (yours or your pools').")
         claim = claim_recording(
             rep=rep,
