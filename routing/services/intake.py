@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -39,7 +40,7 @@ from .duplicates import (
     open_duplicate_in,
     open_duplicate_probe,
 )
-from .familiar import familiar_of, familiar_query, with_familiar
+from .familiar import familiar_query
 from .recording import NO_RULESET
 from .returning import return_route_why, returning_lead_route
 from .routing import (
@@ -51,6 +52,7 @@ from .routing import (
     lead_route_after_error,
     new_lead_route,
     new_lead_state,
+    new_lead_state_of,
     plan_state_query,
 )
 from .state import StateQuery, StateRead
@@ -205,10 +207,11 @@ def _intake_open(lead: Lead, *, read_ahead: bool) -> _Opening:
         ]
     )
     snapshot = kept
-    if kept is None or routing_version_of(version or [])[1] != kept.stamp:
+    current = routing_version_of(version or [])
+    if kept is None or current[1] != kept.stamp:
         if ahead is not None:
             raise _SnapshotStale
-        snapshot = _snapshot_if_it_builds(version)
+        snapshot = _snapshot_if_it_builds(current)
     if duplicate_window(snapshot) == window:
         duplicate = open_duplicate_in(dict(probe or ()), lead.email)
     else:
@@ -217,13 +220,8 @@ def _intake_open(lead: Lead, *, read_ahead: bool) -> _Opening:
     if ahead is not None and duplicate is None:
         planned, query = ahead
         assert snapshot is not None  # the kept one: a read ahead is of a current snapshot
-        known = familiar_of(familiar_rows, lead=lead, data=snapshot.data)
-        state_read = with_familiar(
-            query.answer(state),
-            known,
-            read_rep_ids=query.rep_ids,
-            data=snapshot.data,
-            now=now,
+        state_read = new_lead_state_of(
+            query, state, familiar_rows, lead=lead, snapshot=snapshot, now=now
         )
         read = (planned, state_read)
     return _Opening(snapshot, duplicate, read)
@@ -292,12 +290,12 @@ def _plan_if_it_plans(
         return None
 
 
-def _snapshot_if_it_builds(version: list[tuple[Any, ...]] | None) -> Snapshot | None:
-    """The snapshot for the version read (ROUTING_VERSION's rows; None: read it now).
-    The lead is not stored yet, so a snapshot that fails to build must not stop it:
-    None here, and routing meets the error again, after the lead is safe."""
+def _snapshot_if_it_builds(version: tuple[int, uuid.UUID] | None) -> Snapshot | None:
+    """The snapshot for the version read (`routing_version_of`; None: read it now). The
+    lead is not stored yet, so a snapshot that fails to build must not stop it: None
+    here, and routing meets the error again, after the lead is safe."""
     try:
-        return current_snapshot(routing_version_of(version) if version is not None else None)
+        return current_snapshot(version)
     except Exception:
         logger.exception("Routing snapshot failed to build; storing the lead first")
         return None

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from reps.models import Rep
 from routing import engine, semantic
+from routing.db.prepared import Rows
 from routing.db.statements import run_statements
 from routing.engine import Decision, RepProfile, RoutingState
 from routing.models import Assignment, Lead, LeadEvent, RoutingDecision, RuleSet
@@ -140,6 +141,20 @@ def new_lead_state(
     *rows, familiar_rows = run_statements(
         [*query.statements, familiar_query(planned.plan.lead, ruleset=ruleset, now=now)]
     )
+    return new_lead_state_of(query, rows, familiar_rows, lead=lead, snapshot=snapshot, now=now)
+
+
+def new_lead_state_of(
+    query: StateQuery,
+    rows: list[Rows | None],
+    familiar_rows: Rows | None,
+    *,
+    lead: Lead,
+    snapshot: Snapshot,
+    now: datetime,
+) -> StateRead:
+    """`new_lead_state` from the answers of its statements, run here or with others:
+    the plan's state and the familiar rep (their load read now if `query` did not)."""
     return with_familiar(
         query.answer(rows),
         familiar_of(familiar_rows, lead=lead, data=snapshot.data),
