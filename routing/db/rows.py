@@ -17,7 +17,7 @@ simple-history records.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -74,20 +74,36 @@ def rows_insert(instances: Sequence[models.Model], *, then: Sequence[Statement] 
         groups.setdefault((type(instance), instance.pk is not None), []).append(instance)
     database = connections[DEFAULT_DB_ALIAS]
     statements: list[Statement] = []
+    chunks: list[tuple[bool, list[models.Model]]] = []
     for (model, with_ids), rows in groups.items():
-        fields, sql = _insert_statement(model, len(rows), with_ids, database.vendor)
-        values = []
-        for instance in rows:
-            _related_ids_taken(instance)
-            values += [
-                field.get_db_prep_save(field.pre_save(instance, True), database) for field in fields
-            ]
-        statements.append((sql, values))
+        per_statement = _rows_per_statement(model, database)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            fields, sql = _insert_statement(model, len(chunk), with_ids, database.vendor)
+            values = []
+            for instance in chunk:
+                _related_ids_taken(instance)
+                values += [
+                    field.get_db_prep_save(field.pre_save(instance, True), database)
+                    for field in fields
+                ]
+            statements.append((sql, values))
+            chunks.append((with_ids, chunk))
     answers = statements_answered([*statements, *then])
-    for ((_, with_ids), rows), answer in zip(groups.items(), answers, strict=False):
+    for (with_ids, chunk), answer in zip(chunks, answers, strict=False):
         if not with_ids:
-            for instance, (pk,) in zip(rows, answer, strict=True):
+            for instance, (pk,) in zip(chunk, answer, strict=True):
                 instance.pk = pk
+
+
+# PostgreSQL's limit on one statement's parameters; other databases say theirs.
+_POSTGRESQL_MAX_PARAMS = 65535
+
+
+def _rows_per_statement(model: type[models.Model], database: Any) -> int:
+    """How many rows of `model` one INSERT may carry (a batch writes thousands)."""
+    limit = database.features.max_query_params or _POSTGRESQL_MAX_PARAMS
+    return max(1, limit // len(model._meta.concrete_fields))
 
 
 def row_update(instance: models.Model, field_names: tuple[str, ...]) -> None:
@@ -111,7 +127,7 @@ def _foreign_keys(model: type[models.Model]) -> list[Any]:
     return [field for field in model._meta.concrete_fields if field.many_to_one]
 
 
-@cache
+@lru_cache(maxsize=256)
 def _insert_statement(
     model: type[models.Model], count: int, with_ids: bool, vendor: str
 ) -> tuple[list[Any], str]:
