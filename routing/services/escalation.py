@@ -47,7 +47,7 @@ from .state import RoutingMemory
 
 logger = logging.getLogger(__name__)
 
-BATCH = 200  # assignments per transaction: rotations stay locked while it is decided
+BATCH = 500  # assignments per transaction: rotations stay locked while it is decided
 # Each batch first takes those due within this long: a fresh lead skips the backlog.
 FRESH = timedelta(seconds=1)
 FRESH_PER_BATCH = 20

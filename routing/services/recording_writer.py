@@ -1,7 +1,7 @@
 """Writing recordings (routing.services.recording) in the caller's transaction: one
 lead's, or many stored leads' at once (the escalation sweep's batch). Rows are given
-their ids first, then written together with the outbox's wake-up, each model's rows in
-as few statements as the database takes: one round trip on PostgreSQL."""
+their ids first, so that rows naming one another go in together: a lead's in one round
+trip with the outbox's wake-up on PostgreSQL, a batch's a table at a time."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from routing.db.rows import ids_give, row_update, rows_insert
+from routing.db.rows import ids_give, row_update, rows_copy, rows_insert
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
-from routing.notifications.outbox import outbox_wake
+from routing.notifications.outbox import outbox_wake, outbox_write
 
 from .recording import (
     LEAD_FIELD_NAMES,
@@ -68,16 +68,17 @@ def recordings_write(
 ) -> list[Written]:
     """Write the recordings of many stored leads in the caller's transaction, with
     `more_messages` (made once every row has its id, e.g. messages about the `earlier`
-    events): every row's id in one statement, the rows in a statement or a few per
-    model, each group of leads whose fields change alike in one UPDATE."""
+    events): every row's id in one statement, each model's rows in one statement (COPY
+    on PostgreSQL), each group of leads whose fields change alike in one UPDATE."""
     written = [_Rows.of(item.recording, lead=item.lead, earlier=item.earlier) for item in batch]
     for item in batch:
         _apply(item.recording, item.lead)
     stored = [row for rows in written for row in rows.stored]
     ids_give(stored)
+    rows_copy(stored)
     messages = [message for rows in written for message in rows.messages()]
     messages += more_messages() if more_messages is not None else []
-    rows_insert([*stored, *messages], then=outbox_wake() if messages else ())
+    outbox_write(messages, many=True)
     _leads_update([item for item in batch if item.recording.lead], now=now)
     _queues_set(written)
     return [Written(rows.decision, rows.assignment) for rows in written]

@@ -159,3 +159,54 @@ def test_without_an_escalation_target_the_fallback_takes_it(team):
     with later(SLA + timedelta(seconds=1)):
         assignments_escalate_overdue()
     assert lead.assignments.get(ended_at__isnull=True).rep == team.dee
+
+
+def test_a_storm_is_escalated_in_batches_each_lead_once_with_the_rotation_exact(team):
+    leads = [submit(source="demo_request", email=f"storm{n}@prospect.com") for n in range(9)]
+
+    with later(SLA + timedelta(seconds=1)):
+        assert assignments_escalate_overdue() == 9
+        assert assignments_escalate_overdue() == 0
+
+    new_owners = []
+    for lead in leads:
+        lead.refresh_from_db()
+        assert lead.events.filter(kind=LeadEvent.Kind.ESCALATED).count() == 1
+        (current,) = lead.assignments.filter(ended_at__isnull=True)
+        assert current.reason == Assignment.Reason.ESCALATED and lead.owner == current.rep
+        assert lead.escalation_count == 1 and lead.status == Lead.Status.ASSIGNED
+        new_owners.append(current.rep)
+    # The closers' round robin turned once per lead, across the batch.
+    assert sorted(new_owners.count(rep) for rep in (team.bo, team.cy)) == [4, 5]
+    told = Notification.objects.filter(kind="lead.expired", destination="ana@example.com")
+    assert told.count() == 9
+
+
+def test_a_lead_just_fallen_due_is_not_kept_behind_the_backlog(team):
+    backlog = [submit(source="demo_request", email=f"old{n}@prospect.com") for n in range(4)]
+    with later(SLA - timedelta(minutes=5)):
+        fresh = submit(source="demo_request", email="fresh@prospect.com")
+    fresh_assignment = fresh.assignments.get()
+
+    # The backlog has been overdue for five minutes; the fresh lead for a moment.
+    with time_machine.travel(fresh_assignment.ack_due_at + timedelta(milliseconds=300), tick=False):
+        assert assignments_escalate_overdue(limit=2) == 2
+
+    fresh_assignment.refresh_from_db()
+    assert fresh_assignment.end_reason == Assignment.EndReason.EXPIRED
+    expired = [lead for lead in backlog if lead.assignments.filter(end_reason="expired").exists()]
+    assert expired == [backlog[0]]  # and then the oldest of the backlog
+
+
+def test_after_the_last_escalation_a_batch_leaves_every_lead_in_its_queue(team):
+    leads = [submit(source="demo_request", email=f"late{n}@prospect.com") for n in range(3)]
+    for round_ in range(1, 4):
+        with later(round_ * (SLA + timedelta(seconds=1))):
+            assert assignments_escalate_overdue() == 3
+
+    for lead in leads:
+        lead.refresh_from_db()
+        assert lead.status == Lead.Status.UNCLAIMED and lead.owner is None
+        assert list(lead.queue_pools.all()) == [team.closers]
+    unclaimed = Notification.objects.filter(kind="manager.unclaimed")
+    assert unclaimed.count() == 3
