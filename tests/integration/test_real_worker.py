@@ -175,6 +175,57 @@ def test_sweeps_racing_escalate_each_assignment_once(tmp_path, team):
     assert LeadEvent.objects.filter(kind=LeadEvent.Kind.ESCALATED).count() == len(leads)
 
 
+STORM = """
+import os, sys, time
+import django
+django.setup()
+from routing.models import Assignment
+from routing.services import escalation
+from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
+escalation.BATCH = 40  # several batches each, interleaved between the processes
+role = sys.argv[1]
+while not os.path.exists(sys.argv[-1]):
+    time.sleep(0.005)
+if role == "sweep":
+    print(escalation.assignments_escalate_overdue())
+else:  # Ana acknowledges her leads as fast as she can, racing the sweeps
+    honoured = []
+    for assignment in Assignment.objects.filter(rep__name="Ana").order_by("-id"):
+        try:
+            assignment_acknowledge(assignment=assignment, rep=assignment.rep, via="test")
+            honoured.append(assignment.pk)
+        except AcknowledgeError:
+            pass
+    print(" ".join(map(str, honoured)) or "-")
+"""
+
+
+def test_sweeps_and_acknowledgments_racing_on_a_storm_each_lead_once(tmp_path, team):
+    leads = [submit(source="demo_request", email=f"storm{n}@prospect.com") for n in range(240)]
+    Assignment.objects.update(ack_due_at=F("assigned_at"))  # all overdue at once
+    outputs = run_together(STORM, [["sweep"], ["sweep"], ["sweep"], ["ack"]], tmp_path / "go")
+    escalated = sum(int(out.strip().splitlines()[-1]) for out in outputs[:3])
+    honoured = {int(pk) for pk in outputs[3].split() if pk != "-"}
+
+    # Every lead either was acknowledged in time (the acknowledgment won) or escalated
+    # exactly once (the sweep won), never both.
+    assert escalated + len(honoured) == len(leads), (escalated, len(honoured))
+    first = Assignment.objects.filter(rep=team.ana)
+    assert set(first.filter(acknowledged_at__isnull=False).values_list("pk", flat=True)) == (
+        honoured
+    )
+    assert not first.filter(acknowledged_at__isnull=False, end_reason="expired").exists()
+    assert first.filter(end_reason="expired").count() == escalated
+    per_lead = Counter(
+        LeadEvent.objects.filter(kind=LeadEvent.Kind.ESCALATED).values_list("lead", flat=True)
+    )
+    assert len(per_lead) == escalated and set(per_lead.values()) == {1}
+    open_per_lead = Counter(
+        Assignment.objects.filter(ended_at__isnull=True).values_list("lead", flat=True)
+    )
+    assert len(open_per_lead) == len(leads) and set(open_per_lead.values()) == {1}
+
+
 def test_the_owner_is_reminded_once_shortly_before_the_deadline(stack, team, key, receiver):
     shorten_sla(team, 6)
     team.ruleset.remind_before = timedelta(seconds=3)
