@@ -5,6 +5,7 @@ lead went and why, once, on their own channels, with a link they can open."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
 from routing.explain import why_text
+from routing.imports import lead_import_create, lead_import_run
 from routing.models import Lead, Notification, Rule
 from routing.services.delivery import notifications_send_due
 from tests.api.conftest import LEADS_URL, SIMULATE_URL, stored_counts
@@ -216,4 +218,16 @@ def test_the_simulator_shows_the_owner_kept_and_stores_and_tells_nothing(api, ow
         "at capacity: 1 of 1 open leads; kept as account owner"
     )
     assert stored_counts() == before
+    assert passed_over_messages() == []
+
+
+def test_an_imported_list_passes_an_away_owner_over_without_a_message_per_lead(owners):
+    owners.ana.out_of_office_until = timezone.now() + timedelta(days=1)
+    owners.ana.save()
+    data = b"email,first_name,company\npat@acme.com,Pat,Acme Corp\nsam@acme.com,Sam,Acme Corp\n"
+    lead_import = lead_import_create(name="expo.csv", notify="each", size=len(data))
+
+    lead_import_run(lead_import=lead_import, source=io.BytesIO(data))
+
+    assert [lead.owner.name for lead in Lead.objects.order_by("email")] == ["Dee", "Dee"]
     assert passed_over_messages() == []
