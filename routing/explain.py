@@ -53,6 +53,8 @@ def _sentence(step: dict[str, Any]) -> str | None:
         if "reason" in step:
             return f"{why}, but {step['reason']}; the rules decided."
         return f"{why}, so it went to {step.get('rep')}."
+    if kind == "kept":  # an account's owner, at capacity, with a rule that keeps them
+        return f"{step.get('rep')} kept it as the account's owner ({step.get('reason')})."
     if kind == "fell_through":
         return f"{step.get('reason', '').capitalize()}, so it moved on."
     if kind == "pick":

@@ -198,6 +198,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
         escalate_to=Owner.of(rule, "escalate_to"),
         handoff_to=Owner.of(rule, "handoff_to"),
         sla_in_working_hours=rule.sla_in_working_hours,
+        ignore_capacity=rule.ignore_capacity,
         uses_account=(
             "named_account" in fields_tested(rule.conditions)
             or rule.route_to == Rule.RouteTo.ACCOUNT_OWNER

@@ -285,6 +285,7 @@ class RuleForm(forms.ModelForm):
             "route_pool",
             "ack_sla",
             "sla_in_working_hours",
+            "ignore_capacity",
             "escalate_to_rep",
             "escalate_to_pool",
             "handoff_to_rep",

@@ -41,7 +41,7 @@ class RuleInline(admin.StackedInline):
         ("position", "name", "is_enabled"),
         "conditions",
         "reads_as",
-        ("route_to", "route_rep", "route_pool"),
+        ("route_to", "route_rep", "route_pool", "ignore_capacity"),
         ("ack_sla", "sla_in_working_hours"),
         ("escalate_to_rep", "escalate_to_pool"),
         ("handoff_to_rep", "handoff_to_pool"),

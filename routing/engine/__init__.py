@@ -4,6 +4,7 @@ from .deadlines import duration_words, reminder_time
 from .decide import choose, decide, owner_rep_ids, plan, plan_escalation, plan_handoff
 from .distribution import uses_rotation
 from .types import (
+    Bypassed,
     Candidate,
     CompiledRule,
     CompiledRuleSet,
@@ -21,6 +22,7 @@ from .types import (
 )
 
 __all__ = [
+    "Bypassed",
     "Candidate",
     "CompiledRule",
     "CompiledRuleSet",

@@ -9,7 +9,7 @@ Pure: no database, no clock (`now` is an argument), no I/O.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from reps.owners import Owner
 from routing.normalize import LeadFacts
@@ -17,8 +17,15 @@ from territories.matching import AccountMatch, TerritoryMatch
 
 from .deadlines import duration_words, reminder_time, working_deadline
 from .distribution import pick_member
-from .eligibility import unavailable_because, weekday_and_time
+from .eligibility import (
+    at_capacity_because,
+    away_because,
+    excluded_because,
+    unavailable_because,
+    weekday_and_time,
+)
 from .types import (
+    Bypassed,
     Candidate,
     CompiledRule,
     CompiledRuleSet,
@@ -150,6 +157,7 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
             # same lead to the team, only its owner is known already.
             rule = plan.candidates[0].rule
             return _decision(plan, rule, rep_id, None, None, steps, False, data, now)
+    bypassed: Bypassed | None = None
     for entry in plan.entries:
         if isinstance(entry, Miss):
             steps.append(_miss_step(entry, plan))
@@ -160,7 +168,13 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
         rule = entry.rule
         is_fallback = rule is None and not entry.via
         steps.append(_candidate_step(entry, plan))
-        rep_id, pool_id, rotation = _owner_pick(entry.owner, data, state, now, steps, plan.lead)
+        if rule is not None and rule.route_to == "account_owner" and not entry.via:
+            rep_id, passed_over = _account_owner_pick(rule, entry.owner, plan, data, state, now)
+            steps.extend(passed_over.steps)
+            bypassed = bypassed or passed_over.bypassed
+            pool_id = rotation = None
+        else:
+            rep_id, pool_id, rotation = _owner_pick(entry.owner, data, state, now, steps, plan.lead)
         relaxed = False
         if rep_id is None and is_fallback:
             steps.append(
@@ -183,7 +197,10 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
                 }
             )
             continue
-        return _decision(plan, rule, rep_id, pool_id, rotation, steps, relaxed, data, now)
+        decision = _decision(plan, rule, rep_id, pool_id, rotation, steps, relaxed, data, now)
+        if bypassed is not None and bypassed.rep_id != rep_id:
+            decision.bypassed = bypassed
+        return decision
     raise AssertionError("the plan always ends with the fallback")  # pragma: no cover
 
 
@@ -312,6 +329,45 @@ def _owner_pick(
         steps.append({"step": "skip", "rep": rep.name, "rep_id": rep.id, "reason": reason})
         return None, None, None
     return rep.id, None, None
+
+
+class _OwnerCheck(NamedTuple):
+    steps: tuple[dict[str, Any], ...]
+    bypassed: Bypassed | None  # passed over while away or at capacity: to be told
+
+
+def _account_owner_pick(
+    rule: CompiledRule,
+    owner: Owner,
+    plan: Plan,
+    data: RoutingData,
+    state: RoutingState,
+    now: datetime,
+) -> tuple[int | None, _OwnerCheck]:
+    """The named account's owner, named directly, so not held to working hours; with the
+    rule's `ignore_capacity`, not held to capacity either (the trace says so). An owner
+    passed over while out of office or at capacity is to be told; one who may never have
+    the lead (inactive, excluded) is not."""
+    rep = data.reps.get(owner.id)
+    if rep is None:
+        step = {"step": "skip", "rep": owner.name, "reason": "no longer a rep"}
+        return None, _OwnerCheck((step,), None)
+    skip: dict[str, Any] = {"step": "skip", "rep": rep.name, "rep_id": rep.id}
+    excluded = excluded_because(rep, state=state)
+    if excluded is not None:
+        return None, _OwnerCheck(({**skip, "reason": excluded},), None)
+    reason = away_because(rep, now=now, check_hours=False)
+    if reason is None:
+        reason = at_capacity_because(rep, state=state)
+        if reason is None:
+            return rep.id, _OwnerCheck((), None)
+        if rule.ignore_capacity:
+            kept = {"step": "kept", "rep": rep.name, "rep_id": rep.id}
+            return rep.id, _OwnerCheck(
+                ({**kept, "reason": f"{reason}; kept as account owner"},), None
+            )
+    account = plan.account.name if plan.account is not None else owner.name
+    return None, _OwnerCheck(({**skip, "reason": reason},), Bypassed(rep.id, account, reason))
 
 
 def _familiar_pick(

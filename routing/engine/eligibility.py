@@ -61,14 +61,28 @@ def unavailable_because(
 
     `relaxed` is for the fallback of last resort: only who may never get the lead
     (excluded, inactive) counts, not whether they are available right now."""
+    reason = excluded_because(rep, state=state)
+    if reason is not None or relaxed:
+        return reason
+    return away_because(rep, now=now, check_hours=check_hours) or at_capacity_because(
+        rep, state=state
+    )
+
+
+def excluded_because(rep: RepProfile, *, state: RoutingState) -> str | None:
+    """Why `rep` may not have this lead at all (at no hour, with no room to spare)."""
     if rep.id in state.exclude_rep_ids:
         return "let this lead expire before"
     if state.exclude_agents and rep.kind == "agent":
         return "an AI agent, and the lead is being handed to a person"
     if not rep.is_active:
         return "inactive"
-    if relaxed:
-        return None
+    return None
+
+
+def away_because(rep: RepProfile, *, now: datetime, check_hours: bool) -> str | None:
+    """Why `rep` is not there to take a lead now: out of office, or (`check_hours`)
+    outside their working hours."""
     if (
         rep.out_of_office_until is not None
         and (rep.out_of_office_from is None or rep.out_of_office_from <= now)
@@ -80,6 +94,11 @@ def unavailable_because(
         local = local_time(now, rep.timezone)
         if not _within_shifts(rep, local):
             return f"outside working hours ({weekday_and_time(local)} {rep.timezone.key})"
+    return None
+
+
+def at_capacity_because(rep: RepProfile, *, state: RoutingState) -> str | None:
+    """Which of `rep`'s capacity limits is reached, or None when none is."""
     load = state.loads.get(rep.id, NO_LOAD)
     # The counts may stop at the limit (`rep_loads`): the limit is what the trace says.
     if rep.max_unacknowledged is not None and load.open_unacknowledged >= rep.max_unacknowledged:

@@ -109,6 +109,8 @@ class CompiledRule:
     uses_account: bool  # tests named_account or routes to the account owner
     handoff_to: Owner | None = None  # who takes over from an AI agent
     sla_in_working_hours: bool = False  # the SLA counts only the owner's working hours
+    # An account-owner route: the owner gets the lead even at their capacity limits.
+    ignore_capacity: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,16 @@ class RotationUpdate:
 
 
 @dataclass(slots=True)  # not frozen: see the module docstring
+class Bypassed:
+    """A named account's owner the lead did not go to, though a rule routed it to them:
+    they are told where it went, and why not to them."""
+
+    rep_id: int
+    account: str  # the named account's name
+    reason: str  # the trace's words: "out of office until ...", "at capacity: 3 of 3 ..."
+
+
+@dataclass(slots=True)  # not frozen: see the module docstring
 class Decision:
     rep_id: int | None  # None only when nobody at all can take the lead
     rule: CompiledRule | None  # None: fallback
@@ -246,3 +258,4 @@ class Decision:
     relaxed: bool  # the fallback answered, ignoring availability
     ack_due_at: datetime | None = None  # None when nobody took the lead
     remind_at: datetime | None = None  # when the owner is reminded, if still unacknowledged
+    bypassed: Bypassed | None = None  # the account's owner, passed over

@@ -170,6 +170,13 @@ class RuleSet(models.Model):
         return self.escalate_to_rep or self.escalate_to_pool
 
 
+IGNORE_CAPACITY_ONLY_FOR_OWNERS = (
+    "Only a rule routing to the account owner can ignore capacity: a rep or pool route "
+    "would overload whoever it names. Clear “owner keeps the account at capacity” or "
+    "route to the named account's owner."
+)
+
+
 class Rule(models.Model):
     """When all of `conditions` hold for a lead, route it to `route_to`."""
 
@@ -204,6 +211,13 @@ class Rule(models.Model):
         help_text="Count the SLA only in the owner's working hours (their time zone): a lead "
         "at 18:55 for a 9-17 rep with 20 minutes is due at 09:15 on their next working day.",
     )
+    ignore_capacity = models.BooleanField(
+        default=False,
+        verbose_name="owner keeps the account at capacity",
+        help_text="Only for account-owner rules: the account's owner gets its leads even at "
+        "their capacity limits (open, unacknowledged, per day). Out of office and inactive "
+        "owners are still passed over, and told.",
+    )
     escalate_to_rep = _rep_fk(help_text="Blank (and no pool): the rule set's escalation target.")
     escalate_to_pool = _pool_fk()
     handoff_to_rep = _rep_fk(
@@ -235,6 +249,11 @@ class Rule(models.Model):
                     "territory and account-owner routes take neither."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(ignore_capacity=False) | Q(route_to="account_owner"),
+                name="rule_ignore_capacity_only_for_account_owner",
+                violation_error_message=IGNORE_CAPACITY_ONLY_FOR_OWNERS,
+            ),
             owner_constraint("escalate_to", required=False),
             owner_constraint("handoff_to", required=False),
             models.CheckConstraint(
@@ -253,6 +272,8 @@ class Rule(models.Model):
             raise ValidationError({"route_rep": "Choose the rep this rule routes to."})
         if self.route_to == self.RouteTo.POOL and not self.route_pool_id:
             raise ValidationError({"route_pool": "Choose the pool this rule routes to."})
+        if self.ignore_capacity and self.route_to != self.RouteTo.ACCOUNT_OWNER:
+            raise ValidationError({"ignore_capacity": IGNORE_CAPACITY_ONLY_FOR_OWNERS})
         if self.route_to != self.RouteTo.REP:
             self.route_rep = None
         if self.route_to != self.RouteTo.POOL:
@@ -271,6 +292,8 @@ class Rule(models.Model):
             self.RouteTo.REP: lambda: f"rep {self.route_rep.name if self.route_rep else '?'}",
             self.RouteTo.POOL: lambda: f"pool {self.route_pool.name if self.route_pool else '?'}",
             self.RouteTo.TERRITORY: lambda: "the territory owner",
-            self.RouteTo.ACCOUNT_OWNER: lambda: "the named account's owner",
+            self.RouteTo.ACCOUNT_OWNER: lambda: (
+                "the named account's owner" + (", even at capacity" if self.ignore_capacity else "")
+            ),
         }[self.route_to]()
         return f"When {describe_conditions(self.conditions)} → {target}"

@@ -25,7 +25,11 @@ HEADLINES = {
     "lead.reminder": "{left} left to acknowledge: {who}",
     "manager.escalated": "Not acknowledged in time: {who}",
     "manager.unclaimed": "Nobody took this lead: {who}",
+    "owner.bypassed": "Your account's lead went to someone else: {who}",
 }
+# To a named account's owner a rule routed the lead to, passed over while away or at
+# capacity: where it went and why.
+PASSED_OVER = "owner.bypassed"
 DIGEST = "import.digest"  # many leads of an imported list, one message per rep
 MANAGER_KINDS = {"manager.escalated", "manager.unclaimed"}
 # Kinds that ask the rep to act, with a deadline and an acknowledge button.
@@ -120,6 +124,8 @@ def _note(notification: Notification) -> str:
         return "This lead came back with higher intent and was routed again. " + _current_owner(
             notification.lead
         )
+    if kind == PASSED_OVER:
+        return _passed_over_note(notification)
     if kind == "manager.escalated":
         lead = notification.lead
         return (
@@ -139,6 +145,25 @@ def _note(notification: Notification) -> str:
         what = f"{_who_missed(missed)} Nobody else took it." if missed else "Nobody could take it."
         return f"{what} {_current_owner(lead)} Claim it there, or reassign it in the admin."
     return ""
+
+
+def _passed_over_note(notification: Notification) -> str:
+    """Why the lead did not come to the account's owner, in the words of the decision's
+    trace (the step that skipped them), and who has it now."""
+    assignment = notification.assignment
+    steps = assignment.decision.steps if assignment and assignment.decision else []
+    account = next((step.get("account") for step in steps if step.get("step") == "account"), "")
+    reason = next(
+        (
+            step.get("reason")
+            for step in steps
+            if step.get("step") == "skip" and step.get("rep_id") == notification.rep_id
+        ),
+        "",
+    )
+    opening = f"{account} is your named account, but this lead" if account else "This lead"
+    why = f" ({reason})" if reason else ""
+    return f"{opening} did not come to you{why}. {_current_owner(notification.lead)}"
 
 
 def _who_missed(assignment: Assignment | None) -> str:

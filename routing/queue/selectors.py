@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from reps.models import Rep
 from routing.models import Assignment, Lead
+from routing.notifications.messages import PASSED_OVER
 
 # Leads still being worked: shown in "My leads". Closed ones (converted, disqualified)
 # stay reachable by their page but leave the list.
@@ -22,6 +23,13 @@ WORKING_STATUSES = (
 def rep_visible_leads(*, rep: Rep) -> QuerySet[Lead]:
     """The rep's own leads (they own them now) and the unclaimed leads they may claim."""
     return Lead.objects.filter(Q(owner=rep) | Lead.claimable_by(rep)).distinct()
+
+
+def rep_readable_leads(*, rep: Rep) -> QuerySet[Lead]:
+    """What the rep may open but not act on, besides their visible leads: the leads of
+    their named accounts they were told went to someone else."""
+    told = Q(notifications__rep=rep, notifications__kind=PASSED_OVER)
+    return Lead.objects.filter(Q(owner=rep) | Lead.claimable_by(rep) | told).distinct()
 
 
 def rep_working_leads(*, rep: Rep) -> QuerySet[Lead]:

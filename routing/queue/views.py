@@ -1,8 +1,8 @@
 """The rep queue at /queue/: my leads with their deadlines, a lead's page, and the
 actions a rep takes on it (acknowledge, record an outcome, claim from the shared queue).
 
-Every lead is looked up through `rep_visible_leads`: a lead the rep may not see is a
-404, whether it exists or not.
+Every lead is looked up through `rep_visible_leads` (`rep_readable_leads` for the page
+only): a lead the rep may not see is a 404, whether it exists or not.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from routing.rep_time import in_rep_time
 from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
 from routing.services.work import OUTCOMES, WorkError, lead_claim, lead_record_outcome
 
-from .selectors import rep_shared_queue, rep_visible_leads, rep_working_leads
+from .selectors import rep_readable_leads, rep_shared_queue, rep_visible_leads, rep_working_leads
 
 
 class QueueLoginView(LoginView):
@@ -71,7 +71,11 @@ def queue_home(request: HttpRequest) -> HttpResponse:
 class LeadPageView(View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         rep = _rep_of(request)
-        lead = get_object_or_404(rep_visible_leads(rep=rep), pk=pk)
+        lead = get_object_or_404(rep_readable_leads(rep=rep), pk=pk)
+        # A lead of the rep's account that went to someone else: to read, not to act on.
+        only_told = (
+            lead.owner_id != rep.pk and not rep_visible_leads(rep=rep).filter(pk=pk).exists()
+        )
         assignment = lead.assignments.filter(ended_at__isnull=True, rep=rep).first()
         decision = assignment.decision if assignment else lead.decisions.order_by("-id").first()
         return render(
@@ -82,10 +86,10 @@ class LeadPageView(View):
                 "lead": lead,
                 "facts": facts_shown(lead, Shown.QUEUE),
                 "assignment": assignment,
-                "why": why_sentences(decision),
+                "why": [] if only_told else why_sentences(decision),
                 "events": lead.events.select_related("actor_user").order_by("at", "id"),
                 "outcomes": [(value, Lead.Status(value).label) for value in OUTCOMES],
-                "claimable": lead.status == Lead.Status.UNCLAIMED,
+                "claimable": lead.status == Lead.Status.UNCLAIMED and not only_told,
             },
         )
 

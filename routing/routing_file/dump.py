@@ -274,6 +274,8 @@ def _rule(rule: Rule) -> dict[str, Any]:
         item["ack_sla"] = format_duration(rule.ack_sla)
     if rule.sla_in_working_hours:
         item["sla_in_working_hours"] = True
+    if rule.ignore_capacity:
+        item["ignore_capacity"] = True
     _put(item, "escalate_to", _owner(rule.escalate_to_rep, rule.escalate_to_pool))
     _put(item, "handoff_to", _owner(rule.handoff_to_rep, rule.handoff_to_pool))
     if not rule.is_enabled:

@@ -247,6 +247,7 @@ class _Loader:
                 "route_to": rule_spec.route_to,
                 "ack_sla": rule_spec.ack_sla,
                 "sla_in_working_hours": rule_spec.sla_in_working_hours,
+                "ignore_capacity": rule_spec.ignore_capacity,
             }
             rule_values.update(self._owner_ids("route", rule_spec.route))
             rule_values.update(self._owner_ids("escalate_to", rule_spec.escalate_to))

@@ -39,6 +39,7 @@ RULE_KEYS = (
     "route",
     "ack_sla",
     "sla_in_working_hours",
+    "ignore_capacity",
     "escalate_to",
     "handoff_to",
     "enabled",
@@ -156,6 +157,12 @@ def _rules(ruleset: Item) -> tuple[RuleSpec, ...]:
             rule.error("is listed twice; rule names are unique within a rule set")
             continue
         route_to, route = _route(rule)
+        ignore_capacity = rule.flag("ignore_capacity", default=False)
+        if ignore_capacity and route_to != Rule.RouteTo.ACCOUNT_OWNER:
+            rule.error(
+                "ignore_capacity: true needs route: {account_owner: true}; only a named "
+                "account's owner keeps leads at capacity"
+            )
         rules.append(
             RuleSpec(
                 name=name,
@@ -165,6 +172,7 @@ def _rules(ruleset: Item) -> tuple[RuleSpec, ...]:
                 is_enabled=rule.flag("enabled", default=True),
                 ack_sla=rule.duration("ack_sla", default=None),
                 sla_in_working_hours=rule.flag("sla_in_working_hours", default=False),
+                ignore_capacity=ignore_capacity,
                 escalate_to=rule.owner("escalate_to"),
                 handoff_to=rule.owner("handoff_to"),
             )

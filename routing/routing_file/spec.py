@@ -99,6 +99,7 @@ class RuleSpec:
     escalate_to: OwnerRef | None = None
     handoff_to: OwnerRef | None = None
     sla_in_working_hours: bool = False
+    ignore_capacity: bool = False  # account-owner routes only
 
 
 @dataclass(frozen=True)

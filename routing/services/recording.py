@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from routing import engine
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 from routing.notifications.contacts import Contact, Subscriber
+from routing.notifications.messages import PASSED_OVER
 from routing.notifications.outbox import outbox_publish, outbox_tell_managers, outbox_tell_rep
 from routing.notifications.payloads import OwnerLike, event_body
 
@@ -70,6 +71,15 @@ class SharedQueue(NamedTuple):
     rep_ids: tuple[int, ...] = ()
 
 
+class PassedOver(NamedTuple):
+    """A named account's owner a rule routed the lead to, passed over (away, at
+    capacity): told where the lead went and why not to them."""
+
+    contact: Contact
+    account: str
+    reason: str
+
+
 class Recording(NamedTuple):
     """The rows one moment of a lead's life writes, as data. (Named tuples: an import
     makes one per lead, and they are quicker to make than frozen dataclasses.)"""
@@ -87,6 +97,7 @@ class Recording(NamedTuple):
     subscribers: tuple[Subscriber, ...] = ()
     actor_user_id: int | None = None
     managers: tuple[str, ...] = ()  # the rule set's managers' addresses, for tell_managers
+    passed_over: PassedOver | None = None
 
 
 def decision_recording(
@@ -102,10 +113,13 @@ def decision_recording(
     contact: Contact | None,
     subscribers: tuple[Subscriber, ...],
     managers: tuple[str, ...] = (),
+    passed_over_contact: Contact | None = None,
 ) -> Recording:
     """The engine decided: the lead goes to the rep it chose, or, when nobody could take
     it, waits in the shared queue of every pool it could have gone to (`shared_queue_of`)
-    and the rule set's `managers` are told."""
+    and the rule set's `managers` are told. `passed_over_contact`: the channels of the
+    account owner the engine passed over (`decision.bypassed`), to tell them; None: they
+    are not told (an import's people hear of its leads in the digest)."""
     rule = decision.rule
     row = DecisionRow(
         kind=kind,
@@ -131,7 +145,7 @@ def decision_recording(
             subscribers=subscribers,
             managers=managers,
         )
-    return _assigned(
+    assigned = _assigned(
         now=now,
         actor=actor,
         lead=lead,
@@ -144,6 +158,11 @@ def decision_recording(
         contact=contact,
         subscribers=subscribers,
     )
+    bypassed = decision.bypassed
+    if bypassed is None or passed_over_contact is None or passed_over_contact.is_agent:
+        return assigned
+    passed_over = PassedOver(passed_over_contact, bypassed.account, bypassed.reason)
+    return assigned._replace(passed_over=passed_over)
 
 
 def no_ruleset_recording(*, kind: str, now: datetime) -> Recording:
@@ -398,23 +417,42 @@ def event_data(row: EventRow, decision_id: int | None) -> dict[str, Any]:
 def recording_tell(
     recording: Recording, *, lead: Lead | Mapping[str, Any], assignment: Assignment
 ) -> list[Notification]:
-    """The messages to the new owner's channels."""
-    if recording.contact is None:
-        return []
-    body = event_body(
-        recording.tell,
-        lead=lead,
-        at=assignment.assigned_at,
-        assignment=assignment,
-        owner=recording.owner,
-    )
-    return outbox_tell_rep(
-        contact=recording.contact,
-        kind=recording.tell,
-        lead_id=assignment.lead_id,
-        assignment=assignment,
-        body=body,
-    )
+    """The messages to the new owner's channels, and to the passed-over account owner's."""
+    messages: list[Notification] = []
+    if recording.contact is not None:
+        body = event_body(
+            recording.tell,
+            lead=lead,
+            at=assignment.assigned_at,
+            assignment=assignment,
+            owner=recording.owner,
+        )
+        messages += outbox_tell_rep(
+            contact=recording.contact,
+            kind=recording.tell,
+            lead_id=assignment.lead_id,
+            assignment=assignment,
+            body=body,
+        )
+    passed_over = recording.passed_over
+    if passed_over is not None:
+        body = event_body(
+            PASSED_OVER,
+            lead=lead,
+            at=assignment.assigned_at,
+            assignment=assignment,
+            owner=recording.owner,
+            account=passed_over.account,
+            reason=passed_over.reason,
+        )
+        messages += outbox_tell_rep(
+            contact=passed_over.contact,
+            kind=PASSED_OVER,
+            lead_id=assignment.lead_id,
+            assignment=assignment,
+            body=body,
+        )
+    return messages
 
 
 def recording_publish(

@@ -328,6 +328,9 @@ def _decided(
         contact=snapshot.contacts.get(decision.rep_id) if decision.rep_id else None,
         subscribers=snapshot.subscribers,
         managers=snapshot.managers.get(ruleset.id, ()),
+        passed_over_contact=(
+            snapshot.contacts.get(decision.bypassed.rep_id) if decision.bypassed else None
+        ),
     )
     written = recording_write(recording, lead=lead, earlier=earlier)
     ack_due_at = written.assignment.ack_due_at if written.assignment else None

@@ -129,6 +129,8 @@ def test_every_key_of_the_file_lands_on_its_field(load):
     ]
     named, free, big, mid, rest = rules
     assert (named.conditions, named.route_to) == ({"named_account": True}, "account_owner")
+    assert named.ignore_capacity is True
+    assert not any(rule.ignore_capacity for rule in (free, big, mid, rest))
     assert (free.route_to, free.route_rep) == (Rule.RouteTo.REP, agent)
     assert big.conditions == {"country": ["US", "CA"], "employee_count": {"gte": 500}}
     assert (big.route_pool, big.ack_sla) == (enterprise, timedelta(minutes=5))

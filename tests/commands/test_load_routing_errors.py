@@ -110,6 +110,16 @@ CASES = {
         ("route: {pool: SMB AEs}}", "route: {pool: SMB AEs}, handoff_to: {pool: Nobody}}"),
         "rule set 'Inbound', rule 'Enterprise': handoff_to 'Nobody' is not a pool",
     ),
+    "ignore_capacity on a pool route": (
+        ("route: {pool: SMB AEs}}", "route: {pool: SMB AEs}, ignore_capacity: true}"),
+        "rule set 'Inbound', rule 'Enterprise': ignore_capacity: true needs route: "
+        "{account_owner: true}; only a named account's owner keeps leads at capacity",
+    ),
+    "ignore_capacity not a flag": (
+        ("route: {pool: SMB AEs}}", "route: {pool: SMB AEs}, ignore_capacity: yes please}"),
+        "rule set 'Inbound', rule 'Enterprise': ignore_capacity must be true or false, "
+        "not 'yes please'",
+    ),
     "bad rule duration": (
         ("route: {pool: SMB AEs}}", "route: {pool: SMB AEs}, ack_sla: soon}"),
         "rule set 'Inbound', rule 'Enterprise': ack_sla 'soon' is not a duration",
