@@ -47,6 +47,8 @@ from .state import RoutingMemory
 
 logger = logging.getLogger(__name__)
 
+WEBHOOK = Notification.Channel.WEBHOOK
+
 BATCH = 500  # assignments per transaction: rotations stay locked while it is decided
 # Each batch first takes those due within this long: a fresh lead skips the backlog.
 FRESH = timedelta(seconds=1)
@@ -150,15 +152,18 @@ def _expiry(assignment: Assignment, lead: Lead, *, snapshot: Snapshot) -> _Expir
     event = LeadEvent(
         lead=lead, kind=LeadEvent.Kind.ESCALATED, actor="system", assignment=assignment, data=data
     )
-    # As the lead was when its deadline passed, before it moves on.
+    # As the lead was when its deadline passed, before it moves on; made only for those
+    # who will get one (a storm's thousands mostly go to e-mail or nobody).
     at = assignment.ended_at
-    owner = snapshot.data.reps.get(assignment.rep_id)
-    bodies = {
-        "lead.expired": event_body("lead.expired", lead=lead, at=at, assignment=assignment),
-        "lead.escalated": event_body(
+    bodies = {}
+    contact = snapshot.contacts.get(assignment.rep_id)
+    if contact is not None and any(channel == WEBHOOK for channel, _ in contact.channels):
+        bodies["lead.expired"] = event_body("lead.expired", lead=lead, at=at, assignment=assignment)
+    if any(subscriber.wants("lead.escalated") for subscriber in snapshot.subscribers):
+        owner = snapshot.data.reps.get(assignment.rep_id)
+        bodies["lead.escalated"] = event_body(
             "lead.escalated", lead=lead, at=at, assignment=assignment, owner=owner, **data
-        ),
-    }
+        )
     return _Expired(assignment, lead, last, event, bodies)
 
 
@@ -247,18 +252,19 @@ def _expiry_messages(expired: list[_Expired], *, snapshot: Snapshot) -> list[Not
     rows: list[Notification] = []
     for item in expired:
         event, assignment, lead = item.event, item.assignment, item.lead
-        rows += outbox_publish(
-            subscribers=snapshot.subscribers,
-            event=event,
-            name="lead.escalated",
-            body=item.bodies["lead.escalated"],
-        )
+        if "lead.escalated" in item.bodies:
+            rows += outbox_publish(
+                subscribers=snapshot.subscribers,
+                event=event,
+                name="lead.escalated",
+                body=item.bodies["lead.escalated"],
+            )
         rows += outbox_tell_rep(
             contact=snapshot.contacts.get(assignment.rep_id),
             kind="lead.expired",
             lead_id=lead.pk,
             assignment=assignment,
-            body=item.bodies["lead.expired"],
+            body=item.bodies.get("lead.expired", {}),
         )
         if not item.last and lead.ruleset_id:
             managers = snapshot.managers.get(lead.ruleset_id, ())
