@@ -27,7 +27,6 @@ Targets: every assignment escalated within 10 s of its deadline; the hot lead at
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_intake import PG, machine, maintenance, production_env, run, stop  # noqa: E402
+from bench.bench_loop import percentiles  # noqa: E402
 
 DB_NAME = "leadrouter_bench_escalation"
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -67,16 +67,6 @@ def query(sql: str, params: tuple = ()) -> list[tuple]:
     with psycopg.connect(dbname=DB_NAME, autocommit=True, connect_timeout=10, **PG) as conn:
         cursor = conn.execute(sql, params)
         return cursor.fetchall() if cursor.description is not None else []
-
-
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p90 = ordered[int(0.9 * (len(ordered) - 1))]
-    p99 = ordered[int(0.99 * (len(ordered) - 1))]
-    return (
-        f"median {statistics.median(ordered):6.3f} s  p90 {p90:6.3f}  p99 {p99:6.3f}  "
-        f"max {ordered[-1]:6.3f}  (n={len(ordered)})"
-    )
 
 
 def main() -> int:
