@@ -8,9 +8,13 @@ Reads only. Leads count in the period they were submitted in; the dashboard
   acknowledged, the share acknowledged by that deadline;
 - unclaimed: leads waiting in a shared queue now;
 - escalations: assignments that expired unacknowledged;
-- fairness: per pool, leads each member got against the share their weight promises
-  (rotation pools; other methods choose by the lead, so they show counts only);
-- conversion: converted leads by the rule and by the pool that routed them.
+- fairness: per pool, the leads each member got from it against the share their
+  weight promises (rotation pools; other methods choose by the lead, so they show
+  counts only). A lead counts once for each member it went to, however often, and once
+  in the pool's total: a lead escalated from one member to another counts for both;
+- conversion: converted leads by the rule and by the pool that first routed them
+  (Lead.rule, Lead.pool: an escalation or a hand-off does not move a lead to its
+  target's column), so that both add up to the leads of the period.
 """
 
 from __future__ import annotations
@@ -32,18 +36,17 @@ def lead_metrics(*, start: datetime, end: datetime, now: datetime | None = None)
     now = now or timezone.now()
     leads = list(
         Lead.objects.filter(created_at__gte=start, created_at__lt=end).values(
-            "id", "created_at", "acknowledged_at", "status", "rule_id", "rule__name"
+            "id",
+            "created_at",
+            "acknowledged_at",
+            "status",
+            "ruleset_id",
+            "rule__name",
+            "pool__name",
         )
     )
     lead_ids = [lead["id"] for lead in leads]
     first = _first_assignments(lead_ids)
-    initial = {
-        decision["lead_id"]: decision
-        for decision in RoutingDecision.objects.filter(lead_id__in=lead_ids)
-        .order_by("lead_id", "-id")
-        .values("lead_id", "pool_id", "pool__name", "kind")
-        if decision["kind"] != RoutingDecision.Kind.ESCALATION
-    }
     days = _days(start, end)
     by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for lead in leads:
@@ -56,11 +59,8 @@ def lead_metrics(*, start: datetime, end: datetime, now: datetime | None = None)
         "unclaimed": _share(sum(lead["status"] == Lead.Status.UNCLAIMED for lead in leads), leads),
         "escalations": _escalations(lead_ids),
         "fairness": _fairness(start, end),
-        "conversion_by_rule": _conversion(leads, lambda lead: lead["rule__name"] or "(fallback)"),
-        "conversion_by_pool": _conversion(
-            leads,
-            lambda lead: (initial.get(lead["id"]) or {}).get("pool__name") or "(no pool)",
-        ),
+        "conversion_by_rule": _conversion(leads, _rule_name),
+        "conversion_by_pool": _conversion(leads, lambda lead: lead["pool__name"] or "(no pool)"),
         "daily": [
             _day(
                 day, [lead for lead in leads if _local_date(lead["created_at"]) == day], first, now
@@ -136,20 +136,33 @@ def _escalations(lead_ids: list[int]) -> dict[str, Any]:
     return {"count": len(escalated), "leads": len(set(escalated))}
 
 
+def _rule_name(lead: dict[str, Any]) -> str:
+    if lead["rule__name"]:
+        return lead["rule__name"]
+    return "(fallback)" if lead["ruleset_id"] else "(not routed)"
+
+
 def _fairness(start: datetime, end: datetime) -> list[dict[str, Any]]:
-    picks = Counter(
-        RoutingDecision.objects.filter(
-            created_at__gte=start, created_at__lt=end, pool__isnull=False, owner__isnull=False
-        ).values_list("pool_id", "owner_id")
-    )
-    by_pool: dict[int, dict[int, int]] = defaultdict(dict)
-    for (pool_id, rep_id), count in picks.items():
-        by_pool[pool_id][rep_id] = count
-    pools = Pool.objects.filter(pk__in=by_pool).prefetch_related("memberships__rep")
+    """Per pool, the period's leads it gave out and each member's distinct leads from it,
+    from every decision that picked from a pool (first routings, escalations, hand-offs)."""
+    picked = RoutingDecision.objects.filter(
+        lead__created_at__gte=start,
+        lead__created_at__lt=end,
+        pool__isnull=False,
+        owner__isnull=False,
+    ).values_list("pool_id", "lead_id", "owner_id")
+    # pool → lead → the members it went to (a rep picked twice for a lead is one lead)
+    went_to: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for pool_id, lead_id, rep_id in picked:
+        went_to[pool_id][lead_id].add(rep_id)
+    pools = Pool.objects.filter(pk__in=went_to).prefetch_related("memberships__rep")
     report = []
     for pool in sorted(pools, key=lambda pool: pool.name):
-        got = by_pool[pool.pk]
-        total = sum(got.values())
+        leads = went_to[pool.pk]
+        got = Counter(rep_id for reps in leads.values() for rep_id in reps)
+        # A rotation promises each member a share of its turns, and a lead passed from
+        # one member to another took a turn of each: the shares are of the members' sum.
+        turns = sum(got.values())
         weights = {
             membership.rep_id: (membership.weight if pool.method == Pool.Method.WEIGHTED else 1)
             for membership in pool.memberships.all()
@@ -161,14 +174,20 @@ def _fairness(start: datetime, end: datetime) -> list[dict[str, Any]]:
             {
                 "rep": names.get(rep_id, f"rep {rep_id} (left the pool)"),
                 "leads": got.get(rep_id, 0),
-                "expected": round(total * weights[rep_id] / weight_sum, 1)
+                "expected": round(turns * weights[rep_id] / weight_sum, 1)
                 if rotation and rep_id in weights
                 else None,
             }
             for rep_id in sorted(set(weights) | set(got), key=lambda rep: names.get(rep, ""))
         ]
         report.append(
-            {"pool": pool.name, "method": pool.method, "leads": total, "members": members}
+            {
+                "pool": pool.name,
+                "method": pool.method,
+                "leads": len(leads),
+                "leads_to_several_members": sum(len(reps) > 1 for reps in leads.values()),
+                "members": members,
+            }
         )
     return report
 

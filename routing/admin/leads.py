@@ -117,12 +117,21 @@ class EventColumns:
 
 class RoutingDecisionInline(DecisionColumns, ReadOnlyInline):
     model = RoutingDecision
-    fields = ("created_at", "kind", "ruleset_with_version", "rule_used", "owner", "took", "trace")
+    fields = (
+        "created_at",
+        "kind",
+        "ruleset_with_version",
+        "rule_used",
+        "pool",
+        "owner",
+        "took",
+        "trace",
+    )
     readonly_fields = fields
     verbose_name_plural = "routing decisions"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RoutingDecision]:
-        return super().get_queryset(request).select_related("ruleset", "owner")
+        return super().get_queryset(request).select_related("ruleset", "pool", "owner")
 
 
 class AssignmentInline(ReadOnlyInline):
@@ -196,7 +205,7 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 "fields": (
                     "status",
                     "owner",
-                    ("ruleset", "rule"),
+                    ("ruleset", "rule", "pool"),
                     "escalation_count",
                     "acknowledged_at",
                     "outcome_note",

@@ -26,7 +26,9 @@ class MetricsView(APIView):
         operation_id="metrics",
         summary="Speed to lead, SLA, fairness and conversion for a period",
         description="The figures of /dashboard/ for leads submitted in the period: `start` "
-        "and `end` dates (both included), or `days` (default 30). Managers (staff session).",
+        "and `end` dates (both included), or `days` (default 30). Conversion counts each lead "
+        "under the rule and the pool that first routed it (escalations do not move it); "
+        "fairness counts distinct leads per pool and per member. Managers (staff session).",
         tags=["Insight"],
         parameters=[
             OpenApiParameter("start", OpenApiTypes.DATE, required=False),

@@ -84,11 +84,35 @@ class Lead(models.Model):
         db_index=False,  # lead_owner_status_idx (owner, status) serves lookups by owner
         help_text="The current owner (the rep of the open assignment, or the last one).",
     )
+    # The lead's routing by the rules: the rule set, rule and pool of its first decision
+    # (or of its routing through the rules again when it returned). Escalations and
+    # hand-offs send it on without changing them: the lead is credited to them in the
+    # figures, and the rule's SLA, escalation and hand-off targets keep applying to it.
     ruleset = models.ForeignKey(
-        RuleSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        RuleSet,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        verbose_name="routed by rule set",
     )
     rule = models.ForeignKey(
-        Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        Rule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        verbose_name="routed by rule",
+        help_text="Empty: the rule set's fallback took it. Escalations do not change it.",
+    )
+    pool = models.ForeignKey(
+        "reps.Pool",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="routed_leads",
+        verbose_name="routed from pool",
+        help_text="The pool its first owner was picked from, if any.",
     )
     intake_key = models.ForeignKey(
         IntakeKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"

@@ -30,6 +30,19 @@ from routing.notifications.payloads import OwnerLike, event_body
 
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
 LEAD_FIELD_NAMES = {field.attname: field.name for field in Lead._meta.concrete_fields}
+# The decisions that route a lead by the rules, and so give it the rule set, rule and
+# pool it keeps (its first routing; a returning lead routed through the rules again is
+# routed anew: docs/decisions/0009). Escalations and hand-offs send it on to a target of
+# that rule and record their own on their decision row only, so that the figures
+# credit the lead to the rule and pool that first took it and the rule's SLA and
+# targets go on applying to it.
+ROUTING_KINDS = frozenset(
+    {
+        RoutingDecision.Kind.INITIAL,
+        RoutingDecision.Kind.RETURNED,
+        RoutingDecision.Kind.FALLBACK_ON_ERROR,
+    }
+)
 
 
 class DecisionRow(NamedTuple):
@@ -133,7 +146,7 @@ def decision_recording(
         elapsed_us=elapsed_us,
         error="",
     )
-    lead = {"ruleset_id": ruleset.id, "rule_id": row.rule_id}
+    lead = _routing_of(row) if kind in ROUTING_KINDS else {}
     if decision.rep_id is None:
         return _unclaimed(
             now=now,
@@ -226,7 +239,7 @@ def fallback_recording(
         elapsed_us=0,
         error=error,
     )
-    lead = {"ruleset_id": target.ruleset_id if target else None}
+    lead = _routing_of(decision)
     if rep is None or target is None:
         pool_id = target.fallback_pool_id if target else None
         return _unclaimed(
@@ -316,6 +329,15 @@ def claim_recording(
         owner=rep,
         subscribers=subscribers,
     )
+
+
+def _routing_of(decision: DecisionRow) -> dict[str, Any]:
+    """The lead's fields that say how the rules routed it, from a decision that did."""
+    return {
+        "ruleset_id": decision.ruleset_id,
+        "rule_id": decision.rule_id,
+        "pool_id": decision.pool_id,
+    }
 
 
 def _assigned(
