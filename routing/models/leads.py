@@ -84,10 +84,10 @@ class Lead(models.Model):
         db_index=False,  # lead_owner_status_idx (owner, status) serves lookups by owner
         help_text="The current owner (the rep of the open assignment, or the last one).",
     )
-    # The lead's routing by the rules: the rule set, rule and pool of its first decision
-    # (or of its routing through the rules again when it returned). Escalations and
-    # hand-offs send it on without changing them: the lead is credited to them in the
-    # figures, and the rule's SLA, escalation and hand-off targets keep applying to it.
+    # The lead's routing by the rules: the rule set, rule and pool that first routed it
+    # (or routed it through the rules again when it returned). Escalations and hand-offs
+    # send it on without changing them: the figures credit the lead to them, and the
+    # rule's SLA, escalation and hand-off targets keep applying to it (docs/decisions/0010).
     ruleset = models.ForeignKey(
         RuleSet,
         null=True,

@@ -32,7 +32,7 @@ NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Ac
 LEAD_FIELD_NAMES = {field.attname: field.name for field in Lead._meta.concrete_fields}
 # The decisions that route a lead by the rules, and so give it the rule set, rule and
 # pool it keeps (its first routing; a returning lead routed through the rules again is
-# routed anew: docs/decisions/0009). Escalations and hand-offs send it on to a target of
+# routed anew: docs/decisions/0010). Escalations and hand-offs send it on to a target of
 # that rule and record their own on their decision row only, so that the figures
 # credit the lead to the rule and pool that first took it and the rule's SLA and
 # targets go on applying to it.
