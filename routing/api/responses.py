@@ -7,7 +7,7 @@ from typing import Any, Literal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reps.models import Rep
+from reps.models import Pool, Rep
 from routing.lead_fields import SUBMITTED_FIELDS, Kind
 from routing.models import Assignment, Lead, RoutingDecision, Rule
 from routing.normalize import SUBMISSION_FIELDS
@@ -23,6 +23,12 @@ class OwnerSerializer(serializers.ModelSerializer):
 class RuleRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Rule
+        fields = ["id", "name"]
+
+
+class PoolRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Pool
         fields = ["id", "name"]
 
 
@@ -176,6 +182,7 @@ class SimulationSerializer(serializers.Serializer):
 class DecisionSerializer(serializers.ModelSerializer):
     ruleset = serializers.SerializerMethodField()
     rule = serializers.SerializerMethodField()
+    pool = PoolRefSerializer(allow_null=True, help_text="The pool the owner was picked from.")
     owner = OwnerSerializer(allow_null=True)
 
     class Meta:
@@ -185,6 +192,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "kind",
             "ruleset",
             "rule",
+            "pool",
             "owner",
             "steps",
             "elapsed_us",
@@ -222,7 +230,14 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 class LeadDetailSerializer(serializers.ModelSerializer):
     owner = OwnerSerializer(allow_null=True)
-    rule = RuleRefSerializer(allow_null=True)
+    rule = RuleRefSerializer(
+        allow_null=True,
+        help_text="The rule that first routed the lead (escalations and hand-offs do not "
+        "change it); null: the fallback.",
+    )
+    pool = PoolRefSerializer(
+        allow_null=True, help_text="The pool its first owner was picked from, if any."
+    )
     decisions = DecisionSerializer(many=True)
     assignments = AssignmentSerializer(many=True)
 
@@ -233,6 +248,7 @@ class LeadDetailSerializer(serializers.ModelSerializer):
             "status",
             "owner",
             "rule",
+            "pool",
             *SUBMISSION_FIELDS,
             "payload",
             "escalation_count",

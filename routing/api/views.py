@@ -239,8 +239,10 @@ class LeadDetailView(KeyOrStaffAPIView):
         },
     )
     def get(self, request: Request, pk: int) -> Response:
-        leads = Lead.objects.select_related("owner", "rule").prefetch_related(
-            Prefetch("decisions", RoutingDecision.objects.select_related("ruleset", "owner")),
+        leads = Lead.objects.select_related("owner", "rule", "pool").prefetch_related(
+            Prefetch(
+                "decisions", RoutingDecision.objects.select_related("ruleset", "pool", "owner")
+            ),
             Prefetch("assignments", Assignment.objects.select_related("rep")),
         )
         if request.auth is not None:

@@ -20,6 +20,7 @@ from routing.services.acknowledge import assignment_acknowledge
 from routing.services.escalation import assignments_escalate_overdue
 from routing.services.handoff import lead_handoff
 from routing.services.work import lead_record_outcome
+from tests.admin.helpers import admin_url
 from tests.factories import PoolMembershipFactory
 from tests.team import submit
 
@@ -115,6 +116,29 @@ def test_a_lead_escalated_twice_then_unclaimed_counts_under_its_first_rule_and_p
     body = admin_client.get("/api/v1/metrics/", PERIOD).json()
     assert body["conversion_by_rule"] == result["conversion_by_rule"]
     assert body["conversion_by_pool"] == result["conversion_by_pool"]
+
+
+def test_the_lead_page_and_the_api_show_the_first_routing_and_each_decisions_target(
+    team, mid_market, admin_client
+):
+    with at(T):
+        lead = submit(email="storm@prospect.com", source="pricing_page")
+    escalate_until_unclaimed(lead, start=T)
+
+    page = admin_client.get(admin_url(Lead, "change", lead.pk)).content.decode()
+    routing = page.split('class="fieldset-heading">Routing</h2>')[1].split("</fieldset>")[0]
+    assert "Routed by rule:</label>" in routing and "Mid-market" in routing
+    assert "Routed from pool:</label>" in routing and ">Inside Sales</a>" in routing
+    decisions = page.split('id="decisions-group"')[1].split('id="assignments-group"')[0]
+    assert decisions.count(">Closers</a></p>") == 2  # the two escalations' own pool
+
+    body = admin_client.get(f"/api/v1/leads/{lead.pk}/").json()
+    assert (body["rule"]["name"], body["pool"]["name"]) == ("Mid-market", "Inside Sales")
+    assert [(d["kind"], (d["pool"] or {}).get("name")) for d in body["decisions"]] == [
+        ("initial", "Inside Sales"),
+        ("escalation", "Closers"),
+        ("escalation", "Closers"),
+    ]
 
 
 def test_fairness_counts_distinct_leads_per_pool_and_per_member(team, mid_market, admin_client):
