@@ -27,7 +27,7 @@ class MetricsView(APIView):
         summary="Speed to lead, SLA, fairness and conversion for a period",
         description="The figures of /dashboard/ for leads submitted in the period: `start` "
         "and `end` dates (both included), or `days` (default 30). Conversion counts each lead "
-        "under the rule and the pool that first routed it (escalations do not move it); "
+        "under the rule and the pool that routed it (escalations and hand-offs do not move it); "
         "fairness counts distinct leads per pool and per member. Managers (staff session).",
         tags=["Insight"],
         parameters=[

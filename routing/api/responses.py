@@ -232,11 +232,11 @@ class LeadDetailSerializer(serializers.ModelSerializer):
     owner = OwnerSerializer(allow_null=True)
     rule = RuleRefSerializer(
         allow_null=True,
-        help_text="The rule that first routed the lead (escalations and hand-offs do not "
-        "change it); null: the fallback.",
+        help_text="The rule that routed the lead (first, or again when it returned; "
+        "escalations and hand-offs do not change it); null: the fallback.",
     )
     pool = PoolRefSerializer(
-        allow_null=True, help_text="The pool its first owner was picked from, if any."
+        allow_null=True, help_text="The pool that routing picked its owner from, if any."
     )
     decisions = DecisionSerializer(many=True)
     assignments = AssignmentSerializer(many=True)
