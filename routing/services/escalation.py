@@ -18,10 +18,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from routing.models import Assignment, Lead, LeadEvent
-from routing.notifications.outbox import outbox_tell_managers, outbox_tell_rep, outbox_write
-from routing.notifications.payloads import event_body
+from routing.notifications.outbox import outbox_write, outbox_write_once
 from routing.snapshot import current_snapshot
 
+from .escalation_messages import Escalated, escalation_messages
 from .events import lead_event_record
 from .recording import SharedQueue, shared_queue_of, unclaimed_recording
 from .recording_writer import recording_write
@@ -70,7 +70,7 @@ def assignment_expire(*, assignment: Assignment, now: datetime) -> bool:
     ruleset = snapshot.rulesets.get(lead.ruleset_id) or snapshot.active
     number = lead.escalation_count + 1
     last = ruleset is None or lead.escalation_count >= ruleset.max_escalations
-    event, deliveries = lead_event_record(
+    _event, deliveries = lead_event_record(
         lead=lead,
         kind=LeadEvent.Kind.ESCALATED,
         publish_as="lead.escalated",
@@ -84,17 +84,10 @@ def assignment_expire(*, assignment: Assignment, now: datetime) -> bool:
             "last": last,
         },
     )
-    expired_body = event_body("lead.expired", lead=lead, at=now, assignment=assignment)
-    rows = deliveries + outbox_tell_rep(
-        contact=snapshot.contacts.get(assignment.rep_id),
-        kind="lead.expired",
-        lead_id=lead.pk,
-        assignment=assignment,
-        body=expired_body,
-    )
     managers = snapshot.managers.get(lead.ruleset_id, ()) if lead.ruleset_id else ()
+    routed = None
     if last:
-        # The managers hear of it once, as a lead nobody took (where it waits, and why).
+        # Nobody took it: it waits in the shared queue (the managers hear of it below).
         unclaimed = unclaimed_recording(
             queue=shared_queue_of(ruleset, rule_in(ruleset, lead.rule_id))
             if ruleset
@@ -104,20 +97,27 @@ def assignment_expire(*, assignment: Assignment, now: datetime) -> bool:
             now=now,
             subscribers=snapshot.subscribers,
             data={"escalations": lead.escalation_count},
-            managers=managers,
         )
         recording_write(unclaimed, lead=lead)
     else:
-        rows += outbox_tell_managers(addresses=managers, kind="manager.escalated", event=event)
         lead.escalation_count = number
         lead.status = Lead.Status.ESCALATED
         lead.save(update_fields=["escalation_count", "status", "updated_at"])
-        lead_reroute(
+        routed = lead_reroute(
             lead,
             escalation(exclude_rep_ids=_reps_who_let_it_expire(lead)),
             snapshot=snapshot,
         )
-    outbox_write(rows)
+    escalated = Escalated(
+        lead=lead,
+        missed=assignment,
+        new=routed.assignment if routed else None,
+        new_owner=routed.owner if routed else None,
+        managers=managers,
+    )
+    messages = escalation_messages([escalated], contacts=snapshot.contacts)
+    outbox_write(deliveries + messages.now)
+    outbox_write_once(messages.digests)
     return True
 
 

@@ -52,6 +52,7 @@ class Routed:
     owner: Rep | RepProfile | None
     ack_due_at: datetime | None
     ruleset_name: str | None
+    assignment: Assignment | None = None
 
 
 class Reroute(NamedTuple):
@@ -63,11 +64,19 @@ class Reroute(NamedTuple):
     reason: str  # the assignment's reason
     exclude_rep_ids: frozenset[int] = frozenset()
     exclude_agents: bool = False
+    # The caller tells the new owner and the managers (escalation: at once or in a
+    # digest, routing.services.escalation_messages); the recording tells nobody.
+    caller_tells: bool = False
 
 
 def escalation(*, exclude_rep_ids: frozenset[int]) -> Reroute:
     """To the escalation target, never back to a rep who let the lead expire."""
-    return Reroute(RoutingDecision.Kind.ESCALATION, Assignment.Reason.ESCALATED, exclude_rep_ids)
+    return Reroute(
+        RoutingDecision.Kind.ESCALATION,
+        Assignment.Reason.ESCALATED,
+        exclude_rep_ids,
+        caller_tells=True,
+    )
 
 
 HANDOFF = Reroute(RoutingDecision.Kind.HANDOFF, Assignment.Reason.HANDOFF, exclude_agents=True)
@@ -316,6 +325,7 @@ def _decided(
     if decision.rotation is not None:
         save_rotation(decision.rotation)
     owner = snapshot.data.reps.get(decision.rep_id) if decision.rep_id else None
+    tells = reroute is None or not reroute.caller_tells
     recording = decision_recording(
         decision=decision,
         ruleset=ruleset,
@@ -325,13 +335,19 @@ def _decided(
         actor=actor,
         now=now,
         owner=owner,
-        contact=snapshot.contacts.get(decision.rep_id) if decision.rep_id else None,
+        contact=snapshot.contacts.get(decision.rep_id) if decision.rep_id and tells else None,
         subscribers=snapshot.subscribers,
-        managers=snapshot.managers.get(ruleset.id, ()),
+        managers=snapshot.managers.get(ruleset.id, ()) if tells else (),
     )
     written = recording_write(recording, lead=lead, earlier=earlier)
     ack_due_at = written.assignment.ack_due_at if written.assignment else None
-    return Routed(written.decision, owner=owner, ack_due_at=ack_due_at, ruleset_name=ruleset.name)
+    return Routed(
+        written.decision,
+        owner=owner,
+        ack_due_at=ack_due_at,
+        ruleset_name=ruleset.name,
+        assignment=written.assignment,
+    )
 
 
 def rule_in(
