@@ -215,7 +215,7 @@ def _rep_message(notification: Notification) -> Message:
     return Message(
         kind=notification.kind,
         headline=headline,
-        summary=f"{headline}. {deadline_text}".strip(),
+        summary=f"{headline}. {deadline_text}" if deadline_text else headline,
         facts=(),
         why="",
         deadline_text=deadline_text,
