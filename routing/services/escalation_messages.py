@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -222,7 +222,7 @@ def _told(tells: list[_Tell], every: timedelta) -> dict[tuple[str, str, int | No
 
 def _at_once(tell: _Tell) -> Notification:
     # Keyed as every message of one assignment is: it is written once.
-    to = tell.destination if tell.digest_kind == MANAGER_DIGEST else tell.channel
+    to = _named(tell.destination) if tell.digest_kind == MANAGER_DIGEST else tell.channel
     return Notification(
         key=f"assignment {tell.assignment.pk} {tell.kind} {to}",
         channel=tell.channel,
@@ -238,10 +238,10 @@ def _at_once(tell: _Tell) -> Notification:
 
 
 def _digest(tell: _Tell, window: Window) -> Notification:
-    to = hashlib.sha256(tell.destination.encode()).hexdigest()[:24]
     rep = f" rep {tell.rep_id}" if tell.rep_id is not None else ""
     return Notification(
-        key=f"{tell.digest_kind}{rep} until {window.until.isoformat()} to {to}",
+        key=f"{tell.digest_kind}{rep} until {window.until.astimezone(UTC).isoformat()} to "
+        + _named(tell.destination),
         channel=tell.channel,
         kind=tell.digest_kind,
         rep_id=tell.rep_id,
@@ -250,3 +250,10 @@ def _digest(tell: _Tell, window: Window) -> Notification:
         created_at=tell.at,
         next_attempt_at=window.until + DIGEST_GRACE,
     )
+
+
+def _named(destination: str) -> str:
+    """A destination as a row's key names it: a long URL by its hash, to fit the key."""
+    if len(destination) <= 100:
+        return destination
+    return "sha256:" + hashlib.sha256(destination.encode()).hexdigest()[:32]

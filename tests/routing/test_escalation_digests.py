@@ -9,15 +9,23 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from routing.models import Lead, Notification, WebhookSubscription
+from routing.models import Assignment, Lead, Notification, WebhookSubscription
 from routing.models.notifications import ESCALATION_KINDS
 from routing.notifications.escalation_digest import DIGEST_KINDS, TOLD_ONE_BY_ONE
 from routing.services.delivery import notifications_send_due
 from routing.services.escalation import assignments_escalate_overdue
-from routing.services.escalation_messages import DIGEST_GRACE, REP_ONE_BY_ONE
+from routing.services.escalation_messages import (
+    DIGEST_GRACE,
+    REP_ONE_BY_ONE,
+    Escalated,
+    escalation_messages,
+)
+from routing.snapshot import current_snapshot
 from tests.team import submit
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +233,28 @@ def test_managers_may_be_emails_or_slack_webhook_urls_and_nothing_else(team):
 def test_every_kind_a_digest_reads_is_in_the_index_of_escalation_messages():
     read = {*DIGEST_KINDS, *(kind for kinds in TOLD_ONE_BY_ONE.values() for kind in kinds)}
     assert read == set(ESCALATION_KINDS)
+
+
+def test_a_batch_of_escalations_reads_what_was_told_in_one_query(team, start):
+    leads = storm(12)
+    with at(start, SLA + timedelta(seconds=1)):
+        assignments_escalate_overdue()
+    snapshot = current_snapshot()
+    batch = [
+        Escalated(
+            lead=lead,
+            missed=lead.assignments.get(end_reason=Assignment.EndReason.EXPIRED),
+            new=lead.assignments.get(ended_at__isnull=True),
+            new_owner=None,
+            managers=("manager@example.com", "other-manager@example.com"),
+        )
+        for lead in Lead.objects.filter(pk__in=[lead.pk for lead in leads])
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        messages = escalation_messages(batch, contacts=snapshot.contacts)
+    assert len(queries) == 1
+    # Told before: the managers' first went out, so all go to the digest; the new
+    # address hears of the first at once.
+    to_other = [row for row in messages.now if row.destination == "other-manager@example.com"]
+    assert len(to_other) == 1
+    assert {row.kind for row in messages.digests} >= {"manager.digest", "escalation.digest"}
