@@ -180,38 +180,22 @@ def _rep_message(notification: Notification) -> Message:
         parts.append(f"{got_count} lead{_s(got_count)} escalated to you")
     if lost_count:
         parts.append(f"{lost_count} lead{_s(lost_count)} moved on from you")
-    headline = (" and ".join(parts) or "No escalations left to tell of").capitalize()
-    to_acknowledge = [
-        assignment
-        for assignment in got[:LISTED]
-        if assignment.ended_at is None and assignment.acknowledged_at is None
-    ]
-    items = tuple(
+    headline = " and ".join(parts) or "No escalations left to tell of"
+    got_listed = list(got[:LISTED])
+    lost_listed = list(lost[: max(LISTED - len(got_listed), 0)])
+    items = tuple(_got_item(assignment, zone) for assignment in got_listed) + tuple(
         MessageItem(
-            text=f"{lead_title(assignment.lead)}: acknowledge by "
-            f"{local_time(assignment.ack_due_at, zone)}"
-            if assignment in to_acknowledge and assignment.ack_due_at
-            else f"{lead_title(assignment.lead)}: escalated to you, "
-            + ("acknowledged" if assignment.acknowledged_at else "no longer yours"),
-            url=_queue_lead_url(assignment.lead_id),
-            ack_url=acknowledge_url(assignment) if assignment in to_acknowledge else "",
-        )
-        for assignment in got[:LISTED]
-    ) + tuple(
-        MessageItem(
-            text=f"{lead_title(assignment.lead)}: not acknowledged by "
+            f"{lead_title(assignment.lead)}: not acknowledged by "
             f"{local_time(assignment.ack_due_at, zone)}; moved on"
         )
-        for assignment in lost[: max(LISTED - got_count, 0)]
+        for assignment in lost_listed
     )
-    first_due = min((a.ack_due_at for a in to_acknowledge if a.ack_due_at), default=None)
+    first_due = min(
+        (assignment.ack_due_at for assignment in got_listed if _waits_for_ack(assignment)),
+        default=None,
+    )
     deadline_text = f"The first is due by {local_time(first_due, zone)}." if first_due else ""
-    shown = len(items)
-    note = (
-        f"The first {shown} are below; all are in your queue."
-        if shown < got_count + lost_count
-        else ""
-    )
+    more = len(items) < got_count + lost_count
     return Message(
         kind=notification.kind,
         headline=headline,
@@ -219,13 +203,34 @@ def _rep_message(notification: Notification) -> Message:
         facts=(),
         why="",
         deadline_text=deadline_text,
-        note=note,
+        note=f"The first {len(items)} are below." if more else "",
         ack_url="",
         lead_url=settings.LEADROUTER["SITE_URL"] + reverse("queue:home"),
         link_text="Open your queue",
         items=items,
         body=_rep_body(notification, got, lost),
     )
+
+
+def _waits_for_ack(assignment: Assignment) -> bool:
+    return (
+        assignment.ended_at is None
+        and assignment.acknowledged_at is None
+        and assignment.ack_due_at is not None
+    )
+
+
+def _got_item(assignment: Assignment, zone: str) -> MessageItem:
+    """A lead escalated to the rep: its deadline and acknowledge link while it waits for
+    them, else what became of it."""
+    title = lead_title(assignment.lead)
+    url = _queue_lead_url(assignment.lead_id)
+    if _waits_for_ack(assignment):
+        assert assignment.ack_due_at is not None
+        due = local_time(assignment.ack_due_at, zone)
+        return MessageItem(f"{title}: acknowledge by {due}", url, acknowledge_url(assignment))
+    state = "acknowledged" if assignment.acknowledged_at else "no longer yours"
+    return MessageItem(f"{title}: escalated to you, {state}", url)
 
 
 def _rep_body(
@@ -248,7 +253,7 @@ def _rep_body(
                     "ack_due_at": _iso(assignment.ack_due_at),
                     "links": {
                         "acknowledge": acknowledge_url(assignment)
-                        if assignment.ended_at is None and assignment.acknowledged_at is None
+                        if _waits_for_ack(assignment)
                         else "",
                         "lead": _queue_lead_url(assignment.lead_id),
                     },
