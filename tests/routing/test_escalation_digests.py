@@ -38,12 +38,15 @@ def at(start, delta: timedelta):
     return time_machine.travel(start + delta, tick=False)
 
 
-def storm(count: int) -> list[Lead]:
-    """`count` leads for Ana, whose "new lead" messages are sent and forgotten."""
-    leads = [
-        submit(source="demo_request", email=f"lead{number}@prospect.com", first_name=f"P{number}")
-        for number in range(count)
-    ]
+def storm(count: int, start) -> list[Lead]:
+    """`count` leads for Ana at `start`, whose "new lead" messages are sent and forgotten."""
+    with at(start, timedelta(0)):
+        leads = [
+            submit(
+                source="demo_request", email=f"lead{number}@prospect.com", first_name=f"P{number}"
+            )
+            for number in range(count)
+        ]
     notifications_send_due()
     mail.outbox.clear()
     return leads
@@ -61,7 +64,7 @@ def start(team):
 def test_twenty_escalations_in_a_window_tell_the_manager_once_then_in_one_digest(
     team, start, admin_client
 ):
-    leads = storm(20)
+    leads = storm(20, start)
     with at(start, SLA + timedelta(seconds=1)):
         assert assignments_escalate_overdue() == 20
 
@@ -91,7 +94,7 @@ def test_twenty_escalations_in_a_window_tell_the_manager_once_then_in_one_digest
 
 
 def test_a_rep_losing_many_leads_gets_a_few_messages_then_one_listing_the_rest(team, start):
-    storm(10)
+    storm(10, start)
     with at(start, SLA + timedelta(seconds=1)):
         assignments_escalate_overdue()
 
@@ -121,7 +124,7 @@ def test_a_rep_losing_many_leads_gets_a_few_messages_then_one_listing_the_rest(t
 
 
 def test_a_reps_webhook_digest_lists_the_leads_it_tells_of(team, start, receiver):
-    storm(6)
+    storm(6, start)
     with at(start, SLA + timedelta(seconds=1)):
         assignments_escalate_overdue()
     with at(start, SLA + WINDOW + DIGEST_GRACE + timedelta(seconds=2)):
@@ -135,7 +138,7 @@ def test_a_reps_webhook_digest_lists_the_leads_it_tells_of(team, start, receiver
 def test_a_slack_channel_of_managers_gets_slack_messages(team, start, receiver):
     team.ruleset.notify_on_escalation = ["manager@example.com", receiver.url("/slack/sales-team")]
     team.ruleset.save()
-    storm(5)
+    storm(5, start)
     with at(start, SLA + timedelta(seconds=1)):
         assignments_escalate_overdue()
     with at(start, SLA + WINDOW + DIGEST_GRACE + timedelta(seconds=2)):
@@ -160,7 +163,7 @@ def test_a_slack_channel_of_managers_gets_slack_messages(team, start, receiver):
 
 def test_subscribers_still_get_one_event_per_escalation(team, start, receiver):
     WebhookSubscription.objects.create(name="CRM", url=receiver.url("/crm"))
-    storm(20)
+    storm(20, start)
     with at(start, SLA + timedelta(seconds=1)):
         assignments_escalate_overdue()
 
@@ -170,7 +173,7 @@ def test_subscribers_still_get_one_event_per_escalation(team, start, receiver):
 
 
 def test_after_a_quiet_window_the_next_escalation_is_told_at_once(team, start):
-    storm(1)
+    storm(1, start)
     with at(start, SLA + timedelta(seconds=1)):
         assignments_escalate_overdue()
     later = start + WINDOW + timedelta(seconds=30)
@@ -184,7 +187,7 @@ def test_after_a_quiet_window_the_next_escalation_is_told_at_once(team, start):
 
 
 def test_within_a_window_after_a_digest_the_next_digest_follows_a_window_later(team, start):
-    storm(2)
+    storm(2, start)
     with at(start, SLA + timedelta(seconds=1)):
         assignments_escalate_overdue()
     # Just after the first digest's window: a quiet spell it is not.
@@ -200,7 +203,7 @@ def test_within_a_window_after_a_digest_the_next_digest_follows_a_window_later(t
 
 
 def test_the_last_escalation_tells_the_managers_the_lead_waits_unclaimed(team, start):
-    storm(1)
+    storm(1, start)
     for round_ in range(1, 4):
         with at(start, round_ * (SLA + timedelta(seconds=1))):
             assignments_escalate_overdue()
@@ -209,8 +212,8 @@ def test_the_last_escalation_tells_the_managers_the_lead_waits_unclaimed(team, s
     assert kinds == ["manager.escalated", "manager.escalated", "manager.unclaimed"]
 
 
-def test_a_digest_filter_naming_no_digest_lists_no_lead(team, admin_client):
-    storm(1)
+def test_a_digest_filter_naming_no_digest_lists_no_lead(team, start, admin_client):
+    storm(1, start)
     page = admin_client.get("/admin/routing/lead/?digest=999999")
     assert page.status_code == 200
     assert list(page.context["cl"].result_list) == []
@@ -236,7 +239,7 @@ def test_every_kind_a_digest_reads_is_in_the_index_of_escalation_messages():
 
 
 def test_a_batch_of_escalations_reads_what_was_told_in_one_query(team, start):
-    leads = storm(12)
+    leads = storm(12, start)
     with at(start, SLA + timedelta(seconds=1)):
         assignments_escalate_overdue()
     snapshot = current_snapshot()
