@@ -124,21 +124,35 @@ def _tells(escalated: Escalated, contacts: Mapping[int, Contact]) -> list[_Tell]
         )
         for address in escalated.managers
     ]
+    # A webhook's body is made only for a rep who has one: a storm's thousands mostly go
+    # to e-mail and Slack.
     lost = contacts.get(missed.rep_id)
     if lost is not None:
-        body = event_body("lead.expired", lead=lead, at=missed.ended_at, assignment=missed)
+        body = (
+            event_body("lead.expired", lead=lead, at=missed.ended_at, assignment=missed)
+            if _has_webhook(lost)
+            else None
+        )
         tells += _rep_tells(lost, "lead.expired", missed.ended_at, lead_id, missed, body)
     got = contacts.get(new.rep_id) if new is not None else None
     if got is not None and new is not None:
-        body = event_body(
-            "lead.escalated",
-            lead=lead,
-            at=new.assigned_at,
-            assignment=new,
-            owner=escalated.new_owner,
+        body = (
+            event_body(
+                "lead.escalated",
+                lead=lead,
+                at=new.assigned_at,
+                assignment=new,
+                owner=escalated.new_owner,
+            )
+            if _has_webhook(got)
+            else None
         )
         tells += _rep_tells(got, "lead.escalated", new.assigned_at, lead_id, new, body)
     return tells
+
+
+def _has_webhook(contact: Contact) -> bool:
+    return any(channel == Notification.Channel.WEBHOOK for channel, _ in contact.channels)
 
 
 def _rep_tells(
@@ -147,7 +161,7 @@ def _rep_tells(
     at: datetime,
     lead_id: int,
     assignment: Assignment,
-    body: dict[str, Any],
+    body: dict[str, Any] | None,
 ) -> list[_Tell]:
     # An AI agent acts on each lead as it comes: it always hears at once.
     one_by_one = 1_000_000 if contact.is_agent else REP_ONE_BY_ONE
