@@ -309,6 +309,9 @@ LEADROUTER = {
     # A lead submitted again tells its owner at most once in this time; the timeline
     # keeps every submission.
     "RETURN_NOTIFY_COOLDOWN": parse_duration(env("RETURN_NOTIFY_COOLDOWN", default="30m")),
+    # Escalations: each manager's address and each channel of a rep hears of the first
+    # after a quiet spell at once, and of the rest in one digest per this much time.
+    "ESCALATION_DIGEST": timedelta(seconds=env.int("ESCALATION_DIGEST_SECONDS", default=300)),
     # On PostgreSQL, a transaction that writes outbox rows wakes the workers through
     # the database (NOTIFY, heard by a listener in every worker) instead of through the
     # cache and broker after commit (routing.notifications.outbox). Off: the latter.

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from routing.lead_fields import LEAD_FIELDS, Kind
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
+from routing.notifications.escalation_digest import DIGEST_FILTER, DIGEST_KINDS, digest_lead_ids
 
 from .display import microseconds, pairs_html, pretty_json, steps_html
 
@@ -174,6 +175,34 @@ class NotificationInline(ReadOnlyInline):
 # ---------------------------------------------------------------------------- leads
 
 
+class DigestFilter(admin.SimpleListFilter):
+    """The leads an escalation digest told of: where its "Open these leads" link goes."""
+
+    title = "escalation digest"
+    parameter_name = DIGEST_FILTER
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        # Offered only when a digest's link names one: there are too many to list.
+        value = self.value()
+        if not value:
+            return []
+        digest = self._digest()
+        label = f"Digest sent {digest.created_at:%d %b %H:%M}" if digest else "No such digest"
+        return [(value, label)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        if not self.value():
+            return queryset
+        digest = self._digest()
+        return queryset.filter(pk__in=digest_lead_ids(digest)) if digest else queryset.none()
+
+    def _digest(self) -> Notification | None:
+        value = self.value() or ""
+        if not value.isdigit():
+            return None
+        return Notification.objects.filter(pk=int(value), kind__in=DIGEST_KINDS).first()
+
+
 @admin.register(Lead)
 class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
@@ -193,6 +222,7 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
         ("owner", admin.RelatedOnlyFieldListFilter),
         "ruleset",
         "created_at",
+        DigestFilter,
     )
     search_fields = ("email", "company", "first_name", "last_name")
     date_hierarchy = "created_at"

@@ -72,6 +72,17 @@ class WebhookSubscription(models.Model):
         return self.is_active and (not self.events or event in self.events)
 
 
+# Messages of escalations, one by one and in digests (routing.notifications.escalation_digest).
+ESCALATION_KINDS = (
+    "manager.escalated",
+    "manager.unclaimed",
+    "manager.digest",
+    "lead.expired",
+    "lead.escalated",
+    "escalation.digest",
+)
+
+
 class Notification(models.Model):
     """One message to one destination: the outbox row.
 
@@ -142,6 +153,13 @@ class Notification(models.Model):
                 fields=["next_attempt_at"],
                 condition=Q(status="pending"),
                 name="notification_due_idx",
+            ),
+            # What a destination was lately told of escalations, read for each batch of
+            # escalations to choose between a message at once and a digest.
+            models.Index(
+                fields=["destination", "created_at"],
+                condition=Q(kind__in=ESCALATION_KINDS),
+                name="notification_escalation_idx",
             ),
         ]
 

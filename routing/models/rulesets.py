@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 
@@ -14,7 +13,7 @@ from reps.audit import audited_history
 from reps.fields import ListField
 from reps.models import Pool, Rep, owner_constraint
 from routing.conditions import describe_conditions
-from routing.validators import validate_conditions
+from routing.validators import validate_conditions, validate_manager_address
 
 
 def _default_ack_sla() -> timedelta:
@@ -72,11 +71,13 @@ class RuleSet(models.Model):
         help_text="After this many escalations an unacknowledged lead becomes unclaimed.",
     )
     notify_on_escalation = ListField(
-        item_validator=validate_email,
+        item_validator=validate_manager_address,
         verbose_name="tell of escalations",
         help_text=(
-            "E-mail addresses (managers) told of every escalation and of every lead "
-            "nobody took, comma-separated."
+            "Managers' e-mail addresses and Slack incoming-webhook URLs (a team channel), "
+            "comma-separated, told of escalations and of leads nobody took: the first "
+            "after a quiet spell at once, the rest in one digest per "
+            "ESCALATION_DIGEST_SECONDS."
         ),
     )
     remind_before = models.DurationField(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from reps.models import Rep
 from routing.models import Notification, WebhookSubscription
+from routing.validators import is_webhook_address
 
 Channel = Notification.Channel
 
@@ -49,3 +50,9 @@ def active_subscribers() -> tuple[Subscriber, ...]:
         Subscriber(subscription.id, subscription.url, frozenset(subscription.events))
         for subscription in WebhookSubscription.objects.filter(is_active=True).order_by("id")
     )
+
+
+def manager_channel(address: str) -> str:
+    """How a manager's address of a rule set is reached: a team channel's Slack webhook,
+    or e-mail."""
+    return Channel.SLACK if is_webhook_address(address) else Channel.EMAIL

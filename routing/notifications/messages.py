@@ -3,7 +3,6 @@ and the acknowledge link. Built when the message is sent, from the rows as they 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,9 @@ from routing.explain import why_text
 from routing.lead_fields import Shown, facts_shown
 from routing.links import acknowledge_url
 from routing.models import Assignment, Lead, Notification
+
+from .escalation_digest import DIGEST_KINDS, escalation_digest_message
+from .message import Message, lead_title, local_time
 
 HEADLINES = {
     "lead.assigned": "New lead: {who}",
@@ -38,24 +40,11 @@ ACTIONABLE = {"lead.assigned", "lead.escalated", "lead.reminder"}
 TOLD_OF_HANDOFF = ACTIONABLE | {"lead.returned"}
 
 
-@dataclass(frozen=True)
-class Message:
-    kind: str
-    headline: str
-    summary: str  # the e-mail subject; Slack's notification text
-    facts: tuple[tuple[str, str], ...]
-    why: str
-    deadline_text: str
-    note: str
-    ack_url: str
-    lead_url: str
-    handoff_note: str = ""  # what the AI agent wrote when it handed the lead to people
-    link_text: str = "Open the lead in your queue"
-
-
 def message_for(notification: Notification) -> Message:
     if notification.kind == DIGEST:
         return _digest_message(notification)
+    if notification.kind in DIGEST_KINDS:
+        return escalation_digest_message(notification)
     lead = notification.lead
     assert lead is not None, "every message but a digest is about one lead"
     assignment = notification.assignment
@@ -98,11 +87,6 @@ def _left(assignment: Assignment | None) -> str:
     seconds = (assignment.ack_due_at - assignment.reminded_at).total_seconds()
     seconds = round(seconds / 60) * 60 if seconds >= 60 else round(seconds)
     return duration_words(timedelta(seconds=seconds)).capitalize()
-
-
-def lead_title(lead: Lead) -> str:
-    name = f"{lead.first_name} {lead.last_name}".strip() or lead.email
-    return f"{name} ({lead.company})" if lead.company else name
 
 
 def lead_facts_shown(lead: Lead) -> tuple[tuple[str, str], ...]:
@@ -170,11 +154,8 @@ def _who_missed(assignment: Assignment | None) -> str:
     """Who let the lead expire, and the deadline they missed (in their time zone)."""
     if assignment is None or assignment.ack_due_at is None:
         return "its owner did not acknowledge it in time."
-    zone = ZoneInfo(assignment.rep.timezone)
-    due = assignment.ack_due_at.astimezone(zone)
-    return (
-        f"{assignment.rep.name} did not acknowledge it by {due:%H:%M} {zone.key} ({due:%a %d %b})."
-    )
+    due = local_time(assignment.ack_due_at, assignment.rep.timezone)
+    return f"{assignment.rep.name} did not acknowledge it by {due}."
 
 
 def _current_owner(lead: Lead) -> str:

@@ -38,7 +38,7 @@ from routing.db.rows import rows_insert
 from routing.db.statements import Statement, write
 from routing.models import Assignment, LeadEvent, Notification
 
-from .contacts import Contact, Subscriber
+from .contacts import Contact, Subscriber, manager_channel
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def outbox_tell_managers(
     return [
         Notification(
             key=f"event {event.pk} manager {address}",
-            channel=Notification.Channel.EMAIL,
+            channel=manager_channel(address),
             kind=kind,
             lead_id=event.lead_id,
             assignment_id=event.assignment_id,
@@ -127,6 +127,14 @@ def outbox_write(rows: Sequence[Notification], *, many: bool = False) -> None:
     )
     for statement in outbox_wake():
         write(*statement)
+
+
+def outbox_write_once(rows: Sequence[Notification]) -> None:
+    """Store rows that several transactions may write alike (a digest: one row per
+    destination and window, whichever escalation of the window comes first); a row whose
+    key is stored already is left as it is. They are due later: no worker is woken."""
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def outbox_wake() -> list[Statement]:

@@ -12,6 +12,7 @@ from typing import Any
 from routing.models import Notification
 
 from .base import post
+from .message import MessageItem
 from .messages import DIGEST, Message
 
 
@@ -62,7 +63,8 @@ def slack_blocks(message: Message) -> dict[str, Any]:
                 "elements": [{"type": "mrkdwn", "text": _escape(message.deadline_text)}],
             }
         )
-    if message.kind == DIGEST:  # many leads: the way to all of them
+    blocks += [_item_block(item) for item in message.items]
+    if message.kind == DIGEST or message.items:  # many leads: the way to all of them
         blocks.append(
             {
                 "type": "actions",
@@ -90,6 +92,20 @@ def slack_blocks(message: Message) -> dict[str, Any]:
             }
         )
     return {"text": _escape(message.summary), "blocks": blocks}
+
+
+def _item_block(item: MessageItem) -> dict[str, Any]:
+    """One lead of a message about many: its line, linked, and its acknowledge link."""
+    links = [
+        f"<{url}|{label}>"
+        for url, label in ((item.url, "Open"), (item.ack_url, "Acknowledge"))
+        if url
+    ]
+    text = _escaped_within(item.text, SECTION_TEXT_LIMIT - 400)
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": " · ".join([text, *links])},
+    }
 
 
 HANDOFF_HEADING = "*Note from the AI agent*\n"

@@ -28,7 +28,8 @@ class WebhookTransport:
             if notification.subscription_id
             else notification.rep.webhook_secret
         )
-        payload = notification.payload
+        # A digest's body is read when it is sent, like its message.
+        payload = notification.payload if message.body is None else message.body
         if not notification.subscription_id:
             # A rep's own endpoint (often bridged to SMS or a chat tool) gets the links
             # their Slack and e-mail messages carry.

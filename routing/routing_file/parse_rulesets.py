@@ -6,12 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from routing.conditions import condition_errors, normalize_conditions
 from routing.durations import format_duration
 from routing.models import Rule, RuleSet
+from routing.validators import is_webhook_address, validate_manager_address
 
 from .errors import Problems
 from .fields import Item, check_name, natural_name, show
@@ -103,17 +102,14 @@ def _reroute_returning(ruleset: Item, default: str) -> str:
 
 
 def _addresses(item: Item, key: str) -> tuple[str, ...]:
-    addresses = tuple(address.lower() for address in item.text_list(key))
+    # E-mail addresses compare lowercased; a Slack webhook URL's path is case-sensitive.
+    addresses = tuple(
+        address if is_webhook_address(address) else address.lower()
+        for address in item.text_list(key)
+    )
     for address in addresses:
-        item.checked(key, address, _email_address)
+        item.checked(key, address, validate_manager_address)
     return addresses
-
-
-def _email_address(address: str) -> None:
-    try:
-        validate_email(address)
-    except ValidationError as error:
-        raise ValidationError(f"'{address}' is not an e-mail address") from error
 
 
 def _window(ruleset: Item, default: timedelta) -> timedelta:

@@ -30,10 +30,11 @@ from django.utils import timezone
 
 from routing import engine
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
-from routing.notifications.outbox import outbox_publish, outbox_tell_managers, outbox_tell_rep
+from routing.notifications.outbox import outbox_publish, outbox_write, outbox_write_once
 from routing.notifications.payloads import event_body
 from routing.snapshot import Snapshot, current_snapshot
 
+from .escalation_messages import Escalated, escalation_messages
 from .recording import (
     Recording,
     SharedQueue,
@@ -41,13 +42,11 @@ from .recording import (
     shared_queue_of,
     unclaimed_recording,
 )
-from .recording_writer import Recorded, recordings_write
+from .recording_writer import Recorded, Written, recordings_write
 from .routing import escalation, facts_of, lead_choose, lead_plan, rule_in
 from .state import RoutingMemory
 
 logger = logging.getLogger(__name__)
-
-WEBHOOK = Notification.Channel.WEBHOOK
 
 BATCH = 500  # assignments per transaction: rotations stay locked while it is decided
 # Each batch first takes those due within this long: a fresh lead skips the backlog.
@@ -110,7 +109,7 @@ class _Expired:
     lead: Lead
     last: bool
     event: LeadEvent  # "escalated", about the expired assignment
-    bodies: dict[str, dict[str, Any]]  # the expired event's message bodies, by kind
+    body: dict[str, Any] | None  # what subscribers of lead.escalated get; None: none does
     recording: Recording | None = None
 
 
@@ -132,11 +131,11 @@ def _escalate(overdue: Sequence[Assignment], *, now: datetime) -> int:
         assignment.ended_at, assignment.end_reason = now, Assignment.EndReason.EXPIRED
         expired.append(_expiry(assignment, leads[assignment.lead_id], snapshot=snapshot))
     _decide(expired, snapshot=snapshot, let_expire=let_expire, now=now)
-    recordings_write(
+    written = recordings_write(
         [Recorded(item.lead, item.recording, earlier=(item.event,)) for item in expired],
         now=now,
-        more_messages=lambda: _expiry_messages(expired, snapshot=snapshot),
     )
+    _tell(expired, written, snapshot=snapshot)
     return len(expired)
 
 
@@ -152,19 +151,19 @@ def _expiry(assignment: Assignment, lead: Lead, *, snapshot: Snapshot) -> _Expir
     event = LeadEvent(
         lead=lead, kind=LeadEvent.Kind.ESCALATED, actor="system", assignment=assignment, data=data
     )
-    # As the lead was when its deadline passed, before it moves on; made only for those
-    # who will get one (a storm's thousands mostly go to e-mail or nobody).
-    at = assignment.ended_at
-    bodies = {}
-    contact = snapshot.contacts.get(assignment.rep_id)
-    if contact is not None and any(channel == WEBHOOK for channel, _ in contact.channels):
-        bodies["lead.expired"] = event_body("lead.expired", lead=lead, at=at, assignment=assignment)
+    # Subscribers see the lead as it was when its deadline passed, before it moves on;
+    # made only if one wants it (a storm's thousands mostly have none).
+    body = None
     if any(subscriber.wants("lead.escalated") for subscriber in snapshot.subscribers):
-        owner = snapshot.data.reps.get(assignment.rep_id)
-        bodies["lead.escalated"] = event_body(
-            "lead.escalated", lead=lead, at=at, assignment=assignment, owner=owner, **data
+        body = event_body(
+            "lead.escalated",
+            lead=lead,
+            at=assignment.ended_at,
+            assignment=assignment,
+            owner=snapshot.data.reps.get(assignment.rep_id),
+            **data,
         )
-    return _Expired(assignment, lead, last, event, bodies)
+    return _Expired(assignment, lead, last, event, body)
 
 
 def _decide(
@@ -181,7 +180,6 @@ def _decide(
     for item in expired:
         lead = item.lead
         ruleset = snapshot.rulesets.get(lead.ruleset_id) or snapshot.active
-        managers = snapshot.managers.get(lead.ruleset_id, ()) if lead.ruleset_id else ()
         if item.last:
             item.recording = unclaimed_recording(
                 queue=shared_queue_of(ruleset, rule_in(ruleset, lead.rule_id))
@@ -192,7 +190,6 @@ def _decide(
                 now=now,
                 subscribers=snapshot.subscribers,
                 data={"escalations": lead.escalation_count},
-                managers=managers,
             )
             continue
         assert ruleset is not None
@@ -229,6 +226,8 @@ def _escalation_recording(
     snapshot: Snapshot,
     now: datetime,
 ) -> Recording:
+    """The engine's choice, recorded; nobody is told by the recording: the new owner and
+    the managers hear of it with the rest of the batch (`_tell`)."""
     rep_id = decision.rep_id
     return decision_recording(
         decision=decision,
@@ -239,37 +238,39 @@ def _escalation_recording(
         actor="system",
         now=now,
         owner=snapshot.data.reps.get(rep_id) if rep_id else None,
-        contact=snapshot.contacts.get(rep_id) if rep_id else None,
+        contact=None,
         subscribers=snapshot.subscribers,
-        managers=snapshot.managers.get(ruleset.id, ()),
     )
 
 
-def _expiry_messages(expired: list[_Expired], *, snapshot: Snapshot) -> list[Notification]:
-    """Once the "escalated" events have their ids: the systems subscribed to
-    `lead.escalated`, the rep who let the lead expire and, unless it was the last
-    escalation (the managers hear of it as unclaimed), the rule set's managers."""
+def _tell(expired: list[_Expired], written: list[Written], *, snapshot: Snapshot) -> None:
+    """Every escalation to the systems subscribed to `lead.escalated`; to the rep who
+    let the lead expire, its new owner and the rule set's managers, at once or in a
+    digest (routing.services.escalation_messages)."""
     rows: list[Notification] = []
-    for item in expired:
-        event, assignment, lead = item.event, item.assignment, item.lead
-        if "lead.escalated" in item.bodies:
+    escalations = []
+    for item, recorded in zip(expired, written, strict=True):
+        lead = item.lead
+        if item.body is not None:
             rows += outbox_publish(
                 subscribers=snapshot.subscribers,
-                event=event,
+                event=item.event,
                 name="lead.escalated",
-                body=item.bodies["lead.escalated"],
+                body=item.body,
             )
-        rows += outbox_tell_rep(
-            contact=snapshot.contacts.get(assignment.rep_id),
-            kind="lead.expired",
-            lead_id=lead.pk,
-            assignment=assignment,
-            body=item.bodies.get("lead.expired", {}),
+        new = recorded.assignment
+        escalations.append(
+            Escalated(
+                lead=lead,
+                missed=item.assignment,
+                new=new,
+                new_owner=snapshot.data.reps.get(new.rep_id) if new is not None else None,
+                managers=snapshot.managers.get(lead.ruleset_id, ()) if lead.ruleset_id else (),
+            )
         )
-        if not item.last and lead.ruleset_id:
-            managers = snapshot.managers.get(lead.ruleset_id, ())
-            rows += outbox_tell_managers(addresses=managers, kind="manager.escalated", event=event)
-    return rows
+    messages = escalation_messages(escalations, contacts=snapshot.contacts)
+    outbox_write([*rows, *messages.now], many=True)
+    outbox_write_once(messages.digests)
 
 
 def _reps_who_let_them_expire(leads: dict[int, Lead]) -> dict[int, frozenset[int]]:

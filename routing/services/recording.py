@@ -504,7 +504,7 @@ def recording_publish(
 def recording_tell_managers(
     recording: Recording, row: EventRow, *, event: LeadEvent
 ) -> list[Notification]:
-    """The event, by e-mail to the rule set's managers, when it is one they are told of."""
+    """The event, to the rule set's managers (e-mail or Slack), when it is one they are told of."""
     if not (row.tell_managers and recording.managers):
         return []
     return outbox_tell_managers(addresses=recording.managers, kind=row.tell_managers, event=event)

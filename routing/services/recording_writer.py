@@ -5,7 +5,7 @@ trip with the outbox's wake-up on PostgreSQL, a batch's a table at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,25 +60,17 @@ class Recorded:
     earlier: Sequence[LeadEvent] = ()
 
 
-def recordings_write(
-    batch: Sequence[Recorded],
-    *,
-    now: datetime,
-    more_messages: Callable[[], list[Notification]] | None = None,
-) -> list[Written]:
-    """Write the recordings of many stored leads in the caller's transaction, with
-    `more_messages` (made once every row has its id, e.g. messages about the `earlier`
-    events): every row's id in one statement, each model's rows in one statement (COPY
-    on PostgreSQL), each group of leads whose fields change alike in one UPDATE."""
+def recordings_write(batch: Sequence[Recorded], *, now: datetime) -> list[Written]:
+    """Write the recordings of many stored leads in the caller's transaction: every
+    row's id in one statement, each model's rows in one statement (COPY on PostgreSQL),
+    each group of leads whose fields change alike in one UPDATE."""
     written = [_Rows.of(item.recording, lead=item.lead, earlier=item.earlier) for item in batch]
     for item in batch:
         _apply(item.recording, item.lead)
     stored = [row for rows in written for row in rows.stored]
     ids_give(stored)
     rows_copy(stored)
-    messages = [message for rows in written for message in rows.messages()]
-    messages += more_messages() if more_messages is not None else []
-    outbox_write(messages, many=True)
+    outbox_write([message for rows in written for message in rows.messages()], many=True)
     _leads_update([item for item in batch if item.recording.lead], now=now)
     _queues_set(written)
     return [Written(rows.decision, rows.assignment) for rows in written]

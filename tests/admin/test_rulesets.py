@@ -369,3 +369,25 @@ def test_simultaneous_activations_queue_up_and_leave_exactly_one_active():
 
     assert failures == []
     assert RuleSet.objects.filter(is_active=True).count() == 1
+
+
+def test_managers_told_of_escalations_take_emails_and_slack_channels(admin_client):
+    rep = RepFactory()
+    url = admin_url(RuleSet, "add")
+    slack = "https://hooks.slack.com/services/T0A1/B0C2/SalesTeamXyZ"
+    ok = _new_ruleset_data(
+        admin_client,
+        [],
+        name="A",
+        fallback_rep=rep.pk,
+        notify_on_escalation=f"boss@example.com, {slack}",
+    )
+    assert admin_client.post(url, ok).status_code == 302
+    assert RuleSet.objects.get(name="A").notify_on_escalation == ["boss@example.com", slack]
+
+    bad = _new_ruleset_data(
+        admin_client, [], name="B", fallback_rep=rep.pk, notify_on_escalation="boss at example"
+    )
+    errors = errors_of(admin_client.post(url, bad))
+    assert any("neither an e-mail address nor a Slack webhook URL" in error for error in errors)
+    assert not RuleSet.objects.filter(name="B").exists()

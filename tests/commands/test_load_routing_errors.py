@@ -104,7 +104,15 @@ CASES = {
     ),
     "bad manager address": (
         ("    active: true\n", "    active: true\n    notify_on_escalation: [boss at example]\n"),
-        "rule set 'Inbound': notify_on_escalation: 'boss at example' is not an e-mail address",
+        "rule set 'Inbound': notify_on_escalation: 'boss at example' is neither an e-mail "
+        "address nor a Slack webhook URL",
+    ),
+    "manager's Slack webhook on a private address": (
+        (
+            "    active: true\n",
+            "    active: true\n    notify_on_escalation: ['https://10.1.2.3/services/x']\n",
+        ),
+        "rule set 'Inbound': notify_on_escalation: 10.1.2.3 is a private address",
     ),
     "unknown hand-off pool": (
         ("route: {pool: SMB AEs}}", "route: {pool: SMB AEs}, handoff_to: {pool: Nobody}}"),
