@@ -13,6 +13,7 @@ import environ
 from corsheaders.defaults import default_headers as cors_default_headers
 
 from routing.durations import parse_duration
+from routing.import_sla import import_sla_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -306,6 +307,13 @@ LEADROUTER = {
     # gave them; "each" sends one message per lead as a form submission does. AI agents
     # always get each lead (they act on every one). An import can choose otherwise.
     "IMPORT_NOTIFY": env("IMPORT_NOTIFY", default="digest"),
+    # The acknowledgment SLA of an imported list's leads, unless the import chooses:
+    # "rule" (each rule's, as for a form), "none" (no deadline, never escalated) or a
+    # duration, counted in each owner's working hours unless IMPORT_SLA_WORKING_HOURS is
+    # off. A list is worked over a day, not in the minutes a form asks for: 8h of working
+    # time is the next working day for a 9-17 rep (README, "Importing an event list").
+    "IMPORT_SLA": import_sla_setting(env("IMPORT_SLA", default="8h")),
+    "IMPORT_SLA_WORKING_HOURS": env.bool("IMPORT_SLA_WORKING_HOURS", default=True),
     # A lead submitted again tells its owner at most once in this time; the timeline
     # keeps every submission.
     "RETURN_NOTIFY_COOLDOWN": parse_duration(env("RETURN_NOTIFY_COOLDOWN", default="30m")),

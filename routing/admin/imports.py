@@ -21,6 +21,7 @@ SHOWN_FIELDS = (
     "name",
     "status",
     "notify",
+    "acknowledgment_sla",
     "dry_run",
     "mapping",
     "attribute_columns",
@@ -53,7 +54,7 @@ class LeadImportForm(forms.ModelForm):
 
     class Meta:
         model = LeadImport
-        fields = ("file", "columns", "notify", "dry_run")
+        fields = ("file", "columns", "notify", "sla", "sla_working_hours", "dry_run")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,6 +110,10 @@ class LeadImportAdmin(admin.ModelAdmin):
             f"{len(stopped)} import(s) queued to carry on from their first row not yet "
             "imported. Only failed imports of uploaded files can run again.",
         )
+
+    @admin.display(description="acknowledgment SLA")
+    def acknowledgment_sla(self, lead_import: LeadImport) -> str:
+        return lead_import.sla_words
 
     @admin.display(description="progress")
     def progress(self, lead_import: LeadImport) -> str:

@@ -1,6 +1,6 @@
 """The routing decision as pure functions over plain data (see decide.py)."""
 
-from .deadlines import duration_words, reminder_time
+from .deadlines import ChosenSla, duration_words, reminder_time
 from .decide import choose, decide, owner_rep_ids, plan, plan_escalation, plan_handoff
 from .distribution import uses_rotation
 from .types import (
@@ -24,6 +24,7 @@ from .types import (
 __all__ = [
     "Bypassed",
     "Candidate",
+    "ChosenSla",
     "CompiledRule",
     "CompiledRuleSet",
     "Decision",

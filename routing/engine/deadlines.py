@@ -5,12 +5,25 @@ at 09:15 on their next working day, in their time zone)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 Shifts = Mapping[int, tuple[tuple[int, int], ...]]  # weekday -> ((start, end) minutes, ...)
 # How far ahead to look for working time: more than a year of days, far beyond any SLA.
 _DAYS_AHEAD = 400
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenSla:
+    """An acknowledgment SLA chosen instead of the rules' (an imported list's): `duration`
+    from the assignment, on the clock or in the owner's working hours; no duration, no
+    deadline at all (never escalated, no reminder). `chosen_for` names the chooser in
+    the trace ("the import expo.csv")."""
+
+    duration: timedelta | None
+    working_hours: bool = False
+    chosen_for: str = ""
 
 
 def working_deadline(

@@ -8,14 +8,14 @@ Pure: no database, no clock (`now` is an argument), no I/O.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from reps.owners import Owner
 from routing.normalize import LeadFacts
 from territories.matching import AccountMatch, TerritoryMatch
 
-from .deadlines import duration_words, reminder_time, working_deadline
+from .deadlines import ChosenSla, duration_words, reminder_time, working_deadline
 from .distribution import pick_member
 from .eligibility import (
     at_capacity_because,
@@ -34,6 +34,7 @@ from .types import (
     Familiar,
     Miss,
     Plan,
+    RepProfile,
     RotationUpdate,
     RoutingData,
     RoutingState,
@@ -148,7 +149,15 @@ def _plan_via(
     return Plan(ruleset, lead, tuple(entries), None, None, ())
 
 
-def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime) -> Decision:
+def choose(
+    plan: Plan,
+    *,
+    data: RoutingData,
+    state: RoutingState,
+    now: datetime,
+    sla: ChosenSla | None = None,
+) -> Decision:
+    """`sla`: the acknowledgment SLA chosen for this lead instead of its rule's."""
     steps = list(plan.intro)
     if state.familiar is not None:
         rep_id = _familiar_pick(state.familiar, plan, data, state, now, steps)
@@ -156,7 +165,7 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
             # The rule the rules would pick sets the SLA and escalation: the lead is the
             # same lead to the team, only its owner is known already.
             rule = plan.candidates[0].rule
-            return _decision(plan, rule, rep_id, None, None, steps, False, data, now)
+            return _decision(plan, rule, rep_id, None, None, steps, False, data, now, sla)
     bypassed: Bypassed | None = None
     for entry in plan.entries:
         if isinstance(entry, Miss):
@@ -197,7 +206,7 @@ def choose(plan: Plan, *, data: RoutingData, state: RoutingState, now: datetime)
                 }
             )
             continue
-        decision = _decision(plan, rule, rep_id, pool_id, rotation, steps, relaxed, data, now)
+        decision = _decision(plan, rule, rep_id, pool_id, rotation, steps, relaxed, data, now, sla)
         if bypassed is not None and bypassed.rep_id != rep_id:
             decision.bypassed = bypassed
         return decision
@@ -419,9 +428,12 @@ def _decision(
     relaxed: bool,
     data: RoutingData,
     now: datetime,
+    sla: ChosenSla | None,
 ) -> Decision:
     ruleset = plan.ruleset
     ack_sla = rule.ack_sla if rule and rule.ack_sla else ruleset.ack_sla
+    if sla is not None and sla.duration is not None:
+        ack_sla = sla.duration
     ack_due_at = remind_at = None
     if rep_id is None:
         steps.append(
@@ -438,13 +450,11 @@ def _decision(
             "rep_id": rep.id,
             "rule": rule.name if rule else None,
         }
-        if rule is not None and rule.sla_in_working_hours:
-            ack_due_at = working_deadline(now, ack_sla, shifts=rep.shifts, zone=rep.timezone)
-            local = ack_due_at.astimezone(rep.timezone)
-            assigned["due"] = f"{weekday_and_time(local)} {rep.timezone.key}, SLA in working hours"
-        else:
-            ack_due_at = now + ack_sla
-        remind_at = reminder_time(ack_due_at, ruleset.remind_before, assigned_at=now)
+        ack_due_at, due = _acknowledgment_due(rule, ack_sla, rep, now, sla)
+        if due:
+            assigned["due"] = due
+        if ack_due_at is not None:
+            remind_at = reminder_time(ack_due_at, ruleset.remind_before, assigned_at=now)
         if remind_at is not None:
             left = duration_words(ack_due_at - remind_at)
             assigned["reminder"] = f"{left} before the deadline, unless acknowledged by then"
@@ -463,6 +473,35 @@ def _decision(
         ack_due_at=ack_due_at,
         remind_at=remind_at,
     )
+
+
+def _acknowledgment_due(
+    rule: CompiledRule | None,
+    ack_sla: timedelta,
+    rep: RepProfile,
+    now: datetime,
+    sla: ChosenSla | None,
+) -> tuple[datetime | None, str]:
+    """The deadline (None: none) and what the trace says of it: nothing for the rule's
+    SLA on the clock, since the decision's time plus the SLA says it already."""
+    if sla is not None and sla.duration is None:
+        return None, f"no acknowledgment deadline: none chosen for {sla.chosen_for}"
+    in_working_hours = (
+        sla.working_hours if sla is not None else bool(rule and rule.sla_in_working_hours)
+    )
+    if in_working_hours:
+        due = working_deadline(now, ack_sla, shifts=rep.shifts, zone=rep.timezone)
+    else:
+        due = now + ack_sla
+    if sla is not None:
+        counted = " of working hours" if in_working_hours else ""
+        said = f"SLA of {duration_words(ack_sla)}{counted} chosen for {sla.chosen_for}"
+    elif in_working_hours:
+        said = "SLA in working hours"
+    else:
+        return due, ""
+    local = due.astimezone(rep.timezone)
+    return due, f"{weekday_and_time(local)} {rep.timezone.key}, {said}"
 
 
 def _account_step(account: Any) -> dict[str, Any]:

@@ -51,12 +51,15 @@ def leads_intake_batch(
     actor: str,
     lead_import_id: int | None = None,
     tell_reps_each: bool = True,
+    sla: engine.ChosenSla | None = None,
     carried: BatchResult | None = None,
     meanwhile: Callable[[], Any] | None = None,
 ) -> BatchResult:
     """Store and route `submissions` like intake does one by one. `tell_reps_each`:
     False leaves human reps' messages to a digest (AI agents are still told of each
-    lead; subscribed systems get every event either way). `carried`: the previous
+    lead; subscribed systems get every event either way). `sla`: the acknowledgment
+    SLA of the new leads' owners instead of their rules' (None: the rules'; a lead
+    whose routing failed goes to the fallback on the rule set's). `carried`: the previous
     batch's result, whose rep loads this one starts from if the routing data is the
     same. `meanwhile`: work of the caller's (reading the next batch) to do while the
     database takes this batch's last rows; called once."""
@@ -90,7 +93,7 @@ def leads_intake_batch(
             data=snapshot.data, now=now, lock=True, loads=carried.loads if same_data else None
         )
         for lead in new:
-            _decide(lead, snapshot=snapshot, ruleset=ruleset, memory=memory, now=now)
+            _decide(lead, snapshot=snapshot, ruleset=ruleset, memory=memory, now=now, sla=sla)
         memory.save()
         loads = memory.loads
     writer = BatchWriter(snapshot, actor=actor, now=now, lead_import_id=lead_import_id)
@@ -119,11 +122,12 @@ def _decide(
     ruleset: engine.CompiledRuleSet,
     memory: RoutingMemory,
     now: datetime,
+    sla: engine.ChosenSla | None,
 ) -> None:
     try:
         planned = lead_plan(lead_facts(lead.submission.values), snapshot=snapshot, ruleset=ruleset)
         lead.decision, lead.elapsed_us = lead_choose(
-            planned, snapshot=snapshot, state=memory, now=now
+            planned, snapshot=snapshot, state=memory, now=now, sla=sla
         )
     except Exception as error:
         logger.exception("Routing an imported lead failed; giving it to the fallback")

@@ -22,7 +22,9 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from routing import engine
 from routing.db.bulk import statistics_refresh
+from routing.import_sla import RULE, import_sla_default, import_sla_duration
 from routing.models import Assignment, Lead, LeadImport
 from routing.normalize import SUBMISSION_FIELDS, normalize_submission
 
@@ -74,11 +76,18 @@ def lead_import_create(
     dry_run: bool = False,
     user: Any = None,
     size: int = 0,
+    sla: str | None = None,
+    sla_working_hours: bool | None = None,
 ) -> LeadImport:
     """An import of a file read where it is (the command's), to run in this process.
     `mapping` as `column_mapping` gives it; `notify`: digest or each (default: the
-    IMPORT_NOTIFY setting). Uploads are made by the admin's form and queued with
-    `lead_import_queue`."""
+    IMPORT_NOTIFY setting); `sla`: rule, none or a duration, in working hours or not
+    (default: the IMPORT_SLA settings; a duration given without `sla_working_hours` is
+    on the clock). Raises ValidationError, by field, on a bad value. Uploads are made by
+    the admin's form and queued with `lead_import_queue`."""
+    default_sla, default_working_hours = import_sla_default()
+    if sla_working_hours is None:
+        sla_working_hours = default_working_hours if sla is None else False
     lead_import = LeadImport(
         name=name,
         mapping=dict(mapping or {}),
@@ -86,10 +95,23 @@ def lead_import_create(
         dry_run=dry_run,
         created_by=user,
         size=size,
+        sla=default_sla if sla is None else sla,
+        sla_working_hours=sla_working_hours,
     )
     lead_import.full_clean(exclude=["file"])
     lead_import.save()
     return lead_import
+
+
+def chosen_sla(lead_import: LeadImport) -> engine.ChosenSla | None:
+    """The import's SLA as the engine takes it; None: each rule's."""
+    if lead_import.sla == RULE:
+        return None
+    return engine.ChosenSla(
+        import_sla_duration(lead_import.sla),
+        working_hours=lead_import.sla_working_hours,
+        chosen_for=f"the import {lead_import.name}",
+    )
 
 
 # An import is ready to run: routing.tasks queues it for a worker when this is sent (a
@@ -287,6 +309,7 @@ def _commit(
             actor=f"import {lead_import.name}",
             lead_import_id=lead_import.pk,
             tell_reps_each=lead_import.notify == LeadImport.Notify.EACH,
+            sla=chosen_sla(lead_import),
             carried=carried,
             meanwhile=meanwhile,
         )

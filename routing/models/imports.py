@@ -4,8 +4,24 @@ the file, who brought it, how it is going and what was wrong with which row."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from routing.import_sla import (
+    import_sla_check_working_hours,
+    import_sla_clean,
+    import_sla_default,
+    import_sla_words,
+)
+
+
+def _default_sla() -> str:
+    return import_sla_default()[0]
+
+
+def _default_sla_working_hours() -> bool:
+    return import_sla_default()[1]
 
 
 class LeadImport(models.Model):
@@ -26,6 +42,23 @@ class LeadImport(models.Model):
     )
     notify = models.CharField(max_length=10, choices=Notify.choices, default=Notify.DIGEST)
     dry_run = models.BooleanField(default=False, help_text="Checked only: nothing stored.")
+    # Kept with the import so that a run resumed after a failure gives the rest of the
+    # list the same deadlines as the first part.
+    sla = models.CharField(
+        "acknowledgment SLA",
+        max_length=20,
+        default=_default_sla,
+        validators=[import_sla_clean],
+        help_text="How long each new lead's owner has to acknowledge it: rule (each rule's "
+        "SLA, as for a form submission), none (no deadline: never escalated, no reminder) "
+        "or a duration, e.g. 8h or 2d.",
+    )
+    sla_working_hours = models.BooleanField(
+        "SLA in working hours",
+        default=_default_sla_working_hours,
+        help_text="Count the duration in each owner's working hours (8h: one working day "
+        "of a 9-17 rep); unticked, on the clock.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -56,6 +89,20 @@ class LeadImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_status_display().lower()})"
+
+    def clean(self) -> None:
+        try:
+            self.sla = import_sla_clean(self.sla)
+        except ValidationError:
+            return  # the field's own validator has said why
+        try:
+            import_sla_check_working_hours(self.sla, self.sla_working_hours)
+        except ValidationError as error:
+            raise ValidationError({"sla_working_hours": error}) from None
+
+    @property
+    def sla_words(self) -> str:
+        return import_sla_words(self.sla, self.sla_working_hours)
 
     @property
     def percent(self) -> int:

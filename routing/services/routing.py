@@ -171,9 +171,11 @@ def lead_choose(
     state: StateRead | RoutingMemory,
     now: datetime,
     reroute: Reroute | None = None,
+    sla: engine.ChosenSla | None = None,
 ) -> tuple[Decision, int]:
     """The engine's choice on the plan and the state read for it, and the engine's own
-    time (planning and choosing) in microseconds."""
+    time (planning and choosing) in microseconds. `sla`: chosen instead of the rule's
+    (an imported list's)."""
     plan = planned.plan
     choosing = time.perf_counter_ns()
     decision = engine.choose(
@@ -188,6 +190,7 @@ def lead_choose(
             familiar=state.familiar,
         ),
         now=now,
+        sla=sla,
     )
     return decision, (planned.planning_ns + time.perf_counter_ns() - choosing) // 1000
 

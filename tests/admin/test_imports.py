@@ -29,6 +29,8 @@ def upload(admin_client, text=CSV, columns="E-mail=email\nFirst=first_name", **f
             "file": SimpleUploadedFile("expo.csv", data, content_type="text/csv"),
             "columns": columns,
             "notify": "digest",
+            "sla": "8h",  # the form's initial values, as a browser sends them
+            "sla_working_hours": "on",
             **fields,
         },
     )

@@ -47,7 +47,9 @@ def rows(count: int, source: str = "demo_request", start: int = 0) -> str:
 def test_an_imported_lead_is_stored_and_routed_as_an_api_submission_would_be(team):
     api_lead = submit(email="api@prospect.com", source="demo_request")
 
-    lead_import = run_import(HEADER + "pat@prospect.com,Pat,Prospect Inc,demo_request\n")
+    lead_import = run_import(
+        HEADER + "pat@prospect.com,Pat,Prospect Inc,demo_request\n", sla="rule"
+    )
 
     lead = Lead.objects.get(email="pat@prospect.com")
     assert lead.lead_import == lead_import

@@ -1,5 +1,5 @@
 """python manage.py import_leads FILE.csv [--map "E-mail=email" ...] [--notify digest|each]
-[--dry-run] [--user EMAIL]"""
+[--sla rule|none|DURATION [--sla-working-hours]] [--dry-run] [--user EMAIL]"""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import BaseCommand, CommandError
 
 from routing.imports import (
@@ -44,6 +45,21 @@ class Command(BaseCommand):
             help="digest: one message per rep when the import ends; each: one per lead "
             "(default: the IMPORT_NOTIFY setting, digest).",
         )
+        parser.add_argument(
+            "--sla",
+            default=None,
+            metavar="rule|none|DURATION",
+            help="How long each new lead's owner has to acknowledge it: rule (each rule's "
+            "SLA, as for a form), none (no deadline: never escalated, no reminder) or a "
+            "duration, e.g. 8h or 2d, on the clock unless --sla-working-hours (default: the "
+            "IMPORT_SLA setting, 8h of working hours).",
+        )
+        parser.add_argument(
+            "--sla-working-hours",
+            action="store_true",
+            default=None,
+            help="Count the --sla duration in each owner's working hours.",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check only; store nothing.")
         parser.add_argument("--user", help="Your e-mail, to record who imported the list.")
 
@@ -53,6 +69,8 @@ class Command(BaseCommand):
         file: str,
         mappings: list[str],
         notify: str,
+        sla: str | None,
+        sla_working_hours: bool | None,
         dry_run: bool,
         user: str | None,
         **options: Any,
@@ -65,14 +83,19 @@ class Command(BaseCommand):
         except ImportProblem as problem:
             raise CommandError(f"--map {problem}") from None
         started = time.monotonic()
-        lead_import = lead_import_create(
-            name=path.name,
-            mapping=mapping,
-            notify=notify,
-            dry_run=dry_run,
-            user=self._user(user),
-            size=path.stat().st_size,
-        )
+        try:
+            lead_import = lead_import_create(
+                name=path.name,
+                mapping=mapping,
+                notify=notify,
+                dry_run=dry_run,
+                user=self._user(user),
+                size=path.stat().st_size,
+                sla=sla,
+                sla_working_hours=sla_working_hours,
+            )
+        except ValidationError as error:
+            raise CommandError(_options_wrong(error)) from None
 
         def progress(current: LeadImport) -> None:
             rate = current.rows / max(time.monotonic() - started, 1e-6)
@@ -113,6 +136,7 @@ class Command(BaseCommand):
                 f"leads, {lead_import.joined:,} joined an open lead with the same e-mail, "
                 f"{lead_import.rejected:,} rejected."
             )
+            self.stdout.write(f"Acknowledgment SLA of the new leads: {lead_import.sla_words}.")
         if lead_import.attribute_columns:
             columns = ", ".join(lead_import.attribute_columns)
             self.stdout.write(f"Columns kept in each lead's attributes: {columns}.")
@@ -121,3 +145,15 @@ class Command(BaseCommand):
         if lead_import.rejected > len(lead_import.problems):
             more = lead_import.rejected - len(lead_import.problems)
             self.stdout.write(f"  … and {more:,} more.")
+
+
+# The options that set each field of the import, to name them in an error.
+OPTION_OF = {"sla": "--sla", "sla_working_hours": "--sla-working-hours", "notify": "--notify"}
+
+
+def _options_wrong(error: ValidationError) -> str:
+    return " ".join(
+        f"{OPTION_OF.get(field, field)}: {message}"
+        for field, messages in error.message_dict.items()
+        for message in messages
+    )
