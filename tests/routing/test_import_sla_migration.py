@@ -9,7 +9,7 @@ from routing.models import LeadImport
 
 
 def test_an_import_made_before_keeps_each_rules_sla_when_it_runs_again(transactional_db):
-    before = [("routing", "0023_leads_credited_to_their_routing")]
+    before = [("routing", "0024_manager_slack_addresses_and_escalation_message_index")]
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
     executor.migrate(before)

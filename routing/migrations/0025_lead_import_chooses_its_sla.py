@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routing', '0023_leads_credited_to_their_routing'),
+        ('routing', '0024_manager_slack_addresses_and_escalation_message_index'),
     ]
 
     # Imports made before keep today's deadlines (each rule's SLA) if they run again;
