@@ -45,6 +45,7 @@ from routing.notifications.payloads import OwnerLike, event_body
 # for a digest: a lead escalated to them is work with a deadline, so a few go at once.
 REP_ONE_BY_ONE = 3
 MANAGER_ONE_BY_ONE = 1
+EVERY_ONE = 1_000_000
 DIGEST_GRACE = timedelta(seconds=10)
 
 
@@ -77,6 +78,9 @@ class _Tell(NamedTuple):
     assignment: Assignment
     body: dict[str, Any] | None  # a webhook's, if told at once
     one_by_one: int  # how many in a window are told at once
+    # A live lead to a rep: told at once while the rep's few allow, even when a digest
+    # of a list's leads is open (a hot lead is not buried in a trade-show list's digest).
+    urgent: bool = False
 
 
 def escalation_messages(
@@ -95,7 +99,9 @@ def escalation_messages(
     digests: dict[str, Notification] = {}
     for tell in tells:
         place = told.setdefault((tell.digest_kind, tell.destination, tell.rep_id), _Told())
-        window = place.window_for(tell.at, every=every, one_by_one=tell.one_by_one)
+        window = place.window_for(
+            tell.at, every=every, one_by_one=tell.one_by_one, urgent=tell.urgent
+        )
         if window is None:
             now.append(_at_once(tell))
         else:
@@ -133,7 +139,9 @@ def _tells(escalated: Escalated, contacts: Mapping[int, Contact]) -> list[_Tell]
             if _has_webhook(lost)
             else None
         )
-        tells += _rep_tells(lost, "lead.expired", missed.ended_at, lead_id, missed, body)
+        tells += _rep_tells(
+            lost, "lead.expired", missed.ended_at, lead_id, missed, body, listed=_listed(lead)
+        )
     got = contacts.get(new.rep_id) if new is not None else None
     if got is not None and new is not None:
         body = (
@@ -147,8 +155,17 @@ def _tells(escalated: Escalated, contacts: Mapping[int, Contact]) -> list[_Tell]
             if _has_webhook(got)
             else None
         )
-        tells += _rep_tells(got, "lead.escalated", new.assigned_at, lead_id, new, body)
+        tells += _rep_tells(
+            got, "lead.escalated", new.assigned_at, lead_id, new, body, listed=_listed(lead)
+        )
     return tells
+
+
+def _listed(lead: Lead | Mapping[str, Any]) -> bool:
+    """Whether the lead came in an imported list: its people heard of it in the import's
+    digest, and hear of its escalation in a digest too."""
+    value = lead.get("lead_import_id") if isinstance(lead, Mapping) else lead.lead_import_id
+    return value is not None
 
 
 def _has_webhook(contact: Contact) -> bool:
@@ -162,9 +179,12 @@ def _rep_tells(
     lead_id: int,
     assignment: Assignment,
     body: dict[str, Any] | None,
+    *,
+    listed: bool,
 ) -> list[_Tell]:
-    # An AI agent acts on each lead as it comes: it always hears at once.
-    one_by_one = 1_000_000 if contact.is_agent else REP_ONE_BY_ONE
+    # An AI agent acts on each lead as it comes: it always hears at once. A person hears
+    # of a few live leads at once, of a list's leads in the digest.
+    one_by_one = EVERY_ONE if contact.is_agent else 0 if listed else REP_ONE_BY_ONE
     return [
         _Tell(
             REP_DIGEST,
@@ -177,6 +197,7 @@ def _rep_tells(
             assignment,
             body if channel == Notification.Channel.WEBHOOK else None,
             one_by_one,
+            urgent=not listed,
         )
         for channel, destination in contact.channels
     ]
@@ -190,9 +211,15 @@ class _Told:
     at_once: list[datetime] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
 
-    def window_for(self, at: datetime, *, every: timedelta, one_by_one: int) -> Window | None:
+    def window_for(
+        self, at: datetime, *, every: timedelta, one_by_one: int, urgent: bool = False
+    ) -> Window | None:
         """The digest window an escalation at `at` goes into; None: it is told at once
-        (and counted)."""
+        (and counted). `urgent`: at once while fewer than `one_by_one` were told at once
+        in the last window, whatever digest is open."""
+        if urgent and self._room_at_once(at, every=every, one_by_one=one_by_one):
+            self.at_once.append(at)
+            return None
         for window in self.windows:
             if window.since <= at < window.until:
                 return window
@@ -201,14 +228,17 @@ class _Told:
             # A digest went out less than a window ago: the next one a window later.
             window = Window(max(ended), max(ended) + every)
         else:
-            recent = [time for time in self.at_once if time > at - every]
-            if len(recent) < one_by_one:
+            if self._room_at_once(at, every=every, one_by_one=one_by_one):
                 self.at_once.append(at)
                 return None
-            since = min(*recent, at)
+            recent = [time for time in self.at_once if time > at - every]
+            since = min([*recent, at])
             window = Window(since, since + every)
         self.windows.append(window)
         return window
+
+    def _room_at_once(self, at: datetime, *, every: timedelta, one_by_one: int) -> bool:
+        return len([time for time in self.at_once if time > at - every]) < one_by_one
 
 
 def _told(tells: list[_Tell], every: timedelta) -> dict[tuple[str, str, int | None], _Told]:

@@ -261,3 +261,40 @@ def test_a_batch_of_escalations_reads_what_was_told_in_one_query(team, start):
     to_other = [row for row in messages.now if row.destination == "other-manager@example.com"]
     assert len(to_other) == 1
     assert {row.kind for row in messages.digests} >= {"manager.digest", "escalation.digest"}
+
+
+def test_a_lists_escalations_reach_its_reps_only_in_digests(team, start):
+    from routing.models import LeadImport
+
+    leads = storm(6, start)
+    listed = LeadImport.objects.create(name="expo.csv")
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(lead_import=listed)
+    with at(start, SLA + timedelta(seconds=1)):
+        assert assignments_escalate_overdue() == 6
+
+    # Ana heard of the list in the import's digest, and hears of losing it in one too.
+    assert not to("ana@example.com").filter(kind="lead.expired").exists()
+    assert to("ana@example.com").filter(kind="escalation.digest").count() == 1
+    # The closers who got them: one digest each, no message per lead.
+    closers = Notification.objects.filter(rep__in=[team.bo, team.cy])
+    assert not closers.filter(kind="lead.escalated").exists()
+    assert closers.filter(kind="escalation.digest").exists()
+
+
+def test_a_live_lead_escalated_is_told_at_once_though_a_lists_digest_is_open(team, start):
+    from routing.models import LeadImport
+
+    leads = storm(6, start)
+    listed = LeadImport.objects.create(name="expo.csv")
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(lead_import=listed)
+    with at(start, timedelta(minutes=1)):
+        hot = submit(source="demo_request", email="hot@prospect.com", first_name="Hot")
+    with at(start, SLA + timedelta(seconds=1)):
+        assert assignments_escalate_overdue() == 6
+    with at(start, SLA + timedelta(minutes=1, seconds=1)):
+        assert assignments_escalate_overdue() == 1
+
+    hot_owner = hot.assignments.get(ended_at__isnull=True).rep
+    told_now = Notification.objects.filter(lead=hot, kind="lead.escalated", rep=hot_owner)
+    assert told_now.exists()  # not left for the digest that closes minutes later
+    assert to("ana@example.com").filter(kind="lead.expired", lead=hot).exists()
