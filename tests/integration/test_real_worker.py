@@ -7,6 +7,8 @@ Slack and webhook posts on a local server, and reads the database.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import timedelta
@@ -17,7 +19,7 @@ from django.db.models import Count, F
 
 from routing.links import acknowledge_url
 from routing.models import Assignment, IntakeKey, LeadEvent, Notification
-from tests.integration.stack import REAL_STACK, Stack, run_together, wait_until
+from tests.integration.stack import REAL_STACK, ROOT, Stack, run_together, wait_until
 from tests.team import submit
 
 pytestmark = REAL_STACK
@@ -273,3 +275,69 @@ def test_reminder_sweeps_racing_remind_each_owner_once(tmp_path, team):
     reminders = Notification.objects.filter(kind="lead.reminder")
     assert reminders.count() == 3 * len(leads)  # Ana's three channels, once per lead
     assert not Assignment.objects.filter(reminded_at__isnull=True).exists()
+
+
+ESCALATION_KINDS_TO_REPS = ("lead.expired", "lead.escalated", "escalation.digest")
+MANAGER_KINDS = ("manager.escalated", "manager.unclaimed", "manager.digest")
+
+
+@pytest.mark.parametrize("stack_env", [{"ESCALATION_DIGEST_SECONDS": "15"}])
+def test_a_list_left_alone_escalates_fast_and_quietly_and_a_hot_lead_is_not_kept_waiting(
+    stack, team, key, receiver, tmp_path
+):
+    shorten_sla(team, 3)
+    listing = tmp_path / "expo.csv"
+    rows = [f"expo{n}@prospect.com,Expo {n},Prospect {n % 50},demo_request" for n in range(1000)]
+    listing.write_text("email,first_name,company,source\n" + "\n".join(rows) + "\n")
+    importing = subprocess.Popen(
+        [sys.executable, "manage.py", "import_leads", str(listing), "--sla", "3s"],
+        cwd=ROOT,
+        env=stack.worker.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    time.sleep(1.0)  # the list is on its way in
+    hot_id = post_lead(stack, key, source="demo_request", email="hot@buyer.com")["id"]
+    output, _ = importing.communicate(timeout=120)
+    assert importing.returncode == 0, output
+
+    listed = Assignment.objects.filter(lead__lead_import__isnull=False, reason="routed")
+    assert listed.count() == 1000
+    wait_until(
+        lambda: listed.filter(end_reason="expired").count() == 1000,
+        timeout=60,
+        what="the whole list escalated",
+    )
+    first = Assignment.objects.get(lead_id=hot_id, reason="routed")
+    second = wait_until(
+        lambda: Assignment.objects.filter(lead_id=hot_id, reason="escalated").first(),
+        timeout=30,
+        what="the hot lead's escalation",
+    )
+    lateness = (second.assigned_at - first.ack_due_at).total_seconds()
+    assert 0 <= lateness <= 2.0, lateness
+
+    # The digests go out when their window (15 s here) has closed; then nothing is left.
+    wait_until(
+        lambda: (
+            not Notification.objects.filter(
+                kind__in=(*MANAGER_KINDS, *ESCALATION_KINDS_TO_REPS), status="pending"
+            ).exists()
+        ),
+        timeout=90,
+        what="every escalation message sent",
+    )
+    to_managers = Counter(
+        Notification.objects.filter(kind__in=MANAGER_KINDS).values_list("destination", flat=True)
+    )
+    assert to_managers and max(to_managers.values()) <= 2, to_managers
+    # Each rep channel heard of the list at most twice (a digest of what it got, of
+    # what it lost); the hot lead's own messages went at once, beside them.
+    about_the_list = Notification.objects.filter(kind__in=ESCALATION_KINDS_TO_REPS).exclude(
+        lead_id=hot_id
+    )
+    to_reps = Counter(about_the_list.values_list("rep__name", "channel"))
+    assert to_reps and max(to_reps.values()) <= 2, to_reps
+    hot_owner = second.rep
+    assert Notification.objects.filter(lead_id=hot_id, kind="lead.escalated", rep=hot_owner)
