@@ -2,12 +2,12 @@
 (routing.notifications.sending), record the results in bulk, and what a delivery means
 for the lead (an AI agent's 2xx acknowledges).
 
-Rows are claimed by one conditional UPDATE (still pending, still due, the oldest first,
-skipping rows another worker's claim is locking) that pushes their `next_attempt_at`
-past the send's time limit and stamps them with a fresh token: two workers, or a task
-and the sweep, never claim the same row, so a task that runs twice sends once. Only the
-holder of a row's token records its result. If a worker dies after claiming, the claim
-lapses and the sweep sends the row later. The one case that can repeat a message is a
+Rows are claimed in batches: the oldest due rows are read and locked (skipping rows
+another worker is claiming), and one conditional UPDATE (still pending, still due)
+pushes their `next_attempt_at` past the send's time limit and stamps them with a fresh
+token: two workers, or a task and the sweep, never claim the same row, so a task that
+runs twice sends once. Only the holder of a row's token records its result. If a worker
+dies after claiming, the claim lapses and the sweep sends the row later. The one case that can repeat a message is a
 worker dying (or its claim lapsing) after the receiver got it and before the row was
 marked sent; webhook receivers see the same `webhook-id` then and can drop it.
 
@@ -100,11 +100,15 @@ def notifications_claim(*, now: datetime, limit: int, pk: int | None = None) -> 
     if pk is not None:
         due = due.filter(pk=pk)
     # SKIP LOCKED (PostgreSQL): a worker claiming at the same moment takes the next rows
-    # instead of waiting for these and then finding them claimed. The outer conditions
-    # are checked again on each row as the UPDATE finds it, on every database.
+    # instead of waiting for these. The rows are read first and claimed by id: as a
+    # subquery of the UPDATE the locking read may run again (PostgreSQL rescans it) and
+    # then takes more than `limit` rows. The UPDATE checks again that each row is still
+    # pending and due, which on SQLite (no row locks; IMMEDIATE transactions) is what
+    # keeps a second claimer off.
     oldest = due.order_by("next_attempt_at").select_for_update(skip_locked=True)
-    with transaction.atomic():  # a locking read is only allowed in a transaction
-        claimed = due.filter(pk__in=oldest.values("pk")[:limit]).update(
+    with transaction.atomic():  # the locks hold until the claim is written
+        ids = list(oldest.values_list("pk", flat=True)[:limit])
+        claimed = ids and due.filter(pk__in=ids).update(
             claim=token,
             next_attempt_at=now + settings.LEADROUTER["NOTIFICATION_CLAIM"],
             attempts=F("attempts") + 1,
