@@ -7,9 +7,10 @@ another worker is claiming), and one conditional UPDATE (still pending, still du
 pushes their `next_attempt_at` past the send's time limit and stamps them with a fresh
 token: two workers, or a task and the sweep, never claim the same row, so a task that
 runs twice sends once. Only the holder of a row's token records its result. If a worker
-dies after claiming, the claim lapses and the sweep sends the row later. The one case that can repeat a message is a
-worker dying (or its claim lapsing) after the receiver got it and before the row was
-marked sent; webhook receivers see the same `webhook-id` then and can drop it.
+dies after claiming, the claim lapses and the sweep sends the row later. The one case
+that can repeat a message is a worker dying (or its claim lapsing) after the receiver
+got it and before the row was marked sent; webhook receivers see the same `webhook-id`
+then and can drop it.
 
 A run keeps up to DELIVERY_THREADS messages in flight: it claims as many rows as there
 are free threads, records what has finished (a few at a time, in bulk) and claims again,
