@@ -27,6 +27,8 @@ from django.core.checks import CheckMessage, Error
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import URLValidator
 
+from outgoing.clients import client_for
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -312,7 +314,8 @@ def post(
     url: str, *, content: bytes, headers: dict[str, str], timeout: httpx.Timeout
 ) -> httpx.Response:
     """POST to `url` if the policy allows its every address, connecting to those checked
-    addresses only (in the resolver's order, the next when one refuses the connection).
+    addresses only (in the resolver's order, the next when one refuses the connection),
+    over this process's kept connections to them (outgoing.clients).
 
     Raises OutboundRefused, HostNotFound or httpx.HTTPError. No redirects (a webhook URL
     is exact, and a redirect would go unchecked) and no proxy from the environment (a
@@ -320,14 +323,14 @@ def post(
     """
     target = _target(url)
     headers = {**headers, "Host": target.host_header}
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-        *others, last = target.addresses
-        for address in others:
-            try:
-                return _post_to(client, target, address, content, headers)
-            except httpx.ConnectError:
-                continue
-        return _post_to(client, target, last, content, headers)
+    client = client_for(target.url)  # kept connections to this host's checked addresses
+    *others, last = target.addresses
+    for address in others:
+        try:
+            return _post_to(client, target, address, content, headers, timeout)
+        except httpx.ConnectError:
+            continue
+    return _post_to(client, target, last, content, headers, timeout)
 
 
 def _post_to(
@@ -336,10 +339,12 @@ def _post_to(
     address: IPAddress,
     content: bytes,
     headers: dict[str, str],
+    timeout: httpx.Timeout,
 ) -> httpx.Response:
     return client.post(
         target.request_url(address),
         content=content,
         headers=headers,
+        timeout=timeout,
         extensions=target.extensions,
     )

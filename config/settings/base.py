@@ -303,6 +303,9 @@ LEADROUTER = {
     # A worker sending a notification holds it this long; if it dies meanwhile, the sweep
     # sends it after that. Must be longer than any one send (the HTTP timeout above).
     "NOTIFICATION_CLAIM": timedelta(seconds=env.int("NOTIFICATION_CLAIM_SECONDS", default=120)),
+    # Messages a worker process has in flight at once (threads sending over kept
+    # connections); rows are claimed from the outbox as threads come free.
+    "DELIVERY_THREADS": env.int("DELIVERY_THREADS", default=16),
     # Imported lists: "digest" tells each rep once, when the import ends, of the leads it
     # gave them; "each" sends one message per lead as a form submission does. AI agents
     # always get each lead (they act on every one). An import can choose otherwise.

@@ -87,8 +87,9 @@ class Notification(models.Model):
     """One message to one destination: the outbox row.
 
     `key` names the message ("assignment 12 assigned slack"): unique, so a service that
-    runs twice writes it once. Sending claims the row by moving `next_attempt_at` past
-    the send's time limit with a conditional update; only the claimant sends.
+    runs twice writes it once. Sending claims rows by moving `next_attempt_at` past the
+    send's time limit and stamping `claim` with a conditional update; only the claimant
+    sends and records.
     """
 
     class Channel(models.TextChoices):
@@ -140,6 +141,12 @@ class Notification(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    claim = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The last send's claim: the worker holding this token sends and records.",
+    )
     last_error = models.TextField(blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -160,6 +167,12 @@ class Notification(models.Model):
                 fields=["destination", "created_at"],
                 condition=Q(kind__in=ESCALATION_KINDS),
                 name="notification_escalation_idx",
+            ),
+            # A worker reading back the rows its claim took (still pending until recorded).
+            models.Index(
+                fields=["claim"],
+                condition=Q(status="pending"),
+                name="notification_claim_idx",
             ),
         ]
 
