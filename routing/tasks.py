@@ -21,8 +21,8 @@ from routing.services.idempotency import IDEMPOTENCY_TTL, idempotency_records_pu
 from routing.services.performance import pools_performance_refresh
 from routing.services.reminders import assignments_remind_due
 
-# One line per batch that did something, none for a run that found nothing: the
-# development worker hides Celery's per-task lines (config/settings/local.py).
+# One line per batch sent, none for a run that found nothing (the escalation sweep says
+# its own): the development worker hides Celery's per-task lines (config/settings/local.py).
 logger = logging.getLogger(__name__)
 
 
@@ -56,10 +56,7 @@ def escalate_overdue() -> int:
     """Expire and escalate assignments past their acknowledgment deadline. Runs every
     second or so; a run that waited in the queue for long is dropped (`expires`), the
     next one does its work."""
-    escalated = assignments_escalate_overdue()
-    if escalated:
-        logger.info("Escalated %d overdue %s", escalated, _plural(escalated, "lead"))
-    return escalated
+    return assignments_escalate_overdue()  # it says one line per batch it escalates
 
 
 @shared_task(ignore_result=True, expires=30)
@@ -95,12 +92,8 @@ def run_lead_import(lead_import_id: int) -> None:
 
 def _sent(count: int) -> int:
     if count:
-        logger.info("Sent %d %s", count, _plural(count, "notification"))
+        logger.info("Sent %d notification%s", count, "s"[: count != 1])
     return count
-
-
-def _plural(count: int, noun: str) -> str:
-    return noun if count == 1 else f"{noun}s"
 
 
 # What services and the outbox ask for, queued here (routing/apps.py imports this module
