@@ -129,7 +129,7 @@ def test_the_demo_agent_refuses_deliveries_not_signed_with_its_secret(run_comman
     assert httpx.post(agent, content=forged).status_code == 401
     assert httpx.get(agent).status_code == 405
 
-    time.sleep(3)  # the hand-off delay, twice over: nothing was queued
+    time.sleep(3)  # well past the hand-off delay: nothing was queued
     lead = _lead(run, key, personal)
     assert lead["owner"]["email"] == "sdr-bot@example.com"
     assert len(lead["assignments"]) == 1
@@ -149,7 +149,5 @@ def test_the_idle_worker_says_nothing_and_one_line_per_batch_it_sends(run_comman
     _eventually(run, lambda: "Sent 1 notification" in run.output()[idle_from:], "the send")
     time.sleep(2)
     worker_lines = [line for line in run.output()[idle_from:].splitlines() if " INFO " in line]
-    assert (
-        worker_lines == [worker_lines[0]]
-        and "routing.tasks Sent 1 notification" in (worker_lines[0])
-    ), run.output()[idle_from:]
+    said = [line.partition(" INFO ")[2] for line in worker_lines]
+    assert said == ["routing.tasks Sent 1 notification"], run.output()[idle_from:]
