@@ -9,6 +9,7 @@ def test_messages_published_arrive_whole_with_nothing_left_behind(tmp_path):
     options = {
         "data_folder_in": str(tmp_path),
         "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
         "store_processed": False,
     }
     with Connection(
@@ -27,4 +28,4 @@ def test_messages_published_arrive_whole_with_nothing_left_behind(tmp_path):
         queue.close()
 
     assert sorted(received) == [0, 1, 2]
-    assert [path.name for path in tmp_path.iterdir()] == []  # no half-written files
+    assert [path.name for path in tmp_path.iterdir()] == ["control"]  # no half-written files
