@@ -228,6 +228,8 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://localhost/"
+    # kombu's file-system transport, each message written whole before it is visible.
+    CELERY_BROKER_TRANSPORT = "config.embedded_broker:Transport"
     _BROKER_DIR = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "polling_interval": 0.2,

@@ -38,7 +38,7 @@ def test_the_demo_file_loads_three_rule_sets_with_only_saas_inbound_active(load)
     }
     assert RuleSet.objects.get(is_active=True).name == "SaaS inbound"
     agent = Rep.objects.get(kind=Rep.Kind.AGENT)
-    assert agent.webhook_url == "http://127.0.0.1:9000/agent/leads"
+    assert agent.webhook_url == "http://127.0.0.1:8000/demo/agent/leads/"
     assert 12 <= Rep.objects.count() <= 16
     saas = RuleSet.objects.get(name="SaaS inbound")
     assert saas.fallback_pool.name == "Inside Sales"

@@ -21,6 +21,7 @@ def _setup_demo(tmp_path) -> str:
         "setup_demo",
         password_file=str(tmp_path / "password"),
         key_file=str(tmp_path / "key"),
+        agent_key_file=str(tmp_path / "agent-key"),
         stdout=out,
     )
     return out.getvalue()
@@ -68,7 +69,35 @@ def test_setup_prints_a_demo_intake_key_that_works_and_keeps_it(tmp_path):
     second = re.search(r"Demo intake key: (\S+)", _setup_demo(tmp_path))[1]
     assert first == second
     assert IntakeKey.objects.is_valid(first)
-    assert IntakeKey.objects.count() == 1
+    assert IntakeKey.objects.filter(rep__isnull=True).count() == 1
+
+
+def test_the_demo_agent_gets_a_key_of_its_own_kept_between_runs(tmp_path):
+    _setup_demo(tmp_path)
+    key = (tmp_path / "agent-key").read_text()
+    _setup_demo(tmp_path)
+
+    assert (tmp_path / "agent-key").read_text() == key
+    agent_key = IntakeKey.objects.get(rep__isnull=False)
+    assert agent_key.rep.email == "sdr-bot@example.com"
+    assert IntakeKey.objects.is_valid(key)
+
+
+def test_the_demo_agents_webhook_follows_the_port_served_on(tmp_path, settings):
+    settings.LEADROUTER = {**settings.LEADROUTER, "SITE_URL": "http://127.0.0.1:8101"}
+    output = _setup_demo(tmp_path)
+    agent = Rep.objects.get(email="sdr-bot@example.com")
+    assert agent.webhook_url == "http://127.0.0.1:8101/demo/agent/leads/"
+    assert "answers at http://127.0.0.1:8101/demo/agent/leads/" in output
+    history = Rep.history.count()
+
+    _setup_demo(tmp_path)
+    assert Rep.history.count() == history  # the same port again: nothing changes
+
+    settings.LEADROUTER = {**settings.LEADROUTER, "SITE_URL": "http://127.0.0.1:8000"}
+    _setup_demo(tmp_path)
+    agent.refresh_from_db()
+    assert agent.webhook_url == "http://127.0.0.1:8000/demo/agent/leads/"
 
 
 def test_the_demo_rep_can_sign_in_to_the_queue_with_the_demo_password(tmp_path, client):

@@ -7,12 +7,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import BaseCommand, call_command
+from django.core.management import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.crypto import get_random_string
 
-from reps.models import Rep
+from demo.agent import DEMO_AGENT_EMAIL, KEY_NAME, demo_agent_key_file, demo_agent_url
+from reps.models import Rep, User
 from routing.models import IntakeKey
+from routing.routing_file import RoutingFileError, load_routing
+from routing.routing_file.yaml_io import read_yaml, write_yaml
+from routing.services.intake_keys import intake_key_create
 
 DEMO_ROUTING_FILE = Path(settings.BASE_DIR) / "demo" / "routing.yaml"
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -41,6 +45,11 @@ class Command(BaseCommand):
             default=str(Path(settings.VAR_DIR) / "demo-intake-key"),
             help="Where the demo intake key is kept between runs (the database has its hash).",
         )
+        parser.add_argument(
+            "--agent-key-file",
+            default=str(demo_agent_key_file()),
+            help="Where the demo AI agent's intake key is kept, for its hand-offs.",
+        )
 
     def handle(
         self,
@@ -49,11 +58,18 @@ class Command(BaseCommand):
         password_file: str,
         routing_file: str,
         key_file: str,
+        agent_key_file: str,
         **options: Any,
     ) -> None:
         password = self._demo_admin(email=email, password_file=Path(password_file))
-        call_command("load_routing", routing_file, user=email, stdout=self.stdout)
+        self._load_routing(routing_file=Path(routing_file), user_email=email)
         key = self._demo_intake_key(key_file=Path(key_file))
+        agent_line = ""
+        if self._demo_agent_key(key_file=Path(agent_key_file)):
+            agent_line = (
+                f"  Demo AI agent: {DEMO_AGENT_EMAIL} answers at {demo_agent_url()}\n"
+                "    and hands free signups from company addresses to people\n"
+            )
         rep_line = ""
         if self._demo_rep_login(password=password):
             rep_line = f"  Demo rep:   {DEMO_REP_EMAIL} (same password) at /queue/\n"
@@ -63,8 +79,31 @@ class Command(BaseCommand):
                 f"  Sign in at {settings.LEADROUTER['SITE_URL']}/admin/\n"
                 f"{rep_line}"
                 f"  Demo intake key: {key}\n"
+                f"{agent_line}"
             )
         )
+
+    def _load_routing(self, *, routing_file: Path, user_email: str) -> None:
+        """The demo routing file, with the demo agent's webhook on this server."""
+        try:
+            text = routing_file.read_text(encoding="utf-8")
+            summary = load_routing(
+                _with_demo_agent_here(read_yaml(text, source=str(routing_file))),
+                source=str(routing_file),
+                user=User.objects.get(email=user_email),
+                reason=f"setup_demo {routing_file.name}",
+            )
+        except OSError as error:
+            raise CommandError(f"cannot read {routing_file}: {error.strerror}") from error
+        except RoutingFileError as error:
+            raise CommandError(
+                f"{routing_file}, nothing was changed:\n"
+                + "\n".join(f"  - {message}" for message in error.errors)
+            ) from error
+        for line in summary.lines():
+            self.stdout.write(f"  {line}")
+        changed = "" if summary.changed else ": nothing changed"
+        self.stdout.write(self.style.SUCCESS(f"Loaded {routing_file}{changed}."))
 
     @transaction.atomic
     def _demo_admin(self, *, email: str, password_file: Path) -> str:
@@ -108,3 +147,30 @@ class Command(BaseCommand):
         key_file.write_text(key)
         key_file.chmod(0o600)
         return key
+
+    @transaction.atomic
+    def _demo_agent_key(self, *, key_file: Path) -> bool:
+        """The demo agent's key for the hand-off API, kept while it still works; False
+        if the demo has no such agent."""
+        agent = Rep.objects.filter(email=DEMO_AGENT_EMAIL, kind=Rep.Kind.AGENT).first()
+        if agent is None:
+            return False
+        known = key_file.read_text().strip() if key_file.exists() else ""
+        if known and IntakeKey.objects.is_valid(known):
+            return True
+        _, key = intake_key_create(name=KEY_NAME, rep=agent)
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return True
+
+
+def _with_demo_agent_here(routing: Any) -> str:
+    """The routing file's text with the demo agent's webhook at this server's address
+    (the file says port 8000; `dev.py run` may serve on another). Loading it again on
+    the same port changes nothing."""
+    reps = routing.get("reps") if isinstance(routing, dict) else None
+    for rep in reps if isinstance(reps, list) else []:
+        if isinstance(rep, dict) and rep.get("email") == DEMO_AGENT_EMAIL:
+            rep["notify"] = {**(rep.get("notify") or {}), "webhook": demo_agent_url()}
+    return write_yaml(routing)
