@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -23,7 +22,6 @@ from routing.services.reminders import assignments_remind_due
 
 # One line per batch sent, none for a run that found nothing (the escalation sweep says
 # its own): the development worker hides Celery's per-task lines (config/settings/local.py).
-logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
@@ -41,14 +39,14 @@ def send_notifications(notification_ids: list[int] | None = None) -> int:
     before the nudge was shared named their rows; sent first."""
     outbox_woken()
     sent = sum(notification_send(notification_id=pk) for pk in notification_ids or ())
-    return _sent(sent + notifications_send_pending())
+    return sent + notifications_send_pending()
 
 
 @shared_task(ignore_result=True)
 def send_due_notifications() -> int:
     """The guarantee: whatever the fast path missed (broker down, worker killed) and
     every retry whose time has come."""
-    return _sent(notifications_send_due())
+    return notifications_send_due()
 
 
 @shared_task(ignore_result=True, expires=30)
@@ -88,12 +86,6 @@ def run_lead_import(lead_import_id: int) -> None:
         lead_import_run(lead_import=lead_import)
     except Exception:
         return  # recorded on the import (status failed, with why) and logged
-
-
-def _sent(count: int) -> int:
-    if count:
-        logger.info("Sent %d notification%s", count, "s"[: count != 1])
-    return count
 
 
 # What services and the outbox ask for, queued here (routing/apps.py imports this module
