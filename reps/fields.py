@@ -63,6 +63,8 @@ class ListField(models.JSONField):
 
     def formfield(self, **kwargs: Any) -> forms.Field:
         return CommaSeparatedField(
+            # Wide enough to read what is listed: addresses, URLs (a Slack webhook's is long).
+            widget=forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
             required=not self.blank,
             label=capfirst(self.verbose_name),
             help_text=self.help_text,
