@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.urls import path
 from django.utils import timezone
 
 from routing.lead_fields import LEAD_FIELDS, Kind
@@ -19,6 +20,7 @@ from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDec
 from routing.notifications.escalation_digest import DIGEST_FILTER, DIGEST_KINDS, digest_lead_ids
 
 from .display import microseconds, pairs_html, pretty_json, steps_html
+from .lead_export import export_csv, lead_export_view
 
 # The lead page shows a JSON field through LeadAdmin's `<name>_pretty` display.
 _PRETTY_KINDS = frozenset({Kind.ATTRIBUTES})
@@ -226,6 +228,7 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
     )
     search_fields = ("email", "company", "first_name", "last_name")
     date_hierarchy = "created_at"
+    actions = (export_csv,)
     inlines = (RoutingDecisionInline, AssignmentInline, LeadEventInline, NotificationInline)
     fieldsets = (
         *lead_field_sections(extra={"Submission": ("intake_key", "created_at")}),
@@ -255,6 +258,10 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return bool(request.user.is_superuser) and super().has_delete_permission(request, obj)
+
+    def get_urls(self) -> list[Any]:
+        export = self.admin_site.admin_view(lambda request: lead_export_view(self, request))
+        return [path("export/", export, name="routing_lead_export"), *super().get_urls()]
 
     @admin.display(description="shared queue of")
     def shared_queue(self, lead: Lead) -> str:
