@@ -15,6 +15,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("queue/", include("routing.queue.urls")),
+    path("invite/", include("reps.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("ack/<str:token>/", AcknowledgeLinkView.as_view(), name="acknowledge"),
     path("api/v1/", include("routing.api.urls")),
