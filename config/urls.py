@@ -16,6 +16,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("queue/", include("routing.queue.urls")),
+    path("invite/", include("reps.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("dashboard/leads.csv", dashboard_leads_csv, name="dashboard-leads-csv"),
     path("ack/<str:token>/", AcknowledgeLinkView.as_view(), name="acknowledge"),

@@ -20,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import admin_lockouts  # noqa: F401 - registers the failed sign-ins' admin
+from .invite_admin import InviteAdmin
 from .models import Pool, PoolMembership, Rep, User
 from .services import rep_ensure_login, rep_secret_rotate
 from .webhook_admin import OutgoingUrlAdmin, SigningSecretAdmin
@@ -182,7 +183,8 @@ class RepForm(forms.ModelForm):
         }
         help_texts = {
             "user": "A person's login. Leave blank: saving creates a login with the rep's "
-            "e-mail (no password yet; set one under Users). AI agents never have one.",
+            "e-mail (no password yet; “Send invite” e-mails a link to choose one). AI agents "
+            "never have one.",
         }
 
     def clean(self) -> dict[str, Any]:
@@ -193,8 +195,10 @@ class RepForm(forms.ModelForm):
 
 
 @admin.register(Rep)
-class RepAdmin(SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
+class RepAdmin(InviteAdmin, SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
     form = RepForm
+    change_form_template = "admin/reps/rep/change_form.html"
+    actions = ("send_invites", "rotate_secrets")
     secret_field = "webhook_secret"
     secret_rotated_field = "webhook_secret_rotated_at"
     outgoing_url_fields = ("slack_webhook_url", "webhook_url")
@@ -261,6 +265,14 @@ class RepAdmin(SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Rep]:
         return super().get_queryset(request).prefetch_related("pools")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Rep | None = None) -> Any:
+        # Linking a rep to a login (and inviting it) would hand that login to whoever
+        # reads the rep's mail: only someone who may edit users picks it.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("reps.change_user"):
+            fields += ("user",)
+        return fields
 
     @admin.display(description="working hours")
     def hours(self, rep: Rep) -> str:

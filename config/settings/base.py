@@ -131,6 +131,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "queue:login"
 LOGIN_REDIRECT_URL = "queue:home"
+# Invites (reps.invites) are Django's password-reset links: a rep chooses a password
+# within this time (and once; setting it voids the link). Read as seconds by Django.
+PASSWORD_RESET_TIMEOUT = int(
+    parse_duration(env("INVITE_LINK_MAX_AGE", default="3d")).total_seconds()
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

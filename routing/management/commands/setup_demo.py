@@ -13,6 +13,7 @@ from django.utils.crypto import get_random_string
 
 from demo.agent import DEMO_AGENT_EMAIL, KEY_NAME, demo_agent_key_file, demo_agent_url
 from reps.models import Rep, User
+from reps.roles import SALES_MANAGER, user_make_sales_manager
 from routing.models import IntakeKey
 from routing.routing_file import RoutingFileError, load_routing
 from routing.routing_file.yaml_io import read_yaml, write_yaml
@@ -24,6 +25,10 @@ DEMO_KEY_NAME = "Demo web form"
 # The rep the README's example lead goes to (Mid-market, territory US Central): signed in
 # at /queue/ with the demo password, a newcomer sees the lead from the rep's side.
 DEMO_REP_EMAIL = "nate.brooks@example.com"
+# A manager as the product means one: edits routing, works leads, reads the dashboard,
+# and cannot touch users or intake keys (the Sales manager group), unlike the demo admin;
+# the demo rule set tells this address of escalations.
+DEMO_MANAGER_EMAIL = "sales-manager@example.com"
 
 
 class Command(BaseCommand):
@@ -70,6 +75,7 @@ class Command(BaseCommand):
                 f"  Demo AI agent: {DEMO_AGENT_EMAIL} answers at {demo_agent_url()}\n"
                 "    and hands free signups from company addresses to people\n"
             )
+        self._demo_manager(password=password)
         rep_line = ""
         if self._demo_rep_login(password=password):
             rep_line = f"  Demo rep:   {DEMO_REP_EMAIL} (same password) at /queue/\n"
@@ -77,6 +83,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"\n  Demo admin: {email}\n  Password:   {password}\n"
                 f"  Sign in at {settings.LEADROUTER['SITE_URL']}/admin/\n"
+                f"  Demo manager: {DEMO_MANAGER_EMAIL} (same password; {SALES_MANAGER}: "
+                "routing, leads, dashboard; not users or keys)\n"
                 f"{rep_line}"
                 f"  Demo intake key: {key}\n"
                 f"{agent_line}"
@@ -124,6 +132,19 @@ class Command(BaseCommand):
         password_file.write_text(password)
         password_file.chmod(0o600)
         return password
+
+    @transaction.atomic
+    def _demo_manager(self, *, password: str) -> None:
+        """A Sales manager login with the demo password, kept in step with it."""
+        user = User.objects.filter(email=DEMO_MANAGER_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(
+                DEMO_MANAGER_EMAIL, password, name="Demo sales manager", is_staff=True
+            )
+        elif not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        user_make_sales_manager(user=user)
 
     @transaction.atomic
     def _demo_rep_login(self, *, password: str) -> bool:
