@@ -154,11 +154,6 @@ def _queues_set(written: Sequence[_Rows]) -> None:
     queued = [rows for rows in written if rows.recording.queue is not None]
     if not queued:
         return
-    if len(queued) == 1:
-        rows = queued[0]
-        rows.lead.queue_pools.set(rows.recording.queue.pool_ids)
-        rows.lead.queue_reps.set(rows.recording.queue.rep_ids)
-        return
     lead_ids = [rows.lead.pk for rows in queued]
     pools, reps = Lead.queue_pools.through, Lead.queue_reps.through
     pools.objects.filter(lead_id__in=lead_ids).delete()
