@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from routing.api.views import api_not_found
 from routing.dashboard import dashboard
-from routing.dashboard_export import dashboard_leads_csv
+from routing.dashboard_export import dashboard_leads_csv, dashboard_table_csv
 from routing.views import AcknowledgeLinkView
 
 admin.site.site_header = "Lead Router"
@@ -19,6 +19,7 @@ urlpatterns = [
     path("invite/", include("reps.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("dashboard/leads.csv", dashboard_leads_csv, name="dashboard-leads-csv"),
+    path("dashboard/<slug:table>.csv", dashboard_table_csv, name="dashboard-table-csv"),
     path("ack/<str:token>/", AcknowledgeLinkView.as_view(), name="acknowledge"),
     path("api/v1/", include("routing.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

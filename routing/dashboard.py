@@ -1,29 +1,59 @@
-"""The managers' dashboard at /dashboard/: the figures of routing.metrics, with charts."""
+"""The managers' dashboard at /dashboard/: the figures of routing.metrics with charts, and
+per rep (routing.rep_metrics): how each is doing, who each pool gives its next lead to,
+the leads breaching their SLA now."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
+from typing import Any
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from routing.dashboard_tables import dashboard_tables
 from routing.metrics import PERIOD_PRESETS, lead_metrics, period_or_default
+from routing.rep_metrics import METHOD_LABELS
+
+DASHBOARD_PERMISSION = "routing.view_dashboard"
 
 
-@staff_member_required
+def dashboard_access(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Staff signing in first (others are sent to the admin's sign-in), then the "view
+    dashboard" permission: staff without it are refused (403)."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.has_perm(DASHBOARD_PERMISSION):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return staff_member_required(checked)
+
+
+@dashboard_access
 def dashboard(request: HttpRequest) -> HttpResponse:
     start, end, label, problem = period_or_default(request.GET)
-    figures = lead_metrics(start=start, end=end)
+    now = timezone.now()
+    figures = lead_metrics(start=start, end=end, now=now)
+    for pool in figures["fairness"]:
+        pool["method_label"] = METHOD_LABELS.get(pool["method"], pool["method"])
+    first, last = start.date().isoformat(), (end - timedelta(days=1)).date().isoformat()
     return render(
         request,
         "dashboard/index.html",
         {
             "figures": figures,
+            "tables": dashboard_tables(figures=figures, start=start, end=end, now=now),
             "label": label,
             "problem": problem,
             "presets": PERIOD_PRESETS,
-            "start": start.date().isoformat(),
-            "end": (end - timedelta(days=1)).date().isoformat(),
+            "start": first,
+            "end": last,
+            "period_query": f"start={first}&end={last}",
         },
     )

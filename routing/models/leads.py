@@ -153,6 +153,8 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The dashboard's figures are the leads', so its permission is kept with them.
+        permissions = [("view_dashboard", "Can view the dashboard and download its tables")]
         indexes = [
             # Duplicate detection: the newest open lead for an e-mail.
             models.Index(fields=["email", "-created_at"], name="lead_email_recent_idx"),

@@ -106,8 +106,13 @@ def test_staff_without_the_view_permission_on_leads_are_refused(client, leads):
 
 
 def test_staff_with_the_view_permission_may_download(client, leads):
-    client.force_login(staff_who_may_view_leads(may=True))
+    staff = staff_who_may_view_leads(may=True)
+    client.force_login(staff)
     assert len(emails(client.get(EXPORT))) == 3
+    # The dashboard's download also takes the dashboard's permission.
+    assert client.get("/dashboard/leads.csv").status_code == 403
+    staff.user_permissions.add(Permission.objects.get(codename="view_dashboard"))
+    client.force_login(staff)  # a fresh user object: permissions are cached on it
     assert len(emails(client.get("/dashboard/leads.csv"))) == 3
 
 

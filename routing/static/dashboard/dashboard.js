@@ -6,6 +6,12 @@
   const minutes = (s) => (s === null ? null : Math.round((s / 60) * 10) / 10);
   const percent = (share) => (share === null ? null : Math.round(share * 1000) / 10);
 
+  // Legible on a phone: Chart.js draws 12 px text by default, tick labels included;
+  // 13 px keeps axis text above that once a chart shrinks.
+  Chart.defaults.font.size = 13;
+  Chart.defaults.maintainAspectRatio = false; // the card's .chart box sets the height
+
+  // A chart whose period had no data is replaced by the page's empty state (no canvas).
   function chart(id, config) {
     const canvas = document.getElementById(id);
     if (canvas) new Chart(canvas, config);
