@@ -29,6 +29,7 @@ class Column:
     title: str
     unit: str = ""  # the CSV header says it: "Speed to lead, median (seconds)"
     number: bool = False  # right-aligned on the page
+    nowrap: bool = False  # kept on one line (numbers always are)
 
     @property
     def csv_title(self) -> str:
@@ -67,6 +68,14 @@ def duration_words(total: float) -> str:
     parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
     shown = [f"{amount} {unit}" for amount, unit in parts if amount][:2]
     return " ".join(shown) or "0 s"
+
+
+def lateness_words(late_seconds: float) -> str:
+    """ "25 min late", "due in 4 min": to the minute, which is what a manager acts on
+    (seconds only under a minute)."""
+    rounded = late_seconds if abs(late_seconds) < 60 else round(late_seconds / 60) * 60
+    words = duration_words(rounded)
+    return f"{words} late" if late_seconds >= 0 else f"due in {words}"
 
 
 @dataclass(frozen=True)
@@ -171,12 +180,7 @@ def breaching_table(*, now: datetime, limit: int | None = None) -> Table:
                 timezone.localtime(lead.due_at).strftime("%d %b %H:%M"),
                 timezone.localtime(lead.due_at).isoformat(timespec="seconds"),
             ),
-            Cell(
-                f"{duration_words(lead.late_seconds)} late"
-                if lead.is_late
-                else f"due in {duration_words(lead.late_seconds)}",
-                round(lead.late_seconds / 60, 1),
-            ),
+            Cell(lateness_words(lead.late_seconds), round(lead.late_seconds / 60, 1)),
         ]
         for lead in found
     ]
@@ -193,7 +197,7 @@ def breaching_table(*, now: datetime, limit: int | None = None) -> Table:
             Column("Lead"),
             Column("Company"),
             Column("Owner"),
-            Column("Due"),
+            Column("Due", nowrap=True),
             Column("Late", unit="minutes, negative: not yet due", number=True),
         ),
         rows=rows,
