@@ -53,10 +53,10 @@ def dashboard_table_csv(request: HttpRequest, table: str) -> HttpResponseBase:
     except BadPeriod as error:
         return _bad_period(error)
     now = timezone.now()
-    rows = dashboard_table(table, start=start, end=end, now=now)
+    found = dashboard_table(table, start=start, end=end, now=now)
     last_day = (end - timedelta(days=1)).date()
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(rows.csv_pieces(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(found.csv_pieces(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="dashboard-{table}-{start.date()}-to-{last_day}-{stamp}.csv"'
     )

@@ -5,7 +5,7 @@ as a number, a share as a percentage, a link as its text)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -109,7 +109,10 @@ def reps_table(*, start: datetime, end: datetime, now: datetime) -> Table:
         [
             Cell(figures.rep, figures.rep, muted="AI agent" if figures.is_agent else ""),
             plain(figures.received),
-            seconds(figures.speed_median_seconds),
+            replace(
+                seconds(figures.speed_median_seconds),
+                muted=f"of {figures.acknowledged} acknowledged" if figures.acknowledged else "",
+            ),
             seconds(figures.speed_p90_seconds),
             share(figures.acknowledged_in_time, figures.sla_counted),
             plain(figures.escalated),

@@ -21,9 +21,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Window
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -136,7 +135,7 @@ def rep_figures(*, start: datetime, end: datetime, now: datetime | None = None) 
     return figures
 
 
-def _speeds(given: Any) -> dict[int, tuple[float | None, float | None]]:
+def _speeds(given: QuerySet[Assignment]) -> dict[int, tuple[float | None, float | None]]:
     """Rep id -> (median, 90th percentile) seconds from assignment to acknowledgment.
 
     The database ranks each rep's waits and returns only the ranks the figures need (the
