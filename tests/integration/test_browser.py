@@ -16,6 +16,7 @@ import pytest
 
 from routing.imports import lead_import_create, lead_import_run
 from routing.models import Lead
+from routing.services.acknowledge import assignment_acknowledge
 from tests.factories import StaffUserFactory
 from tests.team import PASSWORD, submit
 
@@ -103,7 +104,9 @@ def test_a_rep_acknowledges_and_records_an_outcome_and_nobody_else_sees_the_lead
 
 def test_the_dashboard_draws_its_charts_without_errors(browser, live_server, team):
     StaffUserFactory(email="manager@example.com", password=PASSWORD)
-    submit(source="demo_request")
+    lead = submit(source="demo_request")
+    # Speed to lead is drawn once a lead is acknowledged (before: an empty state).
+    assignment_acknowledge(assignment=lead.assignments.get(), rep=team.ana, via="test")
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
