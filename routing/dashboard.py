@@ -40,14 +40,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     start, end, label, problem = period_or_default(request.GET)
     now = timezone.now()
     figures = lead_metrics(start=start, end=end, now=now)
-    for pool in figures["fairness"]:
-        pool["method_label"] = METHOD_LABELS.get(pool["method"], pool["method"])
+    # The figures are also the charts' JSON, as the API gives them: labels beside them.
+    fairness = [
+        {**pool, "method_label": METHOD_LABELS.get(pool["method"], pool["method"])}
+        for pool in figures["fairness"]
+    ]
     first, last = start.date().isoformat(), (end - timedelta(days=1)).date().isoformat()
     return render(
         request,
         "dashboard/index.html",
         {
             "figures": figures,
+            "fairness": fairness,
             "tables": dashboard_tables(figures=figures, start=start, end=end, now=now),
             "label": label,
             "problem": problem,
