@@ -146,7 +146,13 @@ def route_to_pool(pool: Pool) -> None:
 
 
 @pytest.mark.parametrize(
-    "method", [Pool.Method.ROUND_ROBIN, Pool.Method.WEIGHTED, Pool.Method.LEAST_LOADED]
+    "method",
+    [
+        Pool.Method.ROUND_ROBIN,
+        Pool.Method.WEIGHTED,
+        Pool.Method.PERFORMANCE,
+        Pool.Method.LEAST_LOADED,
+    ],
 )
 def test_who_is_next_is_who_routing_gives_the_next_lead_to(admin_client, method):
     pool = PoolFactory(name="Inbound team", method=method)
