@@ -42,7 +42,7 @@ PREDICTABLE_METHODS = (
     Pool.Method.PERFORMANCE,
     Pool.Method.LEAST_LOADED,
 )
-DUE_SOON = timedelta(minutes=15)  # the breaching list also shows leads due this soon
+DUE_SOON = timedelta(minutes=5)  # the breaching list also shows leads due this soon
 BREACHING_SHOWN = 100  # rows on the page; the CSV has them all
 
 

@@ -52,15 +52,14 @@ def given(
     status: Lead.Status = Lead.Status.ASSIGNED,
     lead: Lead | None = None,
     owner=None,
-    sla: timedelta = SLA,
 ) -> Assignment:
-    """An assignment to `rep` made `ago` before NOW, due `sla` later."""
+    """An assignment to `rep` made `ago` before NOW, due SLA later."""
     assigned_at = NOW - ago
     lead = lead or LeadFactory(created_at=assigned_at)
     acknowledged_at = assigned_at + acknowledged_after if acknowledged_after else None
     ended_at = None
     if ended == Assignment.EndReason.EXPIRED:
-        ended_at = assigned_at + sla
+        ended_at = assigned_at + SLA
     elif ended is not None:
         ended_at = NOW - timedelta(minutes=1)
     Lead.objects.filter(pk=lead.pk).update(owner=owner or rep, status=status)
@@ -68,7 +67,7 @@ def given(
         lead=lead,
         rep=rep,
         assigned_at=assigned_at,
-        ack_due_at=assigned_at + sla,
+        ack_due_at=assigned_at + SLA,
         acknowledged_at=acknowledged_at,
         ended_at=ended_at,
         end_reason=ended or "",
@@ -195,8 +194,8 @@ def test_the_leads_breaching_their_sla_are_listed_with_owner_and_lateness(admin_
     late = given(ana, ago=SLA + timedelta(minutes=10))
     late.lead.first_name, late.lead.last_name, late.lead.company = "Lee", "Late", "Globex"
     late.lead.save()
-    soon = given(RepFactory(name="Bo"), ago=SLA - timedelta(minutes=5))
-    given(ana, ago=timedelta(minutes=1), sla=timedelta(hours=1))  # due in 59 minutes
+    soon = given(RepFactory(name="Bo"), ago=SLA - timedelta(minutes=4))
+    given(ana, ago=SLA - timedelta(minutes=6))  # due in 6 minutes: not yet
     given(ana, ago=timedelta(hours=2), acknowledged_after=timedelta(hours=1))  # acknowledged
 
     rows = csv_of(admin_client, "breaching")
@@ -205,10 +204,10 @@ def test_the_leads_breaching_their_sla_are_listed_with_owner_and_lateness(admin_
         ("Lee Late", "Ana", "Globex"),
         ("Pat Prospect", "Bo", ""),
     ]
-    assert [row["Late (minutes, negative: not yet due)"] for row in rows] == ["10.0", "-5.0"]
+    assert [row["Late (minutes, negative: not yet due)"] for row in rows] == ["10.0", "-4.0"]
     html = admin_client.get("/dashboard/").content.decode()
     assert f'href="/admin/routing/lead/{late.lead_id}/change/">Lee Late</a>' in html
-    assert "10 min late" in html and "due in 5 min" in html
+    assert "10 min late" in html and "due in 4 min" in html
     assert soon.lead_id
 
 
@@ -216,7 +215,7 @@ def test_an_empty_period_says_so_instead_of_drawing_empty_charts(admin_client):
     html = admin_client.get("/dashboard/", {"start": "2020-01-01", "end": "2020-01-07"}).content
     html = html.decode()
     assert "No leads were submitted in the 01 Jan 2020 – 07 Jan 2020." in html
-    assert "No lead is past its deadline or due within 15 min." in html
+    assert "No lead is past its deadline or due within 5 min." in html
     assert "No rep was given a lead in this period" in html
     assert "<canvas" not in html
 
