@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from routing.dashboard_tables import dashboard_tables
 from routing.metrics import PERIOD_PRESETS, lead_metrics, period_or_default
-from routing.rep_metrics import METHOD_LABELS
+from routing.rep_metrics import METHOD_LABELS, rep_figures
 
 DASHBOARD_PERMISSION = "routing.view_dashboard"
 
@@ -40,6 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     start, end, label, problem = period_or_default(request.GET)
     now = timezone.now()
     figures = lead_metrics(start=start, end=end, now=now)
+    reps = rep_figures(start=start, end=end, now=now)
     # The figures are also the charts' JSON, as the API gives them: labels beside them.
     fairness = [
         {**pool, "method_label": METHOD_LABELS.get(pool["method"], pool["method"])}
@@ -52,7 +53,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "figures": figures,
             "fairness": fairness,
-            "tables": dashboard_tables(figures=figures, start=start, end=end, now=now),
+            "tables": dashboard_tables(figures=figures, reps=reps, now=now),
+            # Reps with a speed to draw: the chart of speed to lead by rep.
+            "rep_speeds": [
+                {"rep": rep.rep, "median": rep.speed_median_seconds, "p90": rep.speed_p90_seconds}
+                for rep in reps
+                if rep.acknowledged
+            ],
             "label": label,
             "problem": problem,
             "presets": PERIOD_PRESETS,

@@ -18,6 +18,7 @@ from routing.rep_metrics import (
     BREACHING_SHOWN,
     DUE_SOON,
     METHOD_LABELS,
+    RepFigures,
     leads_breaching,
     pools_next,
     rep_figures,
@@ -104,7 +105,7 @@ class Table:
         return csv_pieces(self.csv_rows())
 
 
-def reps_table(*, start: datetime, end: datetime, now: datetime) -> Table:
+def reps_table(reps: list[RepFigures]) -> Table:
     rows = [
         [
             Cell(figures.rep, figures.rep, muted="AI agent" if figures.is_agent else ""),
@@ -119,7 +120,7 @@ def reps_table(*, start: datetime, end: datetime, now: datetime) -> Table:
             plain(figures.open_now),
             share(figures.converted, figures.with_outcome),
         ]
-        for figures in rep_figures(start=start, end=end, now=now)
+        for figures in reps
     ]
     return Table(
         name="reps",
@@ -272,11 +273,12 @@ TABLE_NAMES = ("reps", "next", "breaching", *FIGURE_TABLES)
 
 
 def dashboard_tables(
-    *, figures: dict[str, Any], start: datetime, end: datetime, now: datetime
+    *, figures: dict[str, Any], reps: list[RepFigures], now: datetime
 ) -> dict[str, Table]:
-    """Every table of the page, by name; `figures`: `lead_metrics` of the period."""
+    """Every table of the page, by name, from the period's figures (`lead_metrics`,
+    `rep_figures`)."""
     return {
-        "reps": reps_table(start=start, end=end, now=now),
+        "reps": reps_table(reps),
         "next": next_table(now=now),
         "breaching": breaching_table(now=now, limit=BREACHING_SHOWN),
         **{name: build(figures) for name, build in FIGURE_TABLES.items()},
@@ -287,7 +289,7 @@ def dashboard_table(name: str, *, start: datetime, end: datetime, now: datetime)
     """One table, whole (the breaching list unabridged), for its CSV. KeyError: no such
     table."""
     if name == "reps":
-        return reps_table(start=start, end=end, now=now)
+        return reps_table(rep_figures(start=start, end=end, now=now))
     if name == "next":
         return next_table(now=now)
     if name == "breaching":

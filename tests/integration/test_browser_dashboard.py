@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from reps.models import Pool
 from reps.roles import user_make_sales_manager
+from routing.services.acknowledge import assignment_acknowledge
 from tests.factories import AssignmentFactory, PoolFactory, PoolMembershipFactory, UserFactory
 from tests.integration.test_browser import PHONE, browser  # noqa: F401 (the fixture)
 from tests.roles import ensure_sales_manager_group
@@ -71,8 +72,8 @@ def test_the_dashboard_shows_each_rep_and_draws_legible_charts(manager_page, liv
     team.closers.save()
     rotation = PoolFactory(name="Overflow", method=Pool.Method.ROUND_ROBIN)
     PoolMembershipFactory(pool=rotation, rep=team.dee)
-    for n in range(3):
-        submit(source="demo_request", email=f"lead{n}@prospect.com")
+    leads = [submit(source="demo_request", email=f"lead{n}@prospect.com") for n in range(3)]
+    assignment_acknowledge(assignment=leads[0].assignments.get(), rep=team.ana, via="test")
     overdue = AssignmentFactory(
         rep=team.cy,
         lead__first_name="Lee",
@@ -84,7 +85,7 @@ def test_the_dashboard_shows_each_rep_and_draws_legible_charts(manager_page, liv
 
     page.goto(f"{live_server.url}/dashboard/?days=7")
 
-    for canvas in ("chart-volume", "chart-rules", "chart-pools"):
+    for canvas in ("chart-volume", "chart-speed", "chart-reps", "chart-rules", "chart-pools"):
         assert page.evaluate(f"Chart.getChart('{canvas}') !== undefined"), canvas
     page.wait_for_function("window.canvasTextSizes.length > 0")
     assert min(page.evaluate("window.canvasTextSizes")) >= 12
@@ -114,6 +115,7 @@ def test_an_empty_period_says_so_without_errors(manager_page, live_server):
     assert page.locator("#empty-volume").is_visible()
     assert "No leads were submitted" in page.locator("#empty-volume").inner_text()
     assert page.locator("#empty-speed").is_visible()
+    assert page.locator("#empty-reps").is_visible()
     assert page.locator("canvas").count() == 0
     assert "No rep was given a lead in this period" in page.locator("#table-reps").inner_text()
     assert fits_the_screen(page)

@@ -217,6 +217,7 @@ def test_an_empty_period_says_so_instead_of_drawing_empty_charts(admin_client):
     assert "No leads were submitted in the 01 Jan 2020 – 07 Jan 2020." in html
     assert "No lead is past its deadline or due within 5 min." in html
     assert "No rep was given a lead in this period" in html
+    assert "No rep acknowledged a lead given to them in the 01 Jan 2020 – 07 Jan 2020." in html
     assert "<canvas" not in html
 
 

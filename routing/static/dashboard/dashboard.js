@@ -46,6 +46,19 @@
     options: { spanGaps: true, scales: { y: { beginAtZero: true } } },
   });
 
+  const repSpeeds = JSON.parse(document.getElementById("rep-speeds").textContent);
+  chart("chart-reps", {
+    type: "bar",
+    data: {
+      labels: repSpeeds.map((r) => r.rep),
+      datasets: [
+        { label: "Median (min)", data: repSpeeds.map((r) => minutes(r.median)) },
+        { label: "90th percentile (min)", data: repSpeeds.map((r) => minutes(r.p90)) },
+      ],
+    },
+    options: { indexAxis: "y", scales: { x: { beginAtZero: true } } },
+  });
+
   figures.fairness.forEach((pool, index) => {
     chart(`chart-fairness-${index}`, {
       type: "bar",
