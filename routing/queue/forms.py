@@ -34,7 +34,7 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         choices=[
-            ("", "All being worked"),
+            ("", "All open"),
             *((status.value, status.label) for status in WORKING_STATUSES),
             *((status.value, status.label) for status in CLOSED_STATUSES),
         ],
