@@ -86,9 +86,10 @@ def _acknowledged(event: LeadEvent, data: dict[str, Any]) -> tuple[str, str]:
     via = _ACKNOWLEDGED_VIA.get(str(data.get("via", "")))
     if via:
         text = f"{text} {via}"
-    if data.get("within_sla") is False:
-        return text, "After the deadline"
-    return text, "Within the deadline" if data.get("within_sla") else ""
+    had_deadline = event.assignment is not None and event.assignment.ack_due_at is not None
+    if not had_deadline or "within_sla" not in data:
+        return text, ""
+    return text, "Within the deadline" if data["within_sla"] else "After the deadline"
 
 
 _ACKNOWLEDGED_VIA = {

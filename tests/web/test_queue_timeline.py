@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.http import HttpRequest
+from django.test.utils import CaptureQueriesContext
 
 from routing.services.escalation import assignments_escalate_overdue
 from tests.team import PASSWORD, submit
@@ -60,3 +62,23 @@ def test_the_timeline_says_why_a_lead_was_escalated_and_who_claimed_it(client, t
     assert any("Waiting in the shared queue" in line for line in lines)
     assert any("The last escalation" in line for line in lines)
     assert lines[-1].endswith("Claimed by Bo from the shared queue")
+
+
+def test_a_long_timeline_costs_no_more_queries_than_a_short_one(client, team):
+    with time_machine.travel(SUBMITTED, tick=False):
+        long = submit(source="demo_request", email="long@prospect.com")
+    for round_ in range(1, 3):
+        with time_machine.travel(SUBMITTED + round_ * timedelta(minutes=15, seconds=1)):
+            assignments_escalate_overdue()
+    with time_machine.travel(SUBMITTED + timedelta(hours=1), tick=False):
+        short = submit(source="demo_request", email="short@prospect.com")
+    long.refresh_from_db()
+    assert long.events.count() > short.events.count() + 3
+
+    def read(lead) -> int:
+        client.force_login(lead.owner.user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/queue/leads/{lead.pk}/").status_code == 200
+        return len(queries)
+
+    assert read(long) == read(short)
