@@ -78,4 +78,5 @@ class QueueFilterForm(forms.Form):
         )
 
     def chosen_tab(self) -> str:
+        """The tab asked for, kept when another field does not hold; call after `is_valid()`."""
         return self.cleaned_data.get("tab") or TAB_MINE

@@ -29,7 +29,7 @@ from routing.rep_time import in_rep_time
 from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
 from routing.services.work import OUTCOMES, WorkError, lead_claim, lead_record_outcome
 
-from .forms import PER_PAGE, TAB_MINE, TAB_SHARED, QueueFilterForm
+from .forms import PER_PAGE, TAB_SHARED, QueueFilterForm
 from .selectors import (
     QueueFilter,
     rep_my_leads,
@@ -69,7 +69,7 @@ def queue_home(request: HttpRequest) -> HttpResponse:
     rep = _rep_of(request)
     form = QueueFilterForm(request.GET)
     valid = form.is_valid()
-    tab = form.chosen_tab() if valid else TAB_MINE
+    tab = form.chosen_tab()
     # A filter that does not hold is said, and the tab shown whole rather than half-filtered.
     filters = form.queue_filter() if valid else QueueFilter()
     select = rep_shared_leads if tab == TAB_SHARED else rep_my_leads

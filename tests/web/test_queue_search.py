@@ -172,6 +172,7 @@ def test_a_filter_that_does_not_hold_is_refused_and_the_tab_shown_whole(client, 
     shared = client.get("/queue/?tab=shared&status=assigned")
     assert shared.status_code == 400
     assert "The shared queue holds unclaimed leads only" in shared.content.decode()
+    assert 'aria-current="page">Shared queue' in shared.content.decode()  # still its tab
     too_long = client.get("/queue/", {"q": "x" * 201})
     assert too_long.status_code == 400 and "at most 200 characters" in too_long.content.decode()
 
