@@ -85,9 +85,7 @@ def rep_my_leads(*, rep: Rep, filters: QueueFilter, now: datetime) -> QuerySet[L
 
 def rep_shared_leads(*, rep: Rep, filters: QueueFilter, now: datetime) -> QuerySet[Lead]:
     """Unclaimed leads the rep may claim, as `filters` narrow them, oldest first."""
-    # By id rather than with DISTINCT: a lead waits in several of the rep's pools.
-    claimable = Lead.objects.filter(Lead.claimable_by(rep)).values("pk")
-    leads = Lead.objects.filter(pk__in=claimable).order_by("created_at", "pk")
+    leads = _claimable(rep).order_by("created_at", "pk")
     return _narrowed(leads, filters=filters, rep=rep, now=now)
 
 
@@ -95,10 +93,13 @@ def rep_queue_counts(*, rep: Rep) -> QueueCounts:
     """How many leads each tab holds before any search or filter."""
     return QueueCounts(
         mine=Lead.objects.filter(owner=rep, status__in=WORKING_STATUSES).count(),
-        shared=Lead.objects.filter(
-            pk__in=Lead.objects.filter(Lead.claimable_by(rep)).values("pk")
-        ).count(),
+        shared=_claimable(rep).count(),
     )
+
+
+def _claimable(rep: Rep) -> QuerySet[Lead]:
+    # By id rather than with DISTINCT: a lead waits in several of the rep's pools.
+    return Lead.objects.filter(pk__in=Lead.objects.filter(Lead.claimable_by(rep)).values("pk"))
 
 
 def _overdue_assignments(now: datetime) -> QuerySet[Assignment]:
