@@ -116,9 +116,9 @@ _EXAMPLES = (
     ("not: {source: event}", "does not hold"),
 )
 CONDITIONS_HELP = format_html(
-    "One condition per line, written as in routing files; all must hold, and inside "
-    "<code>any</code> one alternative. Blank: every lead."
-    "<details><summary>Examples and syntax</summary>{}"
+    "As YAML: one condition per line, written as in routing files; all must hold, and "
+    "inside <code>any</code> one alternative. Blank: every lead."
+    "<details><summary>YAML examples and syntax</summary>{}"
     "<br>Operators: {}.<br>Fields: {}, <code>attributes.&lt;name&gt;</code>, and the yes/no "
     "checks <code>work_email</code> and <code>named_account</code>.</details>",
     format_html_join(mark_safe("<br>"), "<code>{}</code> &nbsp;({})", _EXAMPLES),

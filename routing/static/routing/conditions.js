@@ -83,7 +83,7 @@
   }
 
   function show(editor, answer) {
-    editor.querySelector(".conditions-words").textContent = answer.errors.length ? "—" : answer.words;
+    editor.querySelector(".conditions-words").textContent = answer.words || "—";
     const problems = editor.querySelector(".conditions-problems");
     problems.replaceChildren(
       ...answer.errors.map((error) => {
