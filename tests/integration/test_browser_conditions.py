@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from routing.models import Rule
-from tests.factories import RepFactory, RuleSetFactory, StaffUserFactory
+from tests.factories import RepFactory, RuleFactory, RuleSetFactory, StaffUserFactory
 from tests.integration.test_browser import PHONE, browser  # noqa: F401 (the fixture)
 from tests.team import PASSWORD
 
@@ -105,3 +105,51 @@ def test_a_manager_writes_conditions_as_rows_and_the_rule_routes_by_them(
         page, live_server, ruleset, source="demo_request", employee_count="40"
     )
     assert errors == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_manager_switches_between_rows_and_yaml_and_groups_stay_yaml(
+    browser,  # noqa: F811
+    live_server,
+    viewport,
+):
+    rule = RuleFactory(conditions={"country": ["US", "CA"], "employee_count": {"gte": 50}})
+    page = _signed_in_page(browser, live_server, viewport)
+    page.goto(f"{live_server.url}/admin/routing/ruleset/{rule.ruleset.pk}/change/")
+    editor = page.locator("#rules-0 .conditions-editor")
+    textarea = editor.locator(".conditions-yaml textarea")
+    words = editor.locator(".conditions-words")
+
+    editor.locator(".conditions-modes input[value=yaml]").click()
+    page.wait_for_function(
+        "el => el.value === 'country: [US, CA]\\nemployee_count: {gte: 50}'",
+        arg=textarea.element_handle(),
+    )
+    assert editor.locator(".conditions-rows").is_hidden()
+    textarea.fill("any: [{product: Payments}, {country: [US, CA]}]")
+    page.wait_for_function(
+        "el => el.textContent === 'product is Payments, or country is one of US, CA'",
+        arg=words.element_handle(),
+    )
+    editor.locator(".conditions-modes input[value=rows]").click()
+    editor.get_by_text("keep editing them as YAML").wait_for()
+    assert editor.locator(".conditions-modes input[value=yaml]").is_checked()
+
+    textarea.fill("source: event\nscore: {lt: 10}")
+    page.wait_for_function(
+        "el => el.textContent === 'source is event, score < 10'", arg=words.element_handle()
+    )
+    editor.locator(".conditions-modes input[value=rows]").click()
+    rows = editor.locator(".condition-row")
+    page.wait_for_function(
+        "el => el.querySelectorAll('.condition-row').length === 3", arg=editor.element_handle()
+    )
+    assert rows.nth(1).locator(".condition-field").input_value() == "score"
+    assert rows.nth(1).locator(".condition-value").input_value() == "10"
+    rows.nth(1).locator(".condition-remove").click()
+    page.wait_for_function("el => el.textContent === 'source is event'", arg=words.element_handle())
+
+    page.locator("input[name=_continue]").first.click()
+    page.locator(".messagelist .success").wait_for()
+    rule.refresh_from_db()
+    assert rule.conditions == {"source": "event"}
