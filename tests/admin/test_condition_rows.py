@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from routing.admin.condition_field import ConditionRows, ConditionsField
-from routing.admin.condition_rows import Row, conditions_to_rows, rows_to_conditions
+from routing.admin.condition_rows import (
+    FIELD_CHOICES,
+    Row,
+    conditions_to_rows,
+    rows_to_conditions,
+)
+from routing.conditions import DERIVED_FLAGS, LEAD_FIELDS
 
 
 def _clean_rows(*rows: Row):
@@ -101,3 +107,8 @@ def test_a_field_with_bad_rows_is_not_valid_and_says_so():
     with pytest.raises(Exception) as raised:
         field.clean(ConditionRows((Row("score", "lt", "high"),)))
     assert raised.value.messages == ["Row 1: Score needs a number, e.g. 500; not “high”"]
+
+
+def test_every_field_a_rule_can_test_is_offered_as_a_row_choice():
+    offered = {choice.name for choice in FIELD_CHOICES}
+    assert {*LEAD_FIELDS, *DERIVED_FLAGS, "attributes"} == offered

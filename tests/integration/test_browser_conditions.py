@@ -149,6 +149,11 @@ def test_a_manager_switches_between_rows_and_yaml_and_groups_stay_yaml(
     rows.nth(1).locator(".condition-remove").click()
     page.wait_for_function("el => el.textContent === 'source is event'", arg=words.element_handle())
 
+    page.locator("#rules-group .add-row a").click()
+    added = page.locator("#rules-2 .conditions-editor")
+    added.locator(".condition-add").click()
+    assert added.locator(".condition-row").count() == 2
+
     page.locator("input[name=_continue]").first.click()
     page.locator(".messagelist .success").wait_for()
     rule.refresh_from_db()
