@@ -131,6 +131,13 @@ def test_a_manager_switches_between_rows_and_yaml_and_groups_stay_yaml(
         "el => el.textContent === 'product is Payments, or country is one of US, CA'",
         arg=words.element_handle(),
     )
+    textarea.fill("score: {lt: high}")
+    editor.locator(".conditions-modes input[value=rows]").click()
+    editor.get_by_text("'score: {lt: ...}' needs a number, not 'high'").wait_for()
+    assert editor.locator(".conditions-modes input[value=yaml]").is_checked()
+    assert textarea.input_value() == "score: {lt: high}"
+
+    textarea.fill("any: [{product: Payments}, {country: [US, CA]}]")
     editor.locator(".conditions-modes input[value=rows]").click()
     editor.get_by_text("keep editing them as YAML").wait_for()
     assert editor.locator(".conditions-modes input[value=yaml]").is_checked()
@@ -142,8 +149,10 @@ def test_a_manager_switches_between_rows_and_yaml_and_groups_stay_yaml(
     editor.locator(".conditions-modes input[value=rows]").click()
     rows = editor.locator(".condition-row")
     page.wait_for_function(
-        "el => el.querySelectorAll('.condition-row').length === 3", arg=editor.element_handle()
+        "el => el.querySelector('.condition-field').value === 'source'",
+        arg=editor.element_handle(),
     )
+    assert rows.count() == 3  # the two conditions and a blank row
     assert rows.nth(1).locator(".condition-field").input_value() == "score"
     assert rows.nth(1).locator(".condition-value").input_value() == "10"
     rows.nth(1).locator(".condition-remove").click()
@@ -158,3 +167,35 @@ def test_a_manager_switches_between_rows_and_yaml_and_groups_stay_yaml(
     page.locator(".messagelist .success").wait_for()
     rule.refresh_from_db()
     assert rule.conditions == {"source": "event"}
+
+
+def test_without_scripts_the_rows_and_the_yaml_still_work(browser, live_server):  # noqa: F811
+    rule = RuleFactory(conditions={"source": "event"})
+    StaffUserFactory(email="manager@example.com", password=PASSWORD)
+    page = browser.new_context(viewport=DESKTOP, java_script_enabled=False).new_page()
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "manager@example.com")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/routing/ruleset/{rule.ruleset.pk}/change/")
+    editor = page.locator("#rules-0 .conditions-editor")
+    assert editor.locator(".conditions-yaml textarea").is_hidden()
+    assert editor.locator(".condition-add").is_hidden()
+
+    blank = editor.locator(".condition-row").nth(1)
+    blank.locator(".condition-field").select_option("score")
+    blank.locator(".condition-operator").select_option("gte")
+    blank.locator(".condition-value").fill("70")
+    page.locator("input[name=_continue]").first.click()
+    page.locator(".messagelist .success").wait_for()
+    rule.refresh_from_db()
+    assert rule.conditions == {"source": "event", "score": {"gte": 70}}
+
+    editor = page.locator("#rules-0 .conditions-editor")
+    editor.locator(".conditions-modes input[value=yaml]").check()
+    assert editor.locator(".conditions-rows").is_hidden()
+    editor.locator(".conditions-yaml textarea").fill("not: {source: event}")
+    page.locator("input[name=_continue]").first.click()
+    page.locator(".messagelist .success").wait_for()
+    rule.refresh_from_db()
+    assert rule.conditions == {"not": {"source": "event"}}

@@ -142,24 +142,32 @@
      read them; groups cannot become rows, so the YAML stays chosen and says why. */
   async function switchMode(editor, radio) {
     const from = radio.value === "rows" ? "yaml" : "rows";
-    const answer = await preview(editor, from);
-    if (answer.errors.length) {
+    const stay = (answer) => {
+      editor.querySelector(`.conditions-modes input[value=${from}]`).checked = true;
       show(editor, answer);
+    };
+    let answer;
+    try {
+      answer = await preview(editor, from);
+    } catch (error) {
+      stay({ words: "", errors: ["The conditions could not be carried across; try again."] });
       return;
     }
-    if (radio.value === "yaml") {
+    // What cannot be read stays where it was typed, to be corrected there.
+    if (answer.errors.length) {
+      stay(answer);
+    } else if (radio.value === "yaml") {
       editor.querySelector(".conditions-yaml textarea").value = answer.yaml;
+      show(editor, answer);
     } else if (answer.rows === null) {
-      editor.querySelector(`.conditions-modes input[value=${from}]`).checked = true;
-      show(editor, {
+      stay({
         words: answer.words,
         errors: ["These conditions use groups (any, not) or values rows cannot show: keep editing them as YAML."],
       });
-      return;
     } else {
       setRows(editor, answer.rows);
+      show(editor, answer);
     }
-    show(editor, answer);
   }
 
   function enhance(editor) {
