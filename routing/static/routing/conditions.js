@@ -3,8 +3,10 @@
    server's renderer as the manager types. Everything here also works without it. */
 "use strict";
 (function () {
-  const NUMBER = /^\s*-?\d+(\.\d+)?\s*$/;
-  const NUMBER_LIST = /^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?)*\s*,?\s*$/;
+  // Numbers as routing files read them: no leading zeros on whole numbers ("070" is text).
+  const ONE_NUMBER = String.raw`-?(?:0|[1-9]\d*|\d+\.\d*|\.\d+)`;
+  const NUMBER = new RegExp(String.raw`^\s*${ONE_NUMBER}\s*$`);
+  const NUMBER_LIST = new RegExp(String.raw`^\s*${ONE_NUMBER}(?:\s*,\s*${ONE_NUMBER})*\s*,?\s*$`);
   const COMPARISONS = ["gte", "gt", "lte", "lt"];
   const LISTS = ["in", "not_in"];
 
