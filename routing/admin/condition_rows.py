@@ -40,7 +40,7 @@ FIELD_CHOICES: tuple[FieldChoice, ...] = (
         FieldChoice(field.name, field.label, NUMBER if field.is_number else TEXT)
         for field in TESTABLE_FIELDS
     ),
-    FieldChoice("work_email", "Work e-mail (not free mail)", FLAG),
+    FieldChoice("work_email", "Work e-mail (not free)", FLAG),
     FieldChoice("named_account", "Named account", FLAG),
     FieldChoice(ATTRIBUTE_CHOICE, "Attribute…", ATTRIBUTE),
 )
