@@ -54,7 +54,13 @@ def test_the_metrics_api_returns_the_dashboard_figures(admin_client, team):
     assert empty.json() == {"detail": "start is empty: give a value or leave it out."}
 
 
-def test_the_metrics_api_is_for_managers(client, team):
-    assert client.get("/api/v1/metrics/").status_code == 403
+def test_the_metrics_api_is_for_managers_and_tells_strangers_how_to_get_in(client, team):
+    stranger = client.get("/api/v1/metrics/")
+    assert stranger.status_code == 401
+    assert stranger["WWW-Authenticate"] == "Api-Key"
+    assert "allowed to read metrics" in stranger.json()["detail"]
+    assert "sign in to the admin" in stranger.json()["detail"]
     client.login(request=HttpRequest(), username="ana@example.com", password=PASSWORD)
-    assert client.get("/api/v1/metrics/").status_code == 403
+    rep = client.get("/api/v1/metrics/")
+    assert rep.status_code == 403
+    assert "staff users" in rep.json()["detail"]
