@@ -50,7 +50,9 @@ class RepTimeline:
 
     def available_at(self, moment: datetime, *, check_hours: bool) -> bool:
         profile = self.at(moment)
-        return profile.is_active and away_because(profile, now=moment, check_hours=check_hours) is None
+        return (
+            profile.is_active and away_because(profile, now=moment, check_hours=check_hours) is None
+        )
 
 
 def rep_timelines(*, rep_ids: set[int]) -> dict[int, RepTimeline]:
@@ -118,6 +120,9 @@ def _pool_report(
         if rotation
         else ({}, Counter())
     )
+    accounts_for = (
+        EXPECTED_ACCOUNTS_FOR_WITH_HOURS if pool.respect_working_hours else EXPECTED_ACCOUNTS_FOR
+    )
     members = [
         {
             "rep": names.get(rep_id, f"rep {rep_id} (left the pool)"),
@@ -134,11 +139,7 @@ def _pool_report(
         "turns": len(turns),
         "leads_to_several_members": sum(len(reps) > 1 for reps in leads.values()),
         "members": members,
-        "expected_share_accounts_for": list(
-            (EXPECTED_ACCOUNTS_FOR_WITH_HOURS if pool.respect_working_hours else EXPECTED_ACCOUNTS_FOR)
-            if rotation
-            else ()
-        ),
+        "expected_share_accounts_for": list(accounts_for) if rotation else [],
         "expected_share_does_not_account_for": list(EXPECTED_DOES_NOT_ACCOUNT_FOR)
         if rotation
         else [],
