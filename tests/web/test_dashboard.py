@@ -6,6 +6,7 @@ import pytest
 from django.http import HttpRequest
 
 from routing.metrics import lead_metrics, period_of
+from routing.services.acknowledge import assignment_acknowledge
 from tests.team import PASSWORD, submit
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,21 @@ def test_the_dashboard_shows_the_period_figures_and_local_charts(admin_client, t
     assert 'id="figures"' in html
     assert admin_client.get("/static/dashboard/chart.umd.min.js").status_code == 200
     assert "https://" not in html
+
+
+def test_the_dashboard_shows_escalation_rate_first_human_action_and_paths(admin_client, team):
+    lead = submit(source="demo_request")
+    assignment_acknowledge(assignment=lead.assignments.get(), rep=team.ana, via="queue")
+    submit(email="bot-lead@prospect.com", source="free_signup")
+    html = admin_client.get("/dashboard/?days=7").content.decode()
+    tile = html.split('id="tile-first-human"')[1].split("</div>")[0]
+    assert "1 lead a person acted on" in tile
+    escalations = html.split('id="tile-escalations"')[1].split("</div>")[0]
+    assert "<strong>0%</strong>" in escalations
+    paths = html.split('id="conversion-by-path"')[1].split("</div>")[0]
+    assert "<tr><td>Direct to a person</td><td>0 of 1</td></tr>" in paths
+    assert "<tr><td>AI agent only</td><td>0 of 1</td></tr>" in paths
+    assert "It does not account for capacity caps" in html
 
 
 def test_a_bad_period_is_explained_and_the_default_shown(admin_client):

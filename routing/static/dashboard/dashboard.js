@@ -57,6 +57,7 @@
   for (const [id, rows] of [
     ["chart-rules", figures.conversion_by_rule],
     ["chart-pools", figures.conversion_by_pool],
+    ["chart-paths", figures.conversion_by_path],
   ]) {
     chart(id, {
       type: "bar",
