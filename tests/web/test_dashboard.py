@@ -34,7 +34,7 @@ def test_the_dashboard_shows_escalation_rate_first_human_action_and_paths(admin_
     assert "1 lead a person acted on" in tile
     escalations = html.split('id="tile-escalations"')[1].split("</div>")[0]
     assert "<strong>0%</strong>" in escalations
-    paths = html.split('id="conversion-by-path"')[1].split("</div>")[0]
+    paths = html.split('id="conversion-by-path"')[1].split("</table>")[0]
     assert "<tr><td>Direct to a person</td><td>0 of 1</td></tr>" in paths
     assert "<tr><td>AI agent only</td><td>0 of 1</td></tr>" in paths
     assert "It does not account for capacity caps" in html
