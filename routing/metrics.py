@@ -15,7 +15,7 @@ Reads only. Leads count in the period they were submitted in; the dashboard
 - escalations: assignments that expired unacknowledged, and the share of leads that
   were escalated at least once;
 - fairness (routing.fairness): per pool, the leads each member got from it against the
-  share their weight promises while they were there;
+  share their weight promises among the members who could take each lead then;
 - conversion: converted leads by the rule and by the pool that first routed them
   (Lead.rule, Lead.pool: an escalation or a hand-off does not move a lead to its
   target's column), so that both add up to the leads of the period; and by routing

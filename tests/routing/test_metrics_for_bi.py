@@ -185,8 +185,59 @@ def test_the_expected_share_leaves_out_the_turns_a_member_was_out_of_office(team
     # The first turn was Cy's alone; the second, both members'.
     assert (members["Bo"]["expected"], members["Bo"]["available_turns"]) == (0.5, 1)
     assert (members["Cy"]["expected"], members["Cy"]["available_turns"]) == (1.5, 2)
-    assert closers["expected_share_accounts_for"] == ["weights", "inactive", "out_of_office"]
-    assert "capacity_caps" in closers["expected_share_does_not_account_for"]
+    assert closers["expected_share_accounts_for"] == [
+        "weights",
+        "inactive",
+        "out_of_office",
+        "capacity_caps",
+    ]
+    assert "pool_membership_changes" in closers["expected_share_does_not_account_for"]
+
+
+def test_the_expected_share_leaves_out_the_turns_a_member_was_at_capacity(team, rotation):
+    Rule.objects.create(
+        ruleset=team.ruleset,
+        position=4,
+        name="Events",
+        conditions={"source": "event"},
+        route_to=Rule.RouteTo.REP,
+        route_rep=team.bo,
+    )
+    with at(T - timedelta(hours=2)):
+        team.bo.max_open = 1
+        team.bo.save()
+        own = submit(email="met-at-a-fair@prospect.com", source="event")
+    assert own.owner == team.bo  # Bo's one open lead: he is full
+    with at(T):
+        first = submit(email="one@prospect.com", source="pricing_page")
+    record(own, "converted", T + timedelta(hours=1))  # a final outcome frees Bo
+    with at(T + timedelta(hours=2)):
+        submit(email="two@prospect.com", source="pricing_page")
+    first.refresh_from_db()
+    assert first.owner == team.cy
+
+    [closers] = figures()["fairness"]
+    members = {member["rep"]: member for member in closers["members"]}
+    assert (members["Bo"]["expected"], members["Bo"]["available_turns"]) == (0.5, 1)
+    assert (members["Cy"]["expected"], members["Cy"]["available_turns"]) == (1.5, 2)
+
+
+def test_a_daily_limit_counts_the_leads_given_since_the_reps_midnight(team, rotation):
+    with at(T - timedelta(hours=2)):
+        team.cy.max_per_day = 1
+        team.cy.save()
+    owners = []
+    for hour in range(3):
+        with at(T + timedelta(hours=hour)):
+            owners.append(submit(email=f"lead{hour}@prospect.com", source="pricing_page").owner)
+    assert owners.count(team.cy) == 1
+    # Until Cy had his lead of the day both were there; from then on, Bo alone.
+    shared_turns = owners.index(team.cy) + 1
+    [closers] = figures()["fairness"]
+    members = {member["rep"]: member for member in closers["members"]}
+    assert members["Cy"]["available_turns"] == shared_turns
+    assert members["Cy"]["expected"] == 0.5 * shared_turns
+    assert members["Bo"]["expected"] == 3 - 0.5 * shared_turns
 
 
 def test_a_pool_that_respects_working_hours_says_its_share_accounts_for_them(team, rotation):

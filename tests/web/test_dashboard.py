@@ -37,7 +37,7 @@ def test_the_dashboard_shows_escalation_rate_first_human_action_and_paths(admin_
     paths = html.split('id="conversion-by-path"')[1].split("</table>")[0]
     assert "<tr><td>Direct to a person</td><td>0 of 1</td></tr>" in paths
     assert "<tr><td>AI agent only</td><td>0 of 1</td></tr>" in paths
-    assert "It does not account for capacity caps" in html
+    assert "It does not account for who was in the pool" in html
 
 
 def test_a_bad_period_is_explained_and_the_default_shown(admin_client):
