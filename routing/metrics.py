@@ -46,7 +46,8 @@ ROUTING_PATHS = (
     (
         "via_shared_queue",
         "Via the shared queue",
-        "Nobody acknowledged it in time and a person claimed it from the shared queue.",
+        "A person claimed it from the shared queue, where it waited because nobody "
+        "acknowledged it in time or nobody could take it.",
     ),
     (
         "via_escalation",
@@ -73,7 +74,8 @@ ROUTING_PATHS = (
     ("not_routed", "Not routed", "Never owned, never in a shared queue."),
 )
 PATH_LABELS = {key: label for key, label, _ in ROUTING_PATHS}
-# The assignment reason that puts a lead on a path when a person got it that way.
+# The assignment reason that puts a lead on a path when a person got it that way, in the
+# order of ROUTING_PATHS: the first a lead's people got it by names its path.
 PATH_OF_REASON = {
     Assignment.Reason.HANDOFF: "ai_agent_handoff_human",
     Assignment.Reason.CLAIMED: "via_shared_queue",
