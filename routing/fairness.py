@@ -8,7 +8,7 @@ hours, within them, as each rep was then according to their history and their
 assignments. A member away for half the period is due about half as many leads. What
 is not replayed is said in the figures: a member left out of one lead because they let
 it expire before, and who was in the pool then (today's members are counted for the
-whole period). See docs/decisions/0014.
+whole period). See docs/decisions/0015.
 """
 
 from __future__ import annotations
