@@ -234,6 +234,11 @@ def conversion_table(name: str, title: str, rows: list[dict[str, Any]]) -> Table
     )
 
 
+def _turns(available: int | None, turns: int | None) -> Cell:
+    """Of the pool's turns in the period, how many the member could take (rotations)."""
+    return Cell("" if available is None else f"{available} of {turns}", available)
+
+
 def fairness_table(pools: list[dict[str, Any]]) -> Table:
     return Table(
         name="fairness",
@@ -244,6 +249,7 @@ def fairness_table(pools: list[dict[str, Any]]) -> Table:
             Column("Rep"),
             Column("Leads", number=True),
             Column("Expected", number=True),
+            Column("Could take", unit="turns", number=True),
         ),
         rows=[
             [
@@ -252,6 +258,7 @@ def fairness_table(pools: list[dict[str, Any]]) -> Table:
                 plain(member["rep"]),
                 plain(member["leads"]),
                 plain(member["expected"]),
+                _turns(member["available_turns"], pool["turns"]),
             ]
             for pool in pools
             for member in pool["members"]
@@ -266,6 +273,9 @@ FIGURE_TABLES: dict[str, Callable[[dict[str, Any]], Table]] = {
     ),
     "pools": lambda figures: conversion_table(
         "pools", "Conversion by pool", figures["conversion_by_pool"]
+    ),
+    "paths": lambda figures: conversion_table(
+        "paths", "Conversion by routing path", figures["conversion_by_path"]
     ),
     "fairness": lambda figures: fairness_table(figures["fairness"]),
 }

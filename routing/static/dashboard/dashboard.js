@@ -11,6 +11,12 @@
   Chart.defaults.font.size = 13;
   Chart.defaults.maintainAspectRatio = false; // the card's .chart box sets the height
 
+  // "AI agent → hand-off → person" on two lines: on one, a narrow chart cuts it off.
+  function wrapPath(name) {
+    const [first, ...rest] = name.split(" → ");
+    return rest.length ? [`${first} →`, rest.join(" → ")] : name;
+  }
+
   // A chart whose period had no data is replaced by the page's empty state (no canvas).
   function chart(id, config) {
     const canvas = document.getElementById(id);
@@ -76,17 +82,21 @@
   for (const [id, rows] of [
     ["chart-rules", figures.conversion_by_rule],
     ["chart-pools", figures.conversion_by_pool],
+    ["chart-paths", figures.conversion_by_path],
   ]) {
     chart(id, {
       type: "bar",
       data: {
-        labels: rows.map((r) => r.name),
+        labels: rows.map((r) => wrapPath(r.name)),
         datasets: [
           { label: "Leads", data: rows.map((r) => r.leads) },
           { label: "Converted", data: rows.map((r) => r.converted) },
         ],
       },
-      options: { indexAxis: "y", scales: { x: { beginAtZero: true } } },
+      options: {
+        indexAxis: "y",
+        scales: { x: { beginAtZero: true }, y: { ticks: { autoSkip: false } } },
+      },
     });
   }
 })();
