@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.get_current_timezone())
 SLA = timedelta(minutes=15)
-TABLES = ("reps", "next", "breaching", "rules", "pools", "fairness")
+TABLES = ("reps", "next", "breaching", "rules", "pools", "paths", "fairness")
 
 
 def csv_of(client: Client, table: str, **params: str) -> list[dict[str, str]]:
@@ -259,7 +259,7 @@ def test_a_rep_or_a_stranger_is_sent_to_sign_in(client):
 def test_every_table_on_the_page_links_its_csv_for_the_period(admin_client):
     html = admin_client.get("/dashboard/", {"start": "2026-11-01", "end": "2026-11-07"})
     html = html.content.decode()
-    for table in ("reps", "next", "breaching", "rules", "pools"):
+    for table in ("reps", "next", "breaching", "rules", "pools", "paths"):
         assert f'href="/dashboard/{table}.csv?start=2026-11-01&amp;end=2026-11-07"' in html
 
 
