@@ -10,8 +10,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -20,6 +19,10 @@ from routing.metrics import PERIOD_PRESETS, lead_metrics, period_or_default
 from routing.rep_metrics import METHOD_LABELS, rep_figures
 
 DASHBOARD_PERMISSION = "routing.view_dashboard"
+NOT_ALLOWED = (
+    "You may not view the dashboard. Ask an administrator for the permission "
+    '"Can view the dashboard" (the Sales manager group has it).'
+)
 
 
 def dashboard_access(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,7 +32,7 @@ def dashboard_access(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if not request.user.has_perm(DASHBOARD_PERMISSION):
-            raise PermissionDenied
+            return HttpResponseForbidden(NOT_ALLOWED, content_type="text/plain; charset=utf-8")
         return view(request, *args, **kwargs)
 
     return staff_member_required(checked)

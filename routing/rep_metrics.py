@@ -184,7 +184,8 @@ class NextInPool:
 def pools_next(*, now: datetime | None = None) -> list[NextInPool]:
     """For each pool, who gets its next lead, as routing would decide it now: the
     engine's own choice over the rotations and loads it would read (without locking or
-    moving anything). Nearest and best-match pools choose by the lead."""
+    moving anything; docs/decisions/0016). Nearest and best-match pools choose by the
+    lead."""
     now = now or timezone.now()
     data = current_snapshot().data
     predictable = [pool for pool in data.pools.values() if pool.method in PREDICTABLE_METHODS]

@@ -235,7 +235,11 @@ def test_staff_without_the_dashboard_permission_are_refused(client):
     staff = UserFactory(email="clerk@example.com", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_lead"))
     client.force_login(staff)
-    assert client.get("/dashboard/").status_code == 403
+    refused = client.get("/dashboard/")
+    assert refused.status_code == 403
+    assert 'Ask an administrator for the permission "Can view the dashboard"' in (
+        refused.content.decode()
+    )
     assert client.get("/dashboard/leads.csv").status_code == 403
     for table in TABLES:
         assert client.get(f"/dashboard/{table}.csv").status_code == 403, table
