@@ -55,6 +55,8 @@ def _sentence(step: dict[str, Any]) -> str | None:
         return f"{why}, so it went to {step.get('rep')}."
     if kind == "kept":  # an account's owner, at capacity, with a rule that keeps them
         return f"{step.get('rep')} kept it as the account's owner ({step.get('reason')})."
+    if kind == "cover":  # the account's owner is out of office; their cover took it
+        return f"{step.get('rep')} took it, {step.get('reason')}."
     if kind == "fell_through":
         return f"{step.get('reason', '').capitalize()}, so it moved on."
     if kind == "pick":

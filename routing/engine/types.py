@@ -40,6 +40,10 @@ class RepProfile:
     location: tuple[float, float] | None = None  # (latitude, longitude), for nearest
     # For best_match: "products", "industries", "languages", "technologies" -> casefolded
     skills: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Paused by the rep: no new leads until they resume, like an out of office without end.
+    paused: bool = False
+    # Takes the rep's named-account leads while the rep is out of office.
+    cover_rep_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
