@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import admin_lockouts  # noqa: F401 - registers the failed sign-ins' admin
-from .availability_admin import AvailabilityAdmin, AvailabilityFilter
+from .availability_admin import AvailabilityAdmin, AvailabilityFilter, cover_choices
 from .invite_admin import InviteAdmin
 from .models import Pool, PoolMembership, Rep, User
 from .services import rep_ensure_login, rep_secret_rotate
@@ -187,6 +187,11 @@ class RepForm(forms.ModelForm):
             "e-mail (no password yet; “Send invite” e-mails a link to choose one). AI agents "
             "never have one.",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "cover_rep" in self.fields:
+            self.fields["cover_rep"].queryset = cover_choices(self.instance)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

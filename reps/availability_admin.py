@@ -48,6 +48,16 @@ class AvailabilityFilter(admin.SimpleListFilter):
         return None
 
 
+def cover_choices(rep: Rep) -> QuerySet[Rep]:
+    """Active people other than the rep; and their current cover, whatever became of
+    them, so that saving the page says what is wrong with them rather than that the
+    choice has gone."""
+    offered = Q(kind=Rep.Kind.HUMAN, is_active=True)
+    if rep.cover_rep_id is not None:
+        offered |= Q(pk=rep.cover_rep_id)
+    return Rep.objects.filter(offered).exclude(pk=rep.pk)
+
+
 def _when(moment: Any, rep: Rep) -> str:
     return f"{timezone.localtime(moment, ZoneInfo(rep.timezone)):%a %d %b %H:%M}"
 

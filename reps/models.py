@@ -154,7 +154,6 @@ class Rep(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="covering_for",
-        limit_choices_to={"kind": "human", "is_active": True},
         verbose_name="cover",
         help_text="A person who takes the rep's named-account leads while they are out of "
         "office. Blank: those leads go to the next rule.",
