@@ -10,7 +10,8 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from .availability import rep_availability
 from .models import Rep
@@ -69,20 +70,23 @@ class AvailabilityAdmin(admin.ModelAdmin):
     @admin.display(description="availability")
     def availability(self, rep: Rep) -> str:
         state = rep_availability(rep=rep)
-        parts = []
+        lines = []
         if state.away_now:
-            parts.append(f"Away until {_when(state.away_until, rep)} ({rep.timezone})")
+            lines.append(f"Away until {_when(state.away_until, rep)} ({rep.timezone})")
         elif state.away_later:
-            parts.append(
+            lines.append(
                 f"Away from {_when(state.away_from, rep)} until "
                 f"{_when(state.away_until, rep)} ({rep.timezone})"
             )
         if state.away_until is not None:
-            parts.append(f"covered by {state.cover.name}" if state.cover else "no cover")
+            lines.append(f"covered by {state.cover.name}" if state.cover else "no cover")
         if state.paused_since is not None:
-            parts.append(f"new leads paused since {_when(state.paused_since, rep)}")
-        if not parts:
+            lines.append(f"New leads paused since {_when(state.paused_since, rep)}")
+        if not lines:
             return "Taking new leads"
+        # A wide list squeezes its columns to their longest word: keep the lines readable.
         return format_html(
-            '<span style="color: var(--message-warning-fg, #b35900)">{}</span>', " · ".join(parts)
+            '<span style="display: inline-block; min-width: 15em; color: {}">{}</span>',
+            "var(--message-warning-fg, #b35900)",
+            format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)),
         )

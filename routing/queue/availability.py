@@ -40,7 +40,7 @@ class AwayForm(forms.Form):
         queryset=Rep.objects.all(),
         required=False,
         label="Cover (optional)",
-        empty_label="Nobody: my account leads follow the rules",
+        empty_label="Nobody",
         error_messages={"invalid_choice": "That cover is not a rep; choose one from the list."},
     )
 
