@@ -19,7 +19,12 @@ from .models import Rep, cover_refused_because
 
 
 class AvailabilityError(ValueError):
-    """Input that would not make sense as a rep's availability; nothing was changed."""
+    """Input that would not make sense as a rep's availability; nothing was changed.
+    `field` names the input at fault, for a form to show the message beside it."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -90,12 +95,12 @@ def rep_away_set(*, rep: Rep, until: datetime, cover: Rep | None, by: Any) -> Re
     now = timezone.now()
     if until <= now:
         raise AvailabilityError(
-            "Choose a time in the future for your return; that one has already passed."
+            "That time has passed; choose when you will be back.", field="until"
         )
     if cover is not None:
         refusal = cover_refused_because(rep=rep, cover=cover)
         if refusal is not None:
-            raise AvailabilityError(refusal)
+            raise AvailabilityError(refusal, field="cover")
     rep = _locked(rep)
     rep.out_of_office_from = now
     rep.out_of_office_until = until

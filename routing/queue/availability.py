@@ -20,7 +20,7 @@ from reps.availability import (
     rep_pause,
     rep_resume,
 )
-from reps.models import Rep, cover_refused_because
+from reps.models import Rep
 
 from .views import rep_required
 
@@ -46,26 +46,11 @@ class AwayForm(forms.Form):
 
     def __init__(self, *args: Any, rep: Rep, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.rep = rep
         candidates = Rep.objects.filter(kind=Rep.Kind.HUMAN, is_active=True).exclude(pk=rep.pk)
         self.fields["cover"].widget.choices = [
             ("", self.fields["cover"].empty_label),
             *((candidate.pk, candidate.name) for candidate in candidates.only("pk", "name")),
         ]
-
-    def clean_until(self) -> Any:
-        until = self.cleaned_data["until"]
-        if until <= timezone.now():
-            raise forms.ValidationError("That time has passed; choose when you will be back.")
-        return until
-
-    def clean_cover(self) -> Rep | None:
-        cover = self.cleaned_data.get("cover")
-        if cover is not None:
-            refusal = cover_refused_because(rep=self.rep, cover=cover)
-            if refusal is not None:
-                raise forms.ValidationError(refusal)
-        return cover
 
 
 def availability_context(rep: Rep, away_form: AwayForm | None = None) -> dict[str, Any]:
@@ -108,7 +93,7 @@ def availability_away(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except AvailabilityError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field, str(error))
         else:
             cover = form.cleaned_data["cover"]
             until = timezone.localtime(form.cleaned_data["until"])
