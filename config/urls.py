@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from reps.password_reset import PasswordForgotSentView, PasswordForgotView
 from routing.api.views import api_not_found
 from routing.dashboard import dashboard
 from routing.dashboard_export import dashboard_leads_csv
@@ -17,6 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("queue/", include("routing.queue.urls")),
     path("invite/", include("reps.urls")),
+    path("password-reset/", PasswordForgotView.as_view(), name="password-forgot"),
+    path("password-reset/sent/", PasswordForgotSentView.as_view(), name="password-forgot-sent"),
     path("dashboard/", dashboard, name="dashboard"),
     path("dashboard/leads.csv", dashboard_leads_csv, name="dashboard-leads-csv"),
     path("ack/<str:token>/", AcknowledgeLinkView.as_view(), name="acknowledge"),

@@ -279,7 +279,7 @@ def facts_shown(lead: Any, where: Shown) -> list[Fact]:
         elif field.kind is Kind.ATTRIBUTES:
             facts.extend(Fact(name, text) for name, text in attribute_lines(value or {}))
         elif value is not None and value != "":
-            text = str(value)
+            text = keyword_in_words(value) if field.kind is Kind.KEYWORD else str(value)
             if field.kind is Kind.MULTILINE_TEXT and where is Shown.NOTIFICATION:
                 text = text[:MESSAGE_PREVIEW]
             prefix = _LINKS.get(field.kind)
@@ -313,3 +313,10 @@ def attribute_lines(attributes: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def keyword_in_words(value: str) -> str:
+    """A keyword as people read it: "demo_request" is "Demo request". Sources send any
+    keyword they like, so the words are made from it rather than looked up."""
+    words = " ".join(value.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:]

@@ -1,13 +1,12 @@
 """Form fields and forms for editing rule sets the way routing files are written.
 
-Durations are typed as "15m" or "90d", conditions as YAML ("employee_count: {gte: 500}"),
-both checked by the same code that reads routing files, so an error reads the same
-wherever it is made.
+Durations are typed as "15m" or "90d", conditions as rows or YAML (condition_field), both
+checked by the same code that reads routing files, so an error reads the same wherever
+it is made.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import timedelta
 from typing import Any
@@ -15,21 +14,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import dateparse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
-from routing.conditions import (
-    ANY,
-    LEAD_FIELDS,
-    NOT,
-    OPERATORS,
-    condition_errors,
-    normalize_conditions,
-)
 from routing.durations import format_duration, parse_duration
 from routing.models import Rule, RuleSet
-from routing.routing_file.errors import RoutingFileError
-from routing.routing_file.yaml_io import Flow, FlowList, read_yaml, write_yaml
+
+from .condition_field import CONDITIONS_HELP, ConditionsField
 
 # ---------------------------------------------------------------------------- durations
 
@@ -77,141 +66,6 @@ class ShortDurationField(forms.Field):
             raise ValidationError("A duration cannot be negative.", code="negative")
         if value == timedelta(0) and not self.allow_zero:
             raise ValidationError("Give a duration longer than zero, e.g. 15m.", code="zero")
-
-
-# ---------------------------------------------------------------------------- conditions
-
-
-def conditions_from_yaml(text: str) -> Any:
-    """What `text` says, read exactly as a routing file's `when` is read.
-
-    The routing-file reader knows YAML's traps (`NO` as false, `070` as an octal
-    number, a key given twice); sharing it means the admin and the files agree.
-    """
-    try:
-        return read_yaml(text, source="conditions")
-    except RoutingFileError as error:
-        hint = "Write one condition per line, like  source: demo_request"
-        raise ValidationError([*error.errors, hint], code="yaml") from None
-
-
-def _operators_in_order(test: Any) -> Any:
-    # PostgreSQL's jsonb keeps keys in its own order ("lt" before "gte"); show operators
-    # in the order people write them, so {gte: 50, lt: 500} reads the same on any database.
-    if not isinstance(test, dict):
-        return test
-    rank = {operator: index for index, operator in enumerate(OPERATORS)}
-    return dict(sorted(test.items(), key=lambda item: rank.get(item[0], len(rank))))
-
-
-def _in_order(conditions: dict[str, Any]) -> dict[str, Any]:
-    """The conditions with every field's operators in order, inside `any` and `not` too."""
-    ordered: dict[str, Any] = {}
-    for field, test in conditions.items():
-        if field == ANY and isinstance(test, list):
-            ordered[field] = [_in_order(item) if isinstance(item, dict) else item for item in test]
-        elif field == NOT and isinstance(test, dict):
-            ordered[field] = _in_order(test)
-        else:
-            ordered[field] = _operators_in_order(test)
-    return ordered
-
-
-def _line(field: str, test: Any) -> Any:
-    if field == ANY and isinstance(test, list):  # one alternative a line, under `any:`
-        return [Flow(item) if isinstance(item, dict) else item for item in test]
-    if isinstance(test, dict):
-        return Flow(test)
-    if isinstance(test, list):
-        return FlowList(test)
-    return test
-
-
-def conditions_to_yaml(conditions: Any) -> str:
-    """One line per field, operators and lists inline: as `when` reads in a routing file."""
-    if not conditions:
-        return ""
-    if not isinstance(conditions, dict):
-        return write_yaml(conditions).strip()
-    lines = {field: _line(field, test) for field, test in _in_order(conditions).items()}
-    return write_yaml(lines).strip()
-
-
-def _non_finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(map(_non_finite, value.values()))
-    if isinstance(value, list):
-        return any(map(_non_finite, value))
-    return False
-
-
-_EXAMPLES = (
-    ("source: pricing_page", "equals"),
-    ("country: [US, CA]", "one of"),
-    ("employee_count: {gte: 50, lt: 500}", "from 50 up to 499"),
-    ("email_domain: {not_in: [gmail.com, yahoo.com]}", "none of"),
-    ("attributes.plan: {exists: true}", "filled in"),
-    ("work_email: true", "not a free-mail address"),
-    ("any: [{product: Payments}, {attributes.interest: payments}]", "at least one holds"),
-    ("not: {source: event}", "does not hold"),
-)
-CONDITIONS_HELP = format_html(
-    "One condition per line, written as in routing files; all must hold, and inside "
-    "<code>any</code> one alternative. Blank: every lead."
-    "<details><summary>Examples and syntax</summary>{}"
-    "<br>Operators: {}.<br>Fields: {}, <code>attributes.&lt;name&gt;</code>, and the yes/no "
-    "checks <code>work_email</code> and <code>named_account</code>.</details>",
-    format_html_join(mark_safe("<br>"), "<code>{}</code> &nbsp;({})", _EXAMPLES),
-    ", ".join(OPERATORS),
-    ", ".join(LEAD_FIELDS),
-)
-
-
-class ConditionsField(forms.Field):
-    """A rule's `when`, edited as YAML (or JSON) and stored as the mapping it reads as."""
-
-    widget = forms.Textarea
-
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
-        attrs = {"rows": 3, "cols": 70, "spellcheck": "false", "class": "vLargeTextField"}
-        return {**super().widget_attrs(widget), **attrs}
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            return conditions_to_yaml(value)
-        return value
-
-    def to_python(self, value: Any) -> dict[str, Any]:
-        if isinstance(value, dict):
-            return value
-        text = str(value or "").strip()
-        if not text:
-            return {}
-        conditions = conditions_from_yaml(text)
-        if conditions is None:
-            return {}
-        if not isinstance(conditions, dict):
-            raise ValidationError(
-                "Write the conditions as  field: value  lines, like  source: demo_request",
-                code="not_a_mapping",
-            )
-        return normalize_conditions(conditions)
-
-    def validate(self, value: dict[str, Any]) -> None:
-        super().validate(value)
-        errors = condition_errors(value)
-        if errors:
-            raise ValidationError(errors, code="conditions")
-        if _non_finite(value):
-            raise ValidationError("Numbers must be finite (no .inf or .nan).", code="conditions")
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        try:
-            return self.to_python(initial or {}) != self.to_python(data)
-        except ValidationError:
-            return True
 
 
 # ---------------------------------------------------------------------------- forms

@@ -16,6 +16,7 @@ from routing.durations import format_duration
 from routing.models import Rule, RuleSet
 from routing.services import ruleset_activate, ruleset_clone
 
+from .condition_preview import conditions_preview_view
 from .coverage import coverage_view
 from .forms import RuleForm, RuleFormSet, RuleSetForm
 from .replay import replay_view
@@ -127,7 +128,9 @@ class RuleSetAdmin(AuditedAdmin):
         test = self.admin_site.admin_view(lambda request, pk: test_lead_view(self, request, pk))
         coverage = self.admin_site.admin_view(lambda request, pk: coverage_view(self, request, pk))
         replay = self.admin_site.admin_view(lambda request, pk: replay_view(self, request, pk))
+        preview = self.admin_site.admin_view(conditions_preview_view)
         return [
+            path("conditions/preview/", preview, name="routing_ruleset_conditions_preview"),
             path("<int:pk>/replay/", replay, name="routing_ruleset_replay"),
             path("<int:pk>/test/", test, name="routing_ruleset_test"),
             path("<int:pk>/coverage/", coverage, name="routing_ruleset_coverage"),

@@ -12,9 +12,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -27,7 +29,16 @@ from routing.rep_time import in_rep_time
 from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
 from routing.services.work import OUTCOMES, WorkError, lead_claim, lead_record_outcome
 
-from .selectors import rep_readable_leads, rep_shared_queue, rep_visible_leads, rep_working_leads
+from .forms import PER_PAGE, TAB_SHARED, QueueFilterForm
+from .selectors import (
+    QueueFilter,
+    rep_my_leads,
+    rep_queue_counts,
+    rep_readable_leads,
+    rep_shared_leads,
+    rep_visible_leads,
+)
+from .timeline import timeline_events, timeline_lines
 
 
 class QueueLoginView(LoginView):
@@ -56,14 +67,26 @@ def rep_required(view: Any) -> Any:
 @rep_required
 def queue_home(request: HttpRequest) -> HttpResponse:
     rep = _rep_of(request)
+    form = QueueFilterForm(request.GET)
+    valid = form.is_valid()
+    tab = form.chosen_tab()
+    # A filter that does not hold is said, and the tab shown whole rather than half-filtered.
+    filters = form.queue_filter() if valid else QueueFilter()
+    select = rep_shared_leads if tab == TAB_SHARED else rep_my_leads
+    leads = select(rep=rep, filters=filters, now=timezone.now())
+    page = Paginator(leads, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "queue/home.html",
         {
             "rep": rep,
-            "leads": list(rep_working_leads(rep=rep)),
-            "shared": list(rep_shared_queue(rep=rep)),
+            "form": form,
+            "tab": tab,
+            "filtered": filters != QueueFilter(),
+            "counts": rep_queue_counts(rep=rep),
+            "page": page,
         },
+        status=200 if valid else 400,
     )
 
 
@@ -87,7 +110,7 @@ class LeadPageView(View):
                 "facts": facts_shown(lead, Shown.QUEUE),
                 "assignment": assignment,
                 "why": [] if only_told else why_sentences(decision),
-                "events": lead.events.select_related("actor_user").order_by("at", "id"),
+                "timeline": timeline_lines(timeline_events(lead)),
                 "outcomes": [(value, Lead.Status(value).label) for value in OUTCOMES],
                 "claimable": lead.status == Lead.Status.UNCLAIMED and not only_told,
             },
@@ -141,6 +164,6 @@ def lead_claim_view(request: HttpRequest, pk: int) -> HttpResponse:
         lead_claim(lead=lead, rep=rep, actor_user=request.user)
     except WorkError as error:
         messages.error(request, str(error))
-        return redirect("queue:home")
+        return redirect(f"{reverse('queue:home')}?tab={TAB_SHARED}")
     messages.success(request, "The lead is yours, and acknowledged.")
     return _lead_page(pk)

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from routing.admin.condition_field import ConditionsField, conditions_to_yaml
 from routing.admin.display import steps_html
-from routing.admin.forms import ConditionsField, ShortDurationField, conditions_to_yaml
+from routing.admin.forms import ShortDurationField
 
 
 @pytest.mark.parametrize(

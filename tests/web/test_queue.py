@@ -59,7 +59,7 @@ def test_the_lead_page_shows_the_form_data_why_and_timeline(client, team):
     assert page.status_code == 200
     assert "+1 555 0100" in html and "Pro" in html
     assert "Why you got this lead" in html and "Demo requests" in html
-    assert "Submitted" in html and "Routed" in html
+    assert "Submitted" in html and "Assigned to Ana by rule ‘Demo requests’" in html
     assert "Acknowledge</button>" in html
 
 
@@ -116,7 +116,7 @@ def test_unclaimed_leads_show_in_the_pool_queue_and_can_be_claimed(client, team)
 
     bo = signed_in(client, team.bo)
     assert "Shared queue" in bo.get("/queue/").content.decode()
-    assert f"/queue/leads/{lead.pk}/claim/" in bo.get("/queue/").content.decode()
+    assert f"/queue/leads/{lead.pk}/claim/" in bo.get("/queue/?tab=shared").content.decode()
     page = bo.post(f"/queue/leads/{lead.pk}/claim/", follow=True)
     assert "The lead is yours" in page.content.decode()
     lead.refresh_from_db()
