@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reps.availability import (
@@ -96,9 +96,9 @@ def availability_away(request: HttpRequest) -> HttpResponse:
             form.add_error(error.field, str(error))
         else:
             cover = form.cleaned_data["cover"]
-            until = timezone.localtime(form.cleaned_data["until"])
+            until = dateformat.format(timezone.localtime(form.cleaned_data["until"]), "D j M, H:i")
             covered = f" {cover.name} covers your account leads." if cover else ""
-            messages.success(request, f"Away until {until:%a %d %b %H:%M}.{covered}")
+            messages.success(request, f"Away until {until}.{covered}")
             return redirect("queue:home")
     status = 400 if request.method == "POST" else 200
     return render(

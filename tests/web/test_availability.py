@@ -77,7 +77,7 @@ def test_going_away_until_a_local_time_with_a_cover_and_coming_back(client, ana,
     assert ana.out_of_office_from == timezone.now()
     assert ana.out_of_office_until == datetime(2026, 12, 11, 18, 0, tzinfo=PARIS)
     assert ana.cover_rep == team.bo
-    assert "Away until Fri 11 Dec 18:00. Bo covers your account leads." in page
+    assert "Away until Fri 11 Dec, 18:00. Bo covers your account leads." in page
     assert "I’m back" in page and "Bo covers your named accounts meanwhile." in page
     assert ana.history.latest().history_user == ana.user
 
