@@ -3,18 +3,23 @@
 Reads only. Leads count in the period they were submitted in; the dashboard
 (/dashboard/) and `GET /api/v1/metrics/` show the same dictionary.
 
-- speed to lead: submission to first acknowledgment (acknowledged leads only);
+- speed to lead: submission to first acknowledgment (acknowledged leads only), by
+  anyone, an AI agent's 2xx included;
+- speed to first human action: submission to the first acknowledgment by a person (in
+  the queue, by the e-mailed link, by claiming from the shared queue, or by recording an
+  outcome, which acknowledges): an agent answering its webhook is not a person;
 - within SLA: of leads whose first assignment's deadline has passed or that were
   acknowledged, the share acknowledged by that deadline;
-- unclaimed: leads waiting in a shared queue now;
-- escalations: assignments that expired unacknowledged;
-- fairness: per pool, the leads each member got from it against the share their
-  weight promises (rotation pools; other methods choose by the lead, so they show
-  counts only). A lead counts once for each member it went to, however often, and once
-  in the pool's total: a lead escalated from one member to another counts for both;
+- unclaimed: leads waiting in a shared queue now; unclaimed during the period: leads
+  that waited in a shared queue at some time before the period's end, claimed since or not;
+- escalations: assignments that expired unacknowledged, and the share of leads that
+  were escalated at least once;
+- fairness (routing.fairness): per pool, the leads each member got from it against the
+  share their weight promises among the members who could take each lead then;
 - conversion: converted leads by the rule and by the pool that first routed them
   (Lead.rule, Lead.pool: an escalation or a hand-off does not move a lead to its
-  target's column), so that both add up to the leads of the period.
+  target's column), so that both add up to the leads of the period; and by routing
+  path (ROUTING_PATHS), how the lead reached whoever worked it.
 """
 
 from __future__ import annotations
@@ -26,10 +31,57 @@ from typing import Any
 
 from django.utils import timezone
 
-from reps.models import Pool
-from routing.models import Assignment, Lead, LeadEvent, RoutingDecision
+from reps.models import Rep
+from routing.fairness import pool_fairness
+from routing.models import Assignment, Lead, LeadEvent
 
-ROTATION_METHODS = (Pool.Method.ROUND_ROBIN, Pool.Method.WEIGHTED)
+# How a lead reached whoever worked it, from its assignments: the first that applies, in
+# this order. (key, label, meaning), the meaning as the API's documentation gives it.
+ROUTING_PATHS = (
+    (
+        "ai_agent_handoff_human",
+        "AI agent → hand-off → person",
+        "An AI agent owned it and handed it off to a person (whatever happened after).",
+    ),
+    (
+        "via_shared_queue",
+        "Via the shared queue",
+        "A person claimed it from the shared queue, where it waited because nobody "
+        "acknowledged it in time or nobody could take it.",
+    ),
+    (
+        "via_escalation",
+        "Via escalation",
+        "A person got it because an earlier owner (a person or an agent) did not "
+        "acknowledge it in time.",
+    ),
+    (
+        "via_manager",
+        "Reassigned by a manager",
+        "A manager gave it to a person by hand.",
+    ),
+    (
+        "direct_to_human",
+        "Direct to a person",
+        "The rules gave it to a person, and people only ever got it from the rules.",
+    ),
+    ("ai_agent_only", "AI agent only", "Only AI agents ever owned it; no person did."),
+    (
+        "waiting_in_shared_queue",
+        "Unclaimed, never owned",
+        "Nobody ever owned it: it went to the shared queue and nobody claimed it.",
+    ),
+    ("not_routed", "Not routed", "Never owned, never in a shared queue."),
+)
+PATH_LABELS = {key: label for key, label, _ in ROUTING_PATHS}
+# The assignment reason that puts a lead on a path when a person got it that way, in the
+# order of ROUTING_PATHS: the first a lead's people got it by names its path.
+PATH_OF_REASON = {
+    Assignment.Reason.HANDOFF: "ai_agent_handoff_human",
+    Assignment.Reason.CLAIMED: "via_shared_queue",
+    Assignment.Reason.ESCALATED: "via_escalation",
+    Assignment.Reason.MANUAL: "via_manager",
+}
 
 
 def lead_metrics(*, start: datetime, end: datetime, now: datetime | None = None) -> dict[str, Any]:
@@ -46,7 +98,16 @@ def lead_metrics(*, start: datetime, end: datetime, now: datetime | None = None)
         )
     )
     lead_ids = [lead["id"] for lead in leads]
-    first = _first_assignments(lead_ids)
+    assignments = _assignments(start, end)
+    first = {lead_id: rows[0] for lead_id, rows in assignments.items()}
+    unclaimed_leads = set(
+        LeadEvent.objects.filter(
+            lead__created_at__gte=start,
+            lead__created_at__lt=end,
+            kind=LeadEvent.Kind.UNCLAIMED,
+            at__lt=end,
+        ).values_list("lead_id", flat=True)
+    )
     days = _days(start, end)
     by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for lead in leads:
@@ -55,12 +116,22 @@ def lead_metrics(*, start: datetime, end: datetime, now: datetime | None = None)
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "leads": len(leads),
         "speed_to_lead": _speed(leads),
+        "speed_to_first_human_action": _speed_to_first_human_action(leads, assignments),
         "within_sla": _within_sla(leads, first, now),
         "unclaimed": _share(sum(lead["status"] == Lead.Status.UNCLAIMED for lead in leads), leads),
-        "escalations": _escalations(lead_ids),
-        "fairness": _fairness(start, end),
+        "unclaimed_during_period": {
+            **_share(len(unclaimed_leads), leads),
+            "still_unclaimed": sum(
+                lead["status"] == Lead.Status.UNCLAIMED
+                for lead in leads
+                if lead["id"] in unclaimed_leads
+            ),
+        },
+        "escalations": _escalations(lead_ids, leads),
+        "fairness": pool_fairness(start=start, end=end),
         "conversion_by_rule": _conversion(leads, _rule_name),
         "conversion_by_pool": _conversion(leads, lambda lead: lead["pool__name"] or "(no pool)"),
+        "conversion_by_path": _conversion_by_path(leads, assignments, unclaimed_leads),
         "daily": [
             _day(
                 day, [lead for lead in leads if _local_date(lead["created_at"]) == day], first, now
@@ -70,27 +141,48 @@ def lead_metrics(*, start: datetime, end: datetime, now: datetime | None = None)
     }
 
 
-def _first_assignments(lead_ids: list[int]) -> dict[int, dict[str, Any]]:
-    first: dict[int, dict[str, Any]] = {}
+def _assignments(start: datetime, end: datetime) -> dict[int, list[dict[str, Any]]]:
+    """The assignments of the period's leads, oldest first, per lead."""
+    by_lead: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in (
-        Assignment.objects.filter(lead_id__in=lead_ids)
+        Assignment.objects.filter(lead__created_at__gte=start, lead__created_at__lt=end)
         .order_by("lead_id", "assigned_at", "id")
-        .values("lead_id", "ack_due_at", "acknowledged_at")
+        .values("lead_id", "reason", "rep__kind", "ack_due_at", "acknowledged_at")
     ):
-        first.setdefault(row["lead_id"], row)
-    return first
+        by_lead[row["lead_id"]].append(row)
+    return by_lead
 
 
 def _speed(leads: list[dict[str, Any]]) -> dict[str, Any]:
-    seconds = sorted(
-        (lead["acknowledged_at"] - lead["created_at"]).total_seconds()
-        for lead in leads
-        if lead["acknowledged_at"]
+    return _durations(
+        "acknowledged",
+        [lead["acknowledged_at"] - lead["created_at"] for lead in leads if lead["acknowledged_at"]],
     )
+
+
+def _speed_to_first_human_action(
+    leads: list[dict[str, Any]], assignments: dict[int, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    # A person's claim, outcome or link all set their assignment's acknowledged_at; an
+    # agent's assignment is the agent's (its 2xx), whoever reads its leads later.
+    waits = []
+    for lead in leads:
+        acted = [
+            row["acknowledged_at"]
+            for row in assignments.get(lead["id"], ())
+            if row["rep__kind"] == Rep.Kind.HUMAN and row["acknowledged_at"] is not None
+        ]
+        if acted:
+            waits.append(min(acted) - lead["created_at"])
+    return _durations("acted", waits)
+
+
+def _durations(counted_as: str, waits: list[timedelta]) -> dict[str, Any]:
+    seconds = sorted(wait.total_seconds() for wait in waits)
     if not seconds:
-        return {"acknowledged": 0, "median_seconds": None, "p90_seconds": None}
+        return {counted_as: 0, "median_seconds": None, "p90_seconds": None}
     return {
-        "acknowledged": len(seconds),
+        counted_as: len(seconds),
         "median_seconds": round(statistics.median(seconds), 1),
         "p90_seconds": round(_percentile(seconds, 0.9), 1),
     }
@@ -127,69 +219,24 @@ def _share(count: int, leads: list[dict[str, Any]]) -> dict[str, Any]:
     return {"count": count, "share": round(count / len(leads), 4) if leads else None}
 
 
-def _escalations(lead_ids: list[int]) -> dict[str, Any]:
+def _escalations(lead_ids: list[int], leads: list[dict[str, Any]]) -> dict[str, Any]:
     escalated = list(
         LeadEvent.objects.filter(lead_id__in=lead_ids, kind=LeadEvent.Kind.ESCALATED).values_list(
             "lead_id", flat=True
         )
     )
-    return {"count": len(escalated), "leads": len(set(escalated))}
+    escalated_leads = len(set(escalated))
+    return {
+        "count": len(escalated),
+        "leads": escalated_leads,
+        "share": round(escalated_leads / len(leads), 4) if leads else None,
+    }
 
 
 def _rule_name(lead: dict[str, Any]) -> str:
     if lead["rule__name"]:
         return lead["rule__name"]
     return "(fallback)" if lead["ruleset_id"] else "(not routed)"
-
-
-def _fairness(start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Per pool, the period's leads it gave out and each member's distinct leads from it,
-    from every decision that picked from a pool (first routings, escalations, hand-offs)."""
-    picked = RoutingDecision.objects.filter(
-        lead__created_at__gte=start,
-        lead__created_at__lt=end,
-        pool__isnull=False,
-        owner__isnull=False,
-    ).values_list("pool_id", "lead_id", "owner_id")
-    # pool → lead → the members it went to (a rep picked twice for a lead is one lead)
-    went_to: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for pool_id, lead_id, rep_id in picked:
-        went_to[pool_id][lead_id].add(rep_id)
-    pools = Pool.objects.filter(pk__in=went_to).prefetch_related("memberships__rep")
-    report = []
-    for pool in sorted(pools, key=lambda pool: pool.name):
-        leads = went_to[pool.pk]
-        got = Counter(rep_id for reps in leads.values() for rep_id in reps)
-        # A rotation promises each member a share of its turns, and a lead passed from
-        # one member to another took a turn of each: the shares are of the members' sum.
-        turns = sum(got.values())
-        weights = {
-            membership.rep_id: (membership.weight if pool.method == Pool.Method.WEIGHTED else 1)
-            for membership in pool.memberships.all()
-        }
-        names = {membership.rep_id: membership.rep.name for membership in pool.memberships.all()}
-        weight_sum = sum(weights.values())
-        rotation = pool.method in ROTATION_METHODS and weight_sum
-        members = [
-            {
-                "rep": names.get(rep_id, f"rep {rep_id} (left the pool)"),
-                "leads": got.get(rep_id, 0),
-                "expected": round(turns * weights[rep_id] / weight_sum, 1)
-                if rotation and rep_id in weights
-                else None,
-            }
-            for rep_id in sorted(set(weights) | set(got), key=lambda rep: names.get(rep, ""))
-        ]
-        report.append(
-            {
-                "pool": pool.name,
-                "method": pool.method,
-                "leads": len(leads),
-                "leads_to_several_members": sum(len(reps) > 1 for reps in leads.values()),
-                "members": members,
-            }
-        )
-    return report
 
 
 def _conversion(leads: list[dict[str, Any]], key: Any) -> list[dict[str, Any]]:
@@ -207,6 +254,30 @@ def _conversion(leads: list[dict[str, Any]], key: Any) -> list[dict[str, Any]]:
             "rate": round(converted[name] / totals[name], 4),
         }
         for name in sorted(totals)
+    ]
+
+
+def _conversion_by_path(
+    leads: list[dict[str, Any]],
+    assignments: dict[int, list[dict[str, Any]]],
+    unclaimed_leads: set[int],
+) -> list[dict[str, Any]]:
+    def path(lead: dict[str, Any]) -> str:
+        rows = assignments.get(lead["id"], [])
+        reasons = {row["reason"] for row in rows if row["rep__kind"] == Rep.Kind.HUMAN}
+        if not reasons:
+            if rows:
+                return "ai_agent_only"
+            return "waiting_in_shared_queue" if lead["id"] in unclaimed_leads else "not_routed"
+        for reason, key in PATH_OF_REASON.items():
+            if reason in reasons:
+                return key
+        return "direct_to_human"
+
+    order = list(PATH_LABELS)
+    return [
+        {**row, "path": row["name"], "name": PATH_LABELS[row["name"]]}
+        for row in sorted(_conversion(leads, path), key=lambda row: order.index(row["name"]))
     ]
 
 

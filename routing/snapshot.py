@@ -140,7 +140,7 @@ def build_snapshot(version: int, stamp: uuid.UUID) -> Snapshot:
     if by_distance:
         geo.warm_up()
     all_reps = list(Rep.objects.all())
-    reps = {rep.id: _rep_profile(rep, place_by_zip=by_distance) for rep in all_reps}
+    reps = {rep.id: rep_profile(rep, place_by_zip=by_distance) for rep in all_reps}
     data = RoutingData(
         version=version,
         reps=reps,
@@ -238,7 +238,9 @@ def _expertise(reps: list[Rep], pools: dict[int, PoolProfile]) -> dict[int, Any]
     return semantic.expertise_vectors(texts)
 
 
-def _rep_profile(rep: Rep, *, place_by_zip: bool) -> RepProfile:
+def rep_profile(rep: Rep, *, place_by_zip: bool) -> RepProfile:
+    """The engine's view of `rep`: a Rep, or one of its history records (the same fields),
+    as the rep was then."""
     shifts: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for shift in parse_working_hours(rep.working_hours):
         shifts[shift.weekday].append((shift.start_minute, shift.end_minute))

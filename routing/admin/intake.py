@@ -28,6 +28,7 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
         "name",
         "kind",
         "rep",
+        "may_read_metrics",
         "prefix",
         "created",
         "created_by",
@@ -37,7 +38,7 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
         "_has_expired",
     )
     list_select_related = ("created_by", "rep")
-    list_filter = ("kind", "revoked", "created", "expiry_date")
+    list_filter = ("kind", "may_read_metrics", "revoked", "created", "expiry_date")
     radio_fields = {"kind": admin.VERTICAL}
     search_fields = ("name", "prefix")
     # A pasted "www.example.com/thanks" means https.
@@ -45,13 +46,22 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         if obj is None:
-            return ("name", "kind", "allowed_origins", "thank_you_url", "rep", "expiry_date")
+            return (
+                "name",
+                "kind",
+                "allowed_origins",
+                "thank_you_url",
+                "rep",
+                "may_read_metrics",
+                "expiry_date",
+            )
         return (
             "name",
             "kind",
             "allowed_origins",
             "thank_you_url",
             "rep",
+            "may_read_metrics",
             "prefix",
             "revoked",
             "expiry_date",
@@ -65,12 +75,17 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
         # A public key made a server key would hand the page's readers a secret's rights.
         if obj is not None:
             fixed = ("kind", *fixed)
+            if obj.is_public:
+                fixed = ("may_read_metrics", *fixed)
         return (*super().get_readonly_fields(request, obj), *fixed)
 
     help_texts = {
         "name": "The source that posts leads with this key, e.g. 'Website demo form'.",
         "rep": "An AI agent's key (server keys only): it may also acknowledge, record "
         "outcomes for and hand off the leads of this agent. Blank: a lead source.",
+        "may_read_metrics": "Server keys only: a BI tool or a script may read the "
+        "dashboard's figures with this key at GET /api/v1/metrics/ (team-wide: speed to "
+        "lead, SLA, fairness, conversion). Off by default; public keys never may.",
         "revoked": "A revoked key is refused at once and cannot be un-revoked; create a new one.",
     }
 

@@ -14,6 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from routing.models import IntakeKey
+from routing.models.intake import PUBLIC_METRICS_MESSAGE
 
 from .forms import KEY_FIELD, is_form_post
 from .parsing import body_headers_check
@@ -191,3 +192,28 @@ class IsStaffUser(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+class StaffOrMetricsKey(BasePermission):
+    """A manager's session, or a server key a manager allowed to read metrics (a BI tool
+    has no browser session). Each refusal says what would be accepted."""
+
+    message = (
+        "Only staff users (sales managers) signed in, or an intake key a manager allowed to "
+        "read metrics, can read metrics."
+    )
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        intake_key = request.auth
+        if not isinstance(intake_key, IntakeKey):
+            return IsStaffUser().has_permission(request, view)
+        if intake_key.is_public:
+            self.message = PUBLIC_METRICS_MESSAGE
+            return False
+        if not intake_key.may_read_metrics:
+            self.message = (
+                f"The intake key '{intake_key.name}' may not read metrics. A manager can allow "
+                "it in the admin: Intake keys, the key, 'May read metrics'."
+            )
+            return False
+        return True

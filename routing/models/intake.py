@@ -59,6 +59,12 @@ def validate_thank_you_url(text: str) -> None:
         ) from None
 
 
+PUBLIC_METRICS_MESSAGE = (
+    "A public key sits in a web page for anyone to read, so it can never read metrics; "
+    "make a server key for the BI tool."
+)
+
+
 class IntakeKey(AbstractAPIKey):
     """The key a form, signup flow or tool posts leads with (`Authorization: Api-Key …`).
 
@@ -90,6 +96,12 @@ class IntakeKey(AbstractAPIKey):
         help_text="A plain HTML form posting with this key sends the visitor here (303) "
         "once the lead is stored; JSON posts keep their JSON answer.",
     )
+    may_read_metrics = models.BooleanField(
+        default=False,
+        verbose_name="may read metrics",
+        help_text="Server keys: a BI tool or a script may read GET /api/v1/metrics/ with "
+        "this key (the dashboard's figures, team-wide). Off: the key only does its source's work.",
+    )
     last_used_at = models.DateTimeField(null=True, blank=True)
     rep = models.ForeignKey(
         "reps.Rep",
@@ -118,6 +130,11 @@ class IntakeKey(AbstractAPIKey):
                 violation_error_message="An AI agent's key acts for the agent, so it must be "
                 "a server key; a public key sits in a web page for anyone to read.",
             ),
+            models.CheckConstraint(
+                condition=Q(kind="server") | Q(may_read_metrics=False),
+                name="intake_key_public_reads_no_metrics",
+                violation_error_message=PUBLIC_METRICS_MESSAGE,
+            ),
         ]
 
     def clean(self) -> None:
@@ -129,6 +146,8 @@ class IntakeKey(AbstractAPIKey):
                     "acts on its own leads. People work their leads in the queue."
                 }
             )
+        if self.is_public and self.may_read_metrics:
+            raise ValidationError({"may_read_metrics": PUBLIC_METRICS_MESSAGE})
         if self.kind == self.Kind.SERVER and self.allowed_origins:
             raise ValidationError(
                 {

@@ -29,11 +29,13 @@ def intake_key_create(
     rep: Rep | None = None,
     thank_you_url: str = "",
     expiry_date: datetime | None = None,
+    may_read_metrics: bool = False,
 ) -> tuple[IntakeKey, str]:
     """A new key, checked as the admin's form checks it (ValidationError per field),
     and the key itself, which is not stored and cannot be shown again. The model's
     checks are the admin's: an agent's key is a server key of an AI agent; origins
-    are for public keys; the thank-you URL is a web page."""
+    are for public keys; the thank-you URL is a web page; only a server key may read
+    metrics."""
     intake_key = IntakeKey(
         name=name,
         kind=kind,
@@ -41,6 +43,7 @@ def intake_key_create(
         rep=rep,
         thank_you_url=thank_you_url,
         expiry_date=expiry_date,
+        may_read_metrics=may_read_metrics,
     )
     raw = IntakeKey.objects.assign_key(intake_key)
     intake_key.full_clean()

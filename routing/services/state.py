@@ -133,7 +133,7 @@ def _loads_statement(
         ranked = rep_id in least_loaded
         limits = (rep.max_unacknowledged, rep.max_open, rep.max_per_day)
         if ranked or any(limit is not None for limit in limits):
-            midnight = ops.adapt_datetimefield_value(_local_midnight(rep, now))
+            midnight = ops.adapt_datetimefield_value(local_midnight(rep, now))
             wanted.append(
                 (rep_id, rep.max_unacknowledged, rep.max_open, ranked, rep.max_per_day, midnight)
             )
@@ -220,7 +220,8 @@ def _epoch_us(latest: Any) -> int:
     return (at - _EPOCH) // timedelta(microseconds=1)
 
 
-def _local_midnight(rep: RepProfile, now: datetime) -> datetime:
+def local_midnight(rep: RepProfile, now: datetime) -> datetime:
+    """Where `rep`'s day began at `now`: their daily limit counts from there."""
     return now.astimezone(rep.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 

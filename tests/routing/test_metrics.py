@@ -70,7 +70,7 @@ def test_within_sla_counts_first_assignments_that_are_decided(day):
 def test_escalations_unclaimed_and_volume(day):
     result = figures()
     assert result["leads"] == 4
-    assert result["escalations"] == {"count": 1, "leads": 1}
+    assert result["escalations"] == {"count": 1, "leads": 1, "share": 0.25}
     assert result["unclaimed"] == {"count": 0, "share": 0.0}
     assert sum(d["leads"] for d in result["daily"]) == 4
 

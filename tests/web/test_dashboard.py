@@ -6,6 +6,7 @@ import pytest
 from django.http import HttpRequest
 
 from routing.metrics import lead_metrics, period_of
+from routing.services.acknowledge import assignment_acknowledge
 from tests.team import PASSWORD, submit
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,21 @@ def test_the_dashboard_shows_the_period_figures_and_local_charts(admin_client, t
     assert 'id="figures"' in html
     assert admin_client.get("/static/dashboard/chart.umd.min.js").status_code == 200
     assert "https://" not in html
+
+
+def test_the_dashboard_shows_escalation_rate_first_human_action_and_paths(admin_client, team):
+    lead = submit(source="demo_request")
+    assignment_acknowledge(assignment=lead.assignments.get(), rep=team.ana, via="queue")
+    submit(email="bot-lead@prospect.com", source="free_signup")
+    html = admin_client.get("/dashboard/?days=7").content.decode()
+    tile = html.split('id="tile-first-human"')[1].split("</div>")[0]
+    assert "1 lead a person acted on" in tile
+    escalations = html.split('id="tile-escalations"')[1].split("</div>")[0]
+    assert "<strong>0%</strong>" in escalations
+    paths = html.split('id="conversion-by-path"')[1].split("</table>")[0]
+    assert "<tr><td>Direct to a person</td><td>0 of 1</td></tr>" in paths
+    assert "<tr><td>AI agent only</td><td>0 of 1</td></tr>" in paths
+    assert "It does not account for who was in the pool" in html
 
 
 def test_a_bad_period_is_explained_and_the_default_shown(admin_client):
@@ -54,7 +70,13 @@ def test_the_metrics_api_returns_the_dashboard_figures(admin_client, team):
     assert empty.json() == {"detail": "start is empty: give a value or leave it out."}
 
 
-def test_the_metrics_api_is_for_managers(client, team):
-    assert client.get("/api/v1/metrics/").status_code == 403
+def test_the_metrics_api_is_for_managers_and_tells_strangers_how_to_get_in(client, team):
+    stranger = client.get("/api/v1/metrics/")
+    assert stranger.status_code == 401
+    assert stranger["WWW-Authenticate"] == "Api-Key"
+    assert "allowed to read metrics" in stranger.json()["detail"]
+    assert "sign in to the admin" in stranger.json()["detail"]
     client.login(request=HttpRequest(), username="ana@example.com", password=PASSWORD)
-    assert client.get("/api/v1/metrics/").status_code == 403
+    rep = client.get("/api/v1/metrics/")
+    assert rep.status_code == 403
+    assert "staff users" in rep.json()["detail"]

@@ -17,7 +17,7 @@ from routing.services.intake_keys import intake_key_create, rep_by_email
 
 NAME_MAX_LENGTH = IntakeKey._meta.get_field("name").max_length
 EXAMPLE_BODY = {"email": "pat@example.com", "source": "demo_request"}
-OPTIONS = {"rep": "--agent", "thank_you_url": "--thank-you"}
+OPTIONS = {"rep": "--agent", "thank_you_url": "--thank-you", "may_read_metrics": "--metrics"}
 
 
 def _problems(error: ValidationError) -> str:
@@ -72,6 +72,12 @@ class Command(BaseCommand):
             "(303) once the lead is stored, e.g. https://www.example.com/thanks.",
         )
         parser.add_argument(
+            "--metrics",
+            action="store_true",
+            help="A server key that may also read GET /api/v1/metrics/ (the dashboard's "
+            "figures), e.g. for a BI tool.",
+        )
+        parser.add_argument(
             "--url",
             default="http://127.0.0.1:8000",
             help="The server's address, for the example command (default: %(default)s).",
@@ -87,6 +93,7 @@ class Command(BaseCommand):
         origin: list[str],
         agent: str | None,
         thank_you: str,
+        metrics: bool,
         **options: Any,
     ) -> None:
         name = name.strip()
@@ -121,6 +128,7 @@ class Command(BaseCommand):
                 allowed_origins=origins,
                 rep=rep,
                 thank_you_url=thank_you.strip(),
+                may_read_metrics=metrics,
             )
         except ValidationError as error:
             raise CommandError(_problems(error)) from error
@@ -157,6 +165,16 @@ class Command(BaseCommand):
             "Sources send it in the Authorization header, for example:\n\n"
             f"    {curl}\n"
         )
+        if metrics:
+            metrics_curl = " ".join(
+                [
+                    "curl",
+                    shlex.quote(f"{url.rstrip('/')}/api/v1/metrics/?days=30"),
+                    "-H",
+                    shlex.quote(f"Authorization: Api-Key {key}"),
+                ]
+            )
+            self.stdout.write(f"It may read metrics too:\n\n    {metrics_curl}\n")
 
     def _explain_public(self, key: str, url: str, origins: list[str]) -> None:
         where = ", ".join(origins) if origins else "no site yet"

@@ -6,6 +6,12 @@
   const minutes = (s) => (s === null ? null : Math.round((s / 60) * 10) / 10);
   const percent = (share) => (share === null ? null : Math.round(share * 1000) / 10);
 
+  // "AI agent → hand-off → person" on two lines: on one, a narrow chart cuts it off.
+  function wrapPath(name) {
+    const [first, ...rest] = name.split(" → ");
+    return rest.length ? [`${first} →`, rest.join(" → ")] : name;
+  }
+
   function chart(id, config) {
     const canvas = document.getElementById(id);
     if (canvas) new Chart(canvas, config);
@@ -57,17 +63,24 @@
   for (const [id, rows] of [
     ["chart-rules", figures.conversion_by_rule],
     ["chart-pools", figures.conversion_by_pool],
+    ["chart-paths", figures.conversion_by_path],
+    ["chart-paths", figures.conversion_by_path],
   ]) {
     chart(id, {
       type: "bar",
       data: {
-        labels: rows.map((r) => r.name),
+        labels: rows.map((r) => wrapPath(r.name)),
         datasets: [
           { label: "Leads", data: rows.map((r) => r.leads) },
           { label: "Converted", data: rows.map((r) => r.converted) },
         ],
       },
-      options: { indexAxis: "y", scales: { x: { beginAtZero: true } } },
+      options: {
+        indexAxis: "y",
+        // A chart in a .chart-rows box takes the box's height, room for a name per row.
+        maintainAspectRatio: !document.getElementById(id)?.closest(".chart-rows"),
+        scales: { x: { beginAtZero: true }, y: { ticks: { autoSkip: false } } },
+      },
     });
   }
 })();
