@@ -198,7 +198,9 @@ def _report(
     model_admin: admin.ModelAdmin[Lead], request: HttpRequest, moved: Moved, action: _Action
 ) -> None:
     if moved.done:
-        model_admin.message_user(request, f"{action.done}: {_count(len(moved.done))}.")
+        model_admin.message_user(
+            request, f"{action.done}: {_count(len(moved.done))}.", messages.SUCCESS
+        )
     for lead, why in moved.left:
         model_admin.message_user(request, f"Left as it was: {lead} — {why}.", messages.WARNING)
 
