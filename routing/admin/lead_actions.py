@@ -140,7 +140,9 @@ ACTIONS = {
             _return,
             "Routed again",
         ),
-        _Action("close", "Close", "Close", CloseForm, _close, "Closed"),
+        _Action(
+            "close", "Close with an outcome", "Close with an outcome", CloseForm, _close, "Closed"
+        ),
     )
 }
 
