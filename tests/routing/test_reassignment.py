@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
@@ -258,3 +260,30 @@ def test_an_unclaimed_lead_given_to_a_rep_leaves_the_shared_queue(team, manager)
     lead.refresh_from_db()
     assert (lead.owner, lead.status) == (team.dee, Lead.Status.ASSIGNED)
     assert lead.waiting_for() == []
+
+
+@pytest.mark.parametrize("target", ["rep", "pool", "rules"])
+def test_moving_ten_leads_takes_as_many_statements_as_moving_two(team, manager, target):
+    def statements_to_move(count: int, offset: int) -> int:
+        leads = [
+            submit(email=f"batch{offset + n}@prospect.com", source="demo_request")
+            for n in range(count)
+        ]
+        chosen = {"lead_ids": [lead.pk for lead in leads], "reason": "Ana has left"}
+        with CaptureQueriesContext(connection) as queries:
+            if target == "rules":
+                moved = leads_return_to_rules(**chosen, by=manager, seen_at=timezone.now())
+            else:
+                moved = leads_reassign(
+                    **chosen,
+                    target=team.bo if target == "rep" else team.closers,
+                    by=manager,
+                    seen_at=timezone.now(),
+                )
+        assert len(moved.done) == count
+        return len(queries)
+
+    statements_to_move(1, offset=200)  # the first also makes the pool's rotation row
+    two = statements_to_move(2, offset=0)
+
+    assert statements_to_move(10, offset=100) == two
