@@ -95,7 +95,7 @@ def leads_reassign(
             state = RoutingState(
                 loads=memory.loads if memory else {},
                 rotations=memory.rotations if memory else {},
-                exclude_rep_ids=frozenset({lead.owner_id}) if lead.owner_id else frozenset(),
+                moving_from=current.rep_id if current else None,
             )
             decision = engine.choose_target(
                 facts_of(lead),
