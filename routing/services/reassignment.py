@@ -16,6 +16,7 @@ just started working it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,6 +98,7 @@ def leads_reassign(
                 rotations=memory.rotations if memory else {},
                 moving_from=current.rep_id if current else None,
             )
+            started = time.perf_counter_ns()
             decision = engine.choose_target(
                 facts_of(lead),
                 target=owner,
@@ -107,10 +109,9 @@ def leads_reassign(
                 now=now,
                 why=why,
             )
+            elapsed_us = (time.perf_counter_ns() - started) // 1000
             if decision.rep_id is None:
-                moved.left.append(
-                    (lead, f"nobody in {target} other than its owner can take it now")
-                )
+                moved.left.append((lead, _nobody_in(target)))
                 continue
             if memory is not None:
                 memory.taken(decision)
@@ -121,6 +122,7 @@ def leads_reassign(
                 snapshot=snapshot,
                 by=by,
                 now=now,
+                elapsed_us=elapsed_us,
             )
             rep_id = decision.rep_id
             event = EventRow(
@@ -356,6 +358,12 @@ def _told_of_move(
             body=event_body(MOVED_BY_MANAGER, lead=lead, at=now, assignment=assignment),
         )
     return messages
+
+
+def _nobody_in(target: Rep | Pool) -> str:
+    if isinstance(target, Rep):
+        return f"{target.name} cannot take leads now"
+    return f"nobody in {target.name} can take it now (its current owner aside)"
 
 
 def _reason_checked(reason: str) -> str:

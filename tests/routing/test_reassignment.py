@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
@@ -287,3 +288,46 @@ def test_moving_ten_leads_takes_as_many_statements_as_moving_two(team, manager, 
     two = statements_to_move(2, offset=0)
 
     assert statements_to_move(10, offset=100) == two
+
+
+def test_a_pool_with_nobody_but_the_current_owner_available_leaves_the_lead_and_says_why(
+    team, manager
+):
+    (lead,) = ana_leads(1)
+    leads_reassign(
+        lead_ids=[lead.pk], target=team.bo, reason="Cover", by=manager, seen_at=timezone.now()
+    )
+    team.cy.is_active = False
+    team.cy.save()
+
+    moved = leads_reassign(
+        lead_ids=[lead.pk],
+        target=team.closers,
+        reason="Spread",
+        by=manager,
+        seen_at=timezone.now(),
+    )
+
+    assert moved.done == []
+    assert moved.left[0][1] == "nobody in Closers can take it now (its current owner aside)"
+    lead.refresh_from_db()
+    assert lead.owner == team.bo
+    assert len(open_assignments(lead)) == 1
+
+
+def test_the_new_owner_reads_who_moved_the_lead_and_why_in_their_queue(client, team, manager):
+    (lead,) = ana_leads(1)
+    leads_reassign(
+        lead_ids=[lead.pk],
+        target=team.bo,
+        reason="Ana is off sick",
+        by=manager,
+        seen_at=timezone.now(),
+    )
+    client.force_login(team.bo.user)
+
+    page = client.get(reverse("queue:lead", args=[lead.pk])).content.decode()
+
+    assert "Reassigned by a manager" in page
+    assert "Ana is off sick" in page
+    assert "mia.manager@example.com" in page
