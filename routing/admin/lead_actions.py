@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -49,6 +50,10 @@ class _ManagerActionForm(forms.Form):
         # Never later than now, whatever the page sent back.
         return min(self.cleaned_data["seen_at"], timezone.now())
 
+    def what_was_done(self) -> str:
+        """For the leads' admin history."""
+        raise NotImplementedError
+
 
 class ReassignForm(_ManagerActionForm):
     rep = forms.ModelChoiceField(
@@ -71,9 +76,14 @@ class ReassignForm(_ManagerActionForm):
             raise forms.ValidationError("Choose a rep or a pool, not both.")
         return cleaned
 
+    def what_was_done(self) -> str:
+        data = self.cleaned_data
+        return f"Reassigned to {data['rep'] or data['pool']}: {data['reason']}"
+
 
 class ReturnForm(_ManagerActionForm):
-    pass
+    def what_was_done(self) -> str:
+        return f"Returned to the rules: {self.cleaned_data['reason']}"
 
 
 class CloseForm(_ManagerActionForm):
@@ -81,6 +91,10 @@ class CloseForm(_ManagerActionForm):
         choices=[(outcome.value, outcome.label) for outcome in FINAL_OUTCOMES]
     )
     field_order = ("outcome", "reason")
+
+    def what_was_done(self) -> str:
+        outcome = Lead.Status(self.cleaned_data["outcome"]).label
+        return f"Closed as {outcome.lower()}: {self.cleaned_data['reason']}"
 
 
 class _Action:
@@ -166,6 +180,12 @@ def _page(
             form.add_error(None, str(error))
         else:
             _report(model_admin, request, moved, action)
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=moved.done,
+                action_flag=CHANGE,
+                change_message=form.what_was_done(),
+            )
             return None
     if not form.is_bound:
         form = action.form(initial={"seen_at": timezone.now()})

@@ -155,6 +155,9 @@ def test_a_manager_returns_one_lead_to_the_rules_from_its_page(manager_client, t
     timeline = manager_client.get(admin_url(Lead, "change", lead.pk)).content.decode()
     assert "Reassigned by a manager" in timeline
     assert "Back to normal" in timeline
+    history = manager_client.get(admin_url(Lead, "history", lead.pk)).content.decode()
+    assert "Reassigned to Bo &lt;bo@example.com&gt;: Cover" in history
+    assert "Returned to the rules: Back to normal" in history
 
 
 def test_a_manager_closes_a_lead_with_a_final_outcome(manager_client, team):
