@@ -150,6 +150,43 @@ def _plan_via(
     return Plan(ruleset, lead, tuple(entries), None, None, ())
 
 
+def choose_target(
+    lead: LeadFacts,
+    *,
+    target: Owner,
+    ruleset: CompiledRuleSet,
+    rule: CompiledRule | None,
+    data: RoutingData,
+    state: RoutingState,
+    now: datetime,
+    why: dict[str, Any],
+) -> Decision:
+    """A manager sends the lead to `target`, with `why` (the first trace step). A rep
+    named by a manager gets it unless they may never have it (inactive): their
+    availability and capacity are the manager's call. A pool picks a member its own
+    way, among those available now. The lead keeps its rule, whose SLA applies to the
+    new deadline. `rep_id` None: nobody in the pool can take it now."""
+    plan = Plan(ruleset, lead, (Candidate(rule, target, via="manual"),), None, None, ())
+    steps: list[dict[str, Any]] = [why, {"step": "manual", "route": str(target)}]
+    relaxed = target.kind == "rep"
+    rep_id, pool_id, rotation = _owner_pick(target, data, state, now, steps, lead, relaxed=relaxed)
+    if rep_id is None:
+        steps.append({"step": "unassigned", "reason": f"nobody in {target} can take it now"})
+        return Decision(
+            rep_id=None,
+            rule=rule,
+            pool_id=None,
+            rotation=None,
+            ack_sla=rule.ack_sla if rule and rule.ack_sla else ruleset.ack_sla,
+            escalate_to=None,
+            account=None,
+            territory=None,
+            steps=tuple(steps),
+            relaxed=False,
+        )
+    return _decision(plan, rule, rep_id, pool_id, rotation, steps, False, data, now, None)
+
+
 def choose(
     plan: Plan,
     *,

@@ -73,6 +73,8 @@ def excluded_because(rep: RepProfile, *, state: RoutingState) -> str | None:
     """Why `rep` may not have this lead at all (at no hour, with no room to spare)."""
     if rep.id in state.exclude_rep_ids:
         return "let this lead expire before"
+    if rep.id == state.moving_from:
+        return "has the lead now: a manager is moving it on"
     if state.exclude_agents and rep.kind == "agent":
         return "an AI agent, and the lead is being handed to a person"
     if not rep.is_active:
