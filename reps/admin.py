@@ -20,6 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import admin_lockouts  # noqa: F401 - registers the failed sign-ins' admin
+from .availability_admin import AvailabilityAdmin, AvailabilityFilter, cover_choices
 from .invite_admin import InviteAdmin
 from .models import Pool, PoolMembership, Rep, User
 from .services import rep_ensure_login, rep_secret_rotate
@@ -187,6 +188,11 @@ class RepForm(forms.ModelForm):
             "never have one.",
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "cover_rep" in self.fields:
+            self.fields["cover_rep"].queryset = cover_choices(self.instance)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("kind") == Rep.Kind.AGENT and data.get("user"):
@@ -195,7 +201,7 @@ class RepForm(forms.ModelForm):
 
 
 @admin.register(Rep)
-class RepAdmin(InviteAdmin, SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
+class RepAdmin(AvailabilityAdmin, InviteAdmin, SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
     form = RepForm
     change_form_template = "admin/reps/rep/change_form.html"
     actions = ("send_invites", "rotate_secrets")
@@ -208,6 +214,7 @@ class RepAdmin(InviteAdmin, SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
         "email",
         "kind",
         "is_active",
+        "availability",
         "timezone",
         "hours",
         "capacity",
@@ -215,7 +222,7 @@ class RepAdmin(InviteAdmin, SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
         "channels",
     )
     list_display_links = ("name", "email")
-    list_filter = ("kind", "is_active", "timezone", "pools")
+    list_filter = ("kind", "is_active", AvailabilityFilter, "timezone", "pools")
     search_fields = ("name", "email")
     autocomplete_fields = ("user",)
     readonly_fields = ("pool_links", "masked_secret", "created_at", "updated_at")
@@ -229,7 +236,11 @@ class RepAdmin(InviteAdmin, SigningSecretAdmin, OutgoingUrlAdmin, AuditedAdmin):
                     "timezone",
                     "working_hours",
                     ("out_of_office_from", "out_of_office_until"),
-                )
+                    "cover_rep",
+                    "paused_at",
+                ),
+                "description": "Reps pause new leads and set their time away and cover "
+                "in their queue; what they set shows here, and is yours to change.",
             },
         ),
         (

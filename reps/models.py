@@ -86,6 +86,18 @@ def unacknowledged_limit_unreachable(
     return max_unacknowledged is not None and max_open is not None and max_unacknowledged > max_open
 
 
+def cover_refused_because(*, rep: Rep, cover: Rep) -> str | None:
+    """Why `cover` may not take `rep`'s account leads while they are away, or None.
+    A cover answers a customer in person: an AI agent cannot stand in for a rep."""
+    if cover.pk is not None and cover.pk == rep.pk:
+        return "A rep cannot cover for themselves; choose a colleague or nobody."
+    if cover.kind != Rep.Kind.HUMAN:
+        return f"{cover.name} is an AI agent; a cover must be a person."
+    if not cover.is_active:
+        return f"{cover.name} is inactive and receives no leads; choose an active rep."
+    return None
+
+
 def owner_constraint(prefix: str, *, required: bool) -> models.CheckConstraint:
     """`<prefix>_rep` and `<prefix>_pool`: exactly one set (required) or at most one."""
     rep_set = Q(**{f"{prefix}_rep__isnull": False})
@@ -136,6 +148,23 @@ class Rep(models.Model):
     )
     out_of_office_from = models.DateTimeField(null=True, blank=True)
     out_of_office_until = models.DateTimeField(null=True, blank=True)
+    cover_rep = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="covering_for",
+        verbose_name="cover",
+        help_text="A person who takes the rep's named-account leads while they are out of "
+        "office. Blank: those leads go to the next rule.",
+    )
+    paused_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        verbose_name="new leads paused since",
+        help_text="Set: the rep receives no new leads until it is cleared; their leads stay "
+        "theirs. Reps pause and resume in their queue.",
+    )
     max_unacknowledged = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -216,6 +245,11 @@ class Rep(models.Model):
                 violation_error_message="Out of office must end after it starts.",
             ),
             models.CheckConstraint(
+                condition=Q(cover_rep__isnull=True) | ~Q(cover_rep=models.F("id")),
+                name="rep_does_not_cover_themselves",
+                violation_error_message="A rep cannot cover for themselves; choose someone else.",
+            ),
+            models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(latitude__isnull=False, longitude__isnull=False),
                 name="rep_latitude_longitude_together",
@@ -238,6 +272,10 @@ class Rep(models.Model):
             raise ValidationError(
                 {"webhook_url": "An AI agent receives its leads by webhook; give its URL."}
             )
+        if self.cover_rep is not None:
+            refusal = cover_refused_because(rep=self, cover=self.cover_rep)
+            if refusal is not None:
+                raise ValidationError({"cover_rep": refusal})
         if unacknowledged_limit_unreachable(
             max_unacknowledged=self.max_unacknowledged, max_open=self.max_open
         ):

@@ -1,5 +1,5 @@
 """Roles a login can have besides superuser. The groups themselves, with their
-permissions, are made by migrations (routing 0027 for the Sales manager, 0029 adding the
+permissions, are made by migrations (routing 0027 for the Sales manager, 0030 adding the
 dashboard's)."""
 
 from __future__ import annotations

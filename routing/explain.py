@@ -14,6 +14,8 @@ _KIND_OPENING = {
     RoutingDecision.Kind.ESCALATION: "Escalated: the owner before did not acknowledge it in time.",
     RoutingDecision.Kind.HANDOFF: "Handed over by an AI agent for a person to take on.",
     RoutingDecision.Kind.FALLBACK_ON_ERROR: "Routing hit an error, so the fallback owner took it.",
+    RoutingDecision.Kind.MANUAL: "Reassigned by a manager.",
+    RoutingDecision.Kind.REROUTED: "A manager returned it to the rules, which routed it again.",
 }
 
 
@@ -48,6 +50,10 @@ def _sentence(step: dict[str, Any]) -> str | None:
         return f"No rule took it, so it went to the fallback, the {step.get('route')}."
     if kind == "escalation" and "route" in step:
         return f"It went to the escalation target, the {step.get('route')}."
+    if kind in ("reassigned", "returned to the rules"):  # a manager's action
+        return f"{step.get('by')}: “{step.get('reason')}”."
+    if kind == "manual" and "route" in step:
+        return f"It went to the {step.get('route')}."
     if kind == "familiar":
         why = _capitalized(str(step.get("why", "")))
         if "reason" in step:
@@ -55,6 +61,8 @@ def _sentence(step: dict[str, Any]) -> str | None:
         return f"{why}, so it went to {step.get('rep')}."
     if kind == "kept":  # an account's owner, at capacity, with a rule that keeps them
         return f"{step.get('rep')} kept it as the account's owner ({step.get('reason')})."
+    if kind == "cover":  # the account's owner is out of office; their cover took it
+        return f"{step.get('rep')} took it, {step.get('reason')}."
     if kind == "fell_through":
         return f"{step.get('reason', '').capitalize()}, so it moved on."
     if kind == "pick":

@@ -3,7 +3,7 @@
 A rotation promises each member a share of its turns by weight, among the members who
 could take a lead at that moment. So each turn (a lead given by the pool to a member) is
 shared out, by weight, among the members who could take it when it was given: active,
-not out of office, below their capacity limits and, for a pool that respects working
+not out of office nor paused, below their capacity limits and, for a pool that respects working
 hours, within them, as each rep was then according to their history and their
 assignments. A member away for half the period is due about half as many leads. What
 is not replayed is said in the figures: a member left out of one lead because they let
@@ -30,7 +30,7 @@ from routing.snapshot import rep_profile
 
 ROTATION_METHODS = (Pool.Method.ROUND_ROBIN, Pool.Method.WEIGHTED)
 
-EXPECTED_ACCOUNTS_FOR = ("weights", "inactive", "out_of_office", "capacity_caps")
+EXPECTED_ACCOUNTS_FOR = ("weights", "inactive", "out_of_office", "paused", "capacity_caps")
 EXPECTED_ACCOUNTS_FOR_WITH_HOURS = (*EXPECTED_ACCOUNTS_FOR, "working_hours")
 EXPECTED_DOES_NOT_ACCOUNT_FOR = (
     "left_out_after_letting_the_lead_expire",

@@ -184,7 +184,7 @@ class NextInPool:
 def pools_next(*, now: datetime | None = None) -> list[NextInPool]:
     """For each pool, who gets its next lead, as routing would decide it now: the
     engine's own choice over the rotations and loads it would read (without locking or
-    moving anything; docs/decisions/0016). Nearest and best-match pools choose by the
+    moving anything; docs/decisions/0018). Nearest and best-match pools choose by the
     lead."""
     now = now or timezone.now()
     data = current_snapshot().data

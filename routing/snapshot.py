@@ -263,6 +263,8 @@ def rep_profile(rep: Rep, *, place_by_zip: bool) -> RepProfile:
             kind: frozenset(item.casefold() for item in getattr(rep, kind) or ())
             for kind in SKILL_KINDS
         },
+        paused=rep.paused_at is not None,
+        cover_rep_id=rep.cover_rep_id,
     )
 
 

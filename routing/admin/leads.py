@@ -20,6 +20,7 @@ from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDec
 from routing.notifications.escalation_digest import DIGEST_FILTER, DIGEST_KINDS, digest_lead_ids
 
 from .display import microseconds, pairs_html, pretty_json, steps_html
+from .lead_actions import MANAGER_ACTIONS, LeadActionsMixin
 from .lead_export import export_csv, lead_export_view
 
 # The lead page shows a JSON field through LeadAdmin's `<name>_pretty` display.
@@ -206,7 +207,7 @@ class DigestFilter(admin.SimpleListFilter):
 
 
 @admin.register(Lead)
-class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LeadAdmin(LeadActionsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "email",
         "name",
@@ -228,7 +229,7 @@ class LeadAdmin(ReadOnlyMixin, admin.ModelAdmin):
     )
     search_fields = ("email", "company", "first_name", "last_name")
     date_hierarchy = "created_at"
-    actions = (export_csv,)
+    actions = (export_csv, *MANAGER_ACTIONS)
     inlines = (RoutingDecisionInline, AssignmentInline, LeadEventInline, NotificationInline)
     fieldsets = (
         *lead_field_sections(extra={"Submission": ("intake_key", "created_at")}),

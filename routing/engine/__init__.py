@@ -1,7 +1,15 @@
 """The routing decision as pure functions over plain data (see decide.py)."""
 
 from .deadlines import ChosenSla, duration_words, reminder_time
-from .decide import choose, decide, owner_rep_ids, plan, plan_escalation, plan_handoff
+from .decide import (
+    choose,
+    choose_target,
+    decide,
+    owner_rep_ids,
+    plan,
+    plan_escalation,
+    plan_handoff,
+)
 from .distribution import uses_rotation
 from .types import (
     Bypassed,
@@ -39,6 +47,7 @@ __all__ = [
     "RoutingData",
     "RoutingState",
     "choose",
+    "choose_target",
     "decide",
     "duration_words",
     "owner_rep_ids",

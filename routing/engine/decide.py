@@ -21,6 +21,7 @@ from .eligibility import (
     at_capacity_because,
     away_because,
     excluded_because,
+    out_of_office_because,
     unavailable_because,
     weekday_and_time,
 )
@@ -147,6 +148,43 @@ def _plan_via(
         entries.append({"step": via, "reason": f"no {via} target is set"})
     entries.append(Candidate(None, ruleset.fallback))
     return Plan(ruleset, lead, tuple(entries), None, None, ())
+
+
+def choose_target(
+    lead: LeadFacts,
+    *,
+    target: Owner,
+    ruleset: CompiledRuleSet,
+    rule: CompiledRule | None,
+    data: RoutingData,
+    state: RoutingState,
+    now: datetime,
+    why: dict[str, Any],
+) -> Decision:
+    """A manager sends the lead to `target`, with `why` (the first trace step). A rep
+    named by a manager gets it unless they may never have it (inactive): their
+    availability and capacity are the manager's call. A pool picks a member its own
+    way, among those available now. The lead keeps its rule, whose SLA applies to the
+    new deadline. `rep_id` None: nobody in the pool can take it now."""
+    plan = Plan(ruleset, lead, (Candidate(rule, target, via="manual"),), None, None, ())
+    steps: list[dict[str, Any]] = [why, {"step": "manual", "route": str(target)}]
+    relaxed = target.kind == "rep"
+    rep_id, pool_id, rotation = _owner_pick(target, data, state, now, steps, lead, relaxed=relaxed)
+    if rep_id is None:
+        steps.append({"step": "unassigned", "reason": f"nobody in {target} can take it now"})
+        return Decision(
+            rep_id=None,
+            rule=rule,
+            pool_id=None,
+            rotation=None,
+            ack_sla=rule.ack_sla if rule and rule.ack_sla else ruleset.ack_sla,
+            escalate_to=None,
+            account=None,
+            territory=None,
+            steps=tuple(steps),
+            relaxed=False,
+        )
+    return _decision(plan, rule, rep_id, pool_id, rotation, steps, False, data, now, None)
 
 
 def choose(
@@ -355,7 +393,8 @@ def _account_owner_pick(
 ) -> tuple[int | None, _OwnerCheck]:
     """The named account's owner, named directly, so not held to working hours; with the
     rule's `ignore_capacity`, not held to capacity either (the trace says so). An owner
-    passed over while out of office or at capacity is to be told; one who may never have
+    out of office with a cover hands the lead to the cover, held to the same. An owner
+    passed over while away, paused or at capacity is to be told; one who may never have
     the lead (inactive, excluded) is not."""
     rep = data.reps.get(owner.id)
     if rep is None:
@@ -365,18 +404,42 @@ def _account_owner_pick(
     excluded = excluded_because(rep, state=state)
     if excluded is not None:
         return None, _OwnerCheck(({**skip, "reason": excluded},), None)
-    reason = away_because(rep, now=now, check_hours=False)
+    reason, kept = _named_rep_check(rule, rep, state, now, kept_as="account owner")
     if reason is None:
-        reason = at_capacity_because(rep, state=state)
-        if reason is None:
-            return rep.id, _OwnerCheck((), None)
-        if rule.ignore_capacity:
-            kept = {"step": "kept", "rep": rep.name, "rep_id": rep.id}
-            return rep.id, _OwnerCheck(
-                ({**kept, "reason": f"{reason}; kept as account owner"},), None
-            )
+        return rep.id, _OwnerCheck(kept, None)
+    steps = ({**skip, "reason": reason},)
     account = plan.account.name if plan.account is not None else owner.name
-    return None, _OwnerCheck(({**skip, "reason": reason},), Bypassed(rep.id, account, reason))
+    bypassed = Bypassed(rep.id, account, reason)
+    cover = data.reps.get(rep.cover_rep_id) if rep.cover_rep_id is not None else None
+    # A cover stands in for time away the rep planned, not for a pause or a full queue.
+    if cover is None or out_of_office_because(rep, now=now) is None:
+        return None, _OwnerCheck(steps, bypassed)
+    about_cover = {"rep": cover.name, "rep_id": cover.id, "covering_for": rep.name}
+    cover_reason = excluded_because(cover, state=state)
+    cover_kept: tuple[dict[str, Any], ...] = ()
+    if cover_reason is None:
+        cover_reason, cover_kept = _named_rep_check(rule, cover, state, now, kept_as="cover")
+    if cover_reason is not None:
+        cover_skip = {"step": "skip", **about_cover, "reason": f"{cover_reason} (the cover)"}
+        return None, _OwnerCheck((*steps, cover_skip), bypassed)
+    covers = {"step": "cover", **about_cover, "reason": f"covering for {rep.name}, {reason}"}
+    return cover.id, _OwnerCheck((*steps, covers, *cover_kept), bypassed)
+
+
+def _named_rep_check(
+    rule: CompiledRule, rep: RepProfile, state: RoutingState, now: datetime, *, kept_as: str
+) -> tuple[str | None, tuple[dict[str, Any], ...]]:
+    """Why a rep the account-owner rule reached, not excluded, cannot have the lead now
+    (None: they can), and the trace step that keeps them over a limit the rule ignores.
+    Being away is never ignored."""
+    away = away_because(rep, now=now, check_hours=False)
+    if away is not None:
+        return away, ()
+    full = at_capacity_because(rep, state=state)
+    if full is None or not rule.ignore_capacity:
+        return full, ()
+    kept = {"step": "kept", "rep": rep.name, "rep_id": rep.id}
+    return None, ({**kept, "reason": f"{full}; kept as {kept_as}"},)
 
 
 def _familiar_pick(

@@ -73,6 +73,8 @@ def excluded_because(rep: RepProfile, *, state: RoutingState) -> str | None:
     """Why `rep` may not have this lead at all (at no hour, with no room to spare)."""
     if rep.id in state.exclude_rep_ids:
         return "let this lead expire before"
+    if rep.id == state.moving_from:
+        return "has the lead now: a manager is moving it on"
     if state.exclude_agents and rep.kind == "agent":
         return "an AI agent, and the lead is being handed to a person"
     if not rep.is_active:
@@ -81,8 +83,22 @@ def excluded_because(rep: RepProfile, *, state: RoutingState) -> str | None:
 
 
 def away_because(rep: RepProfile, *, now: datetime, check_hours: bool) -> str | None:
-    """Why `rep` is not there to take a lead now: out of office, or (`check_hours`)
-    outside their working hours."""
+    """Why `rep` is not there to take a lead now: out of office, paused, or
+    (`check_hours`) outside their working hours."""
+    reason = out_of_office_because(rep, now=now)
+    if reason is not None:
+        return reason
+    if rep.paused:
+        return "paused new leads"
+    if check_hours and rep.shifts:
+        local = local_time(now, rep.timezone)
+        if not _within_shifts(rep, local):
+            return f"outside working hours ({weekday_and_time(local)} {rep.timezone.key})"
+    return None
+
+
+def out_of_office_because(rep: RepProfile, *, now: datetime) -> str | None:
+    """'out of office until …' while `now` is in the rep's time away; else None."""
     if (
         rep.out_of_office_until is not None
         and (rep.out_of_office_from is None or rep.out_of_office_from <= now)
@@ -90,10 +106,6 @@ def away_because(rep: RepProfile, *, now: datetime, check_hours: bool) -> str | 
     ):
         until = rep.out_of_office_until.astimezone(rep.timezone)
         return f"out of office until {date_and_time(until)} ({rep.timezone.key})"
-    if check_hours and rep.shifts:
-        local = local_time(now, rep.timezone)
-        if not _within_shifts(rep, local):
-            return f"outside working hours ({weekday_and_time(local)} {rep.timezone.key})"
     return None
 
 

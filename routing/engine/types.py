@@ -40,6 +40,10 @@ class RepProfile:
     location: tuple[float, float] | None = None  # (latitude, longitude), for nearest
     # For best_match: "products", "industries", "languages", "technologies" -> casefolded
     skills: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Paused by the rep: no new leads until they resume, like an out of office without end.
+    paused: bool = False
+    # Takes the rep's named-account leads while the rep is out of office.
+    cover_rep_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,7 @@ class RoutingState:
     rotations: Mapping[int, Rotation] = field(default_factory=dict)
     exclude_rep_ids: frozenset[int] = frozenset()  # let this lead expire before
     exclude_agents: bool = False  # an agent is handing the lead to humans
+    moving_from: int | None = None  # a manager moves the lead on from the rep who has it
     # Best match with semantic matching: rep id -> similarity of the lead's message to the
     # rep's expertise (computed by the service); None: semantic matching not in use.
     similarity: Mapping[int, float] | None = None

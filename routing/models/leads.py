@@ -194,6 +194,8 @@ class RoutingDecision(models.Model):
         HANDOFF = "handoff", "Hand-off to humans"
         FALLBACK_ON_ERROR = "error", "Fallback after an error"
         RETURNED = "returned", "Routed again: the lead returned"
+        MANUAL = "manual", "Reassigned by a manager"
+        REROUTED = "rerouted", "Returned to the rules by a manager"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INITIAL)
@@ -334,6 +336,7 @@ class LeadEvent(models.Model):
         CLAIMED = "claimed", "Claimed"
         HANDED_OFF = "handed_off", "Handed off"
         OUTCOME = "outcome", "Outcome recorded"
+        REASSIGNED = "reassigned", "Reassigned by a manager"
         EDITED = "edited", "Edited"
 
     lead = models.ForeignKey(

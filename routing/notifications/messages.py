@@ -23,6 +23,7 @@ HEADLINES = {
     "lead.escalated": "Escalated to you: {who}",
     "lead.expired": "Moved on: {who}",
     "lead.moved": "Moved on: {who}",
+    "lead.reassigned": "Moved on: {who}",
     "lead.returned": "Back again: {who}",
     "lead.reminder": "{left} left to acknowledge: {who}",
     "manager.escalated": "Not acknowledged in time: {who}",
@@ -108,6 +109,8 @@ def _note(notification: Notification) -> str:
         return "This lead came back with higher intent and was routed again. " + _current_owner(
             notification.lead
         )
+    if kind == "lead.reassigned":
+        return "A manager took this lead off your list. " + _current_owner(notification.lead)
     if kind == PASSED_OVER:
         return _passed_over_note(notification)
     if kind == "manager.escalated":

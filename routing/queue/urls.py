@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import views
+from . import availability, views
 
 app_name = "queue"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("leads/<int:pk>/acknowledge/", views.lead_acknowledge, name="acknowledge"),
     path("leads/<int:pk>/outcome/", views.lead_outcome, name="outcome"),
     path("leads/<int:pk>/claim/", views.lead_claim_view, name="claim"),
+    path("availability/pause/", availability.availability_pause, name="pause"),
+    path("availability/resume/", availability.availability_resume, name="resume"),
+    path("availability/away/", availability.availability_away, name="away"),
+    path("availability/back/", availability.availability_back, name="back"),
 ]

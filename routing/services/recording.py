@@ -31,16 +31,17 @@ from routing.notifications.payloads import OwnerLike, event_body
 NO_RULESET = "No rule set is active: activate one in the admin (Rule sets → Activate)."
 LEAD_FIELD_NAMES = {field.attname: field.name for field in Lead._meta.concrete_fields}
 # The decisions that route a lead by the rules, and so give it the rule set, rule and
-# pool it keeps (its first routing; a returning lead routed through the rules again is
-# routed anew: docs/decisions/0010). Escalations and hand-offs send it on to a target of
-# that rule and record their own on their decision row only, so that the figures
-# credit the lead to the rule and pool that first took it and the rule's SLA and
-# targets go on applying to it.
+# pool it keeps (its first routing; a returning lead routed through the rules again, or
+# one a manager returns to the rules, is routed anew: docs/decisions/0010). Escalations,
+# hand-offs and a manager's reassignment send it on to a target of that rule and record
+# their own on their decision row only, so that the figures credit the lead to the rule
+# and pool that first took it and the rule's SLA and targets go on applying to it.
 ROUTING_KINDS = frozenset(
     {
         RoutingDecision.Kind.INITIAL,
         RoutingDecision.Kind.RETURNED,
         RoutingDecision.Kind.FALLBACK_ON_ERROR,
+        RoutingDecision.Kind.REROUTED,
     }
 )
 

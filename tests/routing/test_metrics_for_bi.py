@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from reps.availability import rep_pause, rep_resume
 from routing.metrics import lead_metrics
 from routing.models import Lead, Rule
 from routing.services.acknowledge import assignment_acknowledge
@@ -189,9 +190,28 @@ def test_the_expected_share_leaves_out_the_turns_a_member_was_out_of_office(team
         "weights",
         "inactive",
         "out_of_office",
+        "paused",
         "capacity_caps",
     ]
     assert "pool_membership_changes" in closers["expected_share_does_not_account_for"]
+
+
+def test_the_expected_share_leaves_out_the_turns_a_member_had_paused_new_leads(team, rotation):
+    with at(T - timedelta(hours=1)):
+        rep_pause(rep=team.bo, by=team.bo.user)
+    with at(T):
+        first = submit(email="one@prospect.com", source="pricing_page")
+    with at(T + timedelta(hours=1)):
+        rep_resume(rep=team.bo, by=team.bo.user)
+    with at(T + timedelta(hours=2)):
+        submit(email="two@prospect.com", source="pricing_page")
+    first.refresh_from_db()
+    assert first.owner == team.cy  # Bo had paused
+
+    [closers] = figures()["fairness"]
+    members = {member["rep"]: member for member in closers["members"]}
+    assert (members["Bo"]["expected"], members["Bo"]["available_turns"]) == (0.5, 1)
+    assert (members["Cy"]["expected"], members["Cy"]["available_turns"]) == (1.5, 2)
 
 
 def test_the_expected_share_leaves_out_the_turns_a_member_was_at_capacity(team, rotation):

@@ -187,11 +187,11 @@ def test_a_queue_page_costs_the_same_few_queries_however_many_leads(
         unclaimed_lead(team.closers, first_name=f"Waiting{number}")
     client = signed_in(client, team.ana)
 
-    # Session, user and rep; two counts for the tabs; the page's count, leads and
-    # their open assignments.
-    with django_assert_max_num_queries(8):
+    # Session, user and rep; the colleagues who may cover for the rep (availability);
+    # two counts for the tabs; the page's count, leads and their open assignments.
+    with django_assert_max_num_queries(9):
         mine = client.get("/queue/?q=lead&overdue=&age=week")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         shared = client.get("/queue/?tab=shared&q=waiting")
     assert len(lead_links(mine.content.decode())) == min(leads, 25)
     assert len(lead_links(shared.content.decode())) == min(leads, 25)

@@ -31,7 +31,7 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("routing", "0028_intake_key_may_read_metrics")]
+    dependencies = [("routing", "0029_manager_reassignment")]
 
     operations = [
         migrations.AlterModelOptions(
