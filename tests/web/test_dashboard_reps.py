@@ -163,6 +163,7 @@ def test_who_is_next_is_who_routing_gives_the_next_lead_to(admin_client, method)
         out_of_office_until=timezone.now() + timedelta(days=1),
     )
     PoolMembershipFactory(pool=pool, rep=away)
+    PoolMembershipFactory(pool=pool, rep=RepFactory(name="Eve", paused_at=timezone.now()))
     route_to_pool(pool)
     predicted, routed, passed_over = [], [], set()
 
@@ -175,8 +176,9 @@ def test_who_is_next_is_who_routing_gives_the_next_lead_to(admin_client, method)
 
     assert predicted == routed
     assert set(routed) == {"Ana", "Bo", "Cy"}
-    # Round robin looks no further than the next available member; Dee's turn comes.
+    # Round robin looks no further than the next available member; Dee's and Eve's turns come.
     assert any(passed.startswith("Dee: out of office") for passed in passed_over)
+    assert any("Eve: paused new leads" in passed for passed in passed_over)
 
 
 def test_pools_that_choose_by_the_lead_say_so(admin_client):
