@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from typing import Any
 
@@ -365,8 +366,36 @@ class PoolMembershipInline(admin.TabularInline):
     verbose_name_plural = "members"
 
 
+class PoolForm(forms.ModelForm):
+    """Shows a method's own settings only (pool_method.js); those of other methods are put
+    back to their defaults on save, so a pool stores only settings that routing reads."""
+
+    class Meta:
+        model = Pool
+        fields = "__all__"  # noqa: DJ007 - the admin's `fields` picks and orders them
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "method" in self.fields:
+            applies = {**Pool.METHOD_SETTINGS, **Pool.MEMBER_SETTINGS}
+            self.fields["method"].widget.attrs["data-method-settings"] = json.dumps(applies)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        method = data.get("method")
+        if method is None:
+            return data
+        for name, methods in Pool.METHOD_SETTINGS.items():
+            if name in self.fields and method not in methods:
+                # Hidden from the manager, so an error about it could not be fixed.
+                self.errors.pop(name, None)
+                data[name] = Pool._meta.get_field(name).get_default()
+        return data
+
+
 @admin.register(Pool)
 class PoolAdmin(AuditedAdmin):
+    form = PoolForm
     inlines = (PoolMembershipInline,)
     list_display = ("name", "method", "member_count", "respect_working_hours")
     list_filter = ("method", "respect_working_hours")
@@ -382,6 +411,9 @@ class PoolAdmin(AuditedAdmin):
     )
     related_history = (("Member changes", PoolMembership, "pool"),)
     revert_allowed = False
+
+    class Media:
+        js = ("pools/pool_method.js",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Pool]:
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
