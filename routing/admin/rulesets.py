@@ -44,8 +44,9 @@ class RuleInline(SortableStackedInline):
         "handoff_to_pool",
     )
     readonly_fields = ("reads_as",)
+    # No "position": django-admin-sortable2 adds it as the hidden input that dragging sets.
     fields = (
-        ("position", "name", "is_enabled"),
+        ("name", "is_enabled"),
         "conditions",
         "reads_as",
         ("route_to", "route_rep", "route_pool", "ignore_capacity"),

@@ -60,12 +60,10 @@ def test_a_manager_drags_a_rule_above_another_and_routing_follows(browser, live_
     assert lines.nth(1).inner_text().startswith("Demo requests")
     assert "When source is demo_request → rep Bo Chen" in lines.nth(1).inner_text()
     assert not page.locator("#id_rules-1-name").is_visible()  # closed until clicked
-    source, target = lines.nth(1).bounding_box(), lines.nth(0).bounding_box()
-    page.mouse.move(source["x"] + 8, source["y"] + source["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(target["x"] + 8, target["y"] + 2, steps=12)
-    page.mouse.move(target["x"] + 8, target["y"] + 1, steps=4)
-    page.mouse.up()
+    # Dragged by its line, dropped on the top edge of the first rule's line.
+    lines.nth(1).drag_to(
+        lines.nth(0), source_position={"x": 10, "y": 10}, target_position={"x": 10, "y": 3}
+    )
     expect(lines.nth(0)).to_contain_text("Demo requests")
     page.locator("input[name=_continue]").first.click()
     page.wait_for_load_state()
