@@ -57,6 +57,7 @@ class RuleInline(SortableStackedInline):
 
     class Media:
         css = {"all": ("routing_admin/rules.css",)}
+        js = ("routing_admin/rules.js",)
 
     def get_extra(self, request: HttpRequest, obj: RuleSet | None = None, **kwargs: Any) -> int:
         # A new rule set starts with one blank rule; an existing one lists only its rules.

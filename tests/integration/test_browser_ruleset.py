@@ -75,6 +75,14 @@ def test_a_manager_drags_a_rule_above_another_and_routing_follows(browser, live_
     ]
     assert lead_simulate(values=demo_lead).owner == bo
     assert lines.nth(0).inner_text().startswith("Demo requests")
+
+    # The arrows move a rule without opening it, by mouse or by keyboard.
+    lines.nth(0).get_by_role("button", name="Move to the bottom").click()
+    expect(lines.nth(0)).to_contain_text("Everyone")
+    lines.nth(1).get_by_role("button", name="Move to the top").press("Enter")
+    expect(lines.nth(0)).to_contain_text("Demo requests")
+    assert not page.locator("#id_rules-0-name").is_visible()
+    assert not page.locator("#id_rules-1-name").is_visible()
     assert errors == []
 
 
