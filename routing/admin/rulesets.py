@@ -60,8 +60,8 @@ class RuleInline(SortableStackedInline):
         js = ("routing_admin/rules.js",)
 
     def get_extra(self, request: HttpRequest, obj: RuleSet | None = None, **kwargs: Any) -> int:
-        # A new rule set starts with one blank rule; an existing one lists only its rules.
-        return 1 if obj is None else 0
+        # A rule set without rules starts with one blank rule; others list only theirs.
+        return 1 if obj is None or not obj.rules.exists() else 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Rule]:
         return super().get_queryset(request).select_related("route_rep", "route_pool")
