@@ -32,7 +32,6 @@ class RuleInline(SortableStackedInline):
     form = RuleForm
     formset = SortableRuleFormSet
     template = "admin/routing/ruleset/rules_inline.html"
-    extra = 0
     # Its first field is the one django-admin-sortable2 writes when rules are dragged.
     ordering = ("position", "id")
     autocomplete_fields = (
