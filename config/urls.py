@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, reverse_lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -12,6 +12,8 @@ from routing.views import AcknowledgeLinkView
 admin.site.site_header = "Lead Router"
 admin.site.site_title = "Lead Router admin"
 admin.site.index_title = "Routing set-up"
+# "View site" in the admin's header: what a manager means by the site is the dashboard.
+admin.site.site_url = reverse_lazy("dashboard")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

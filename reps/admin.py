@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from typing import Any
 
@@ -21,6 +22,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import admin_lockouts  # noqa: F401 - registers the failed sign-ins' admin
 from .availability_admin import AvailabilityAdmin, AvailabilityFilter, cover_choices
+from .fields import MultilineTextField
 from .invite_admin import InviteAdmin
 from .models import Pool, PoolMembership, Rep, User
 from .services import rep_ensure_login, rep_secret_rotate
@@ -38,6 +40,24 @@ def owner_label(rep: Rep | None, pool: Pool | None) -> str:
     return "—"
 
 
+def _same_as_stored(obj: Model) -> bool:
+    """Whether every stored field of `obj` holds what its row in the database holds."""
+    fields = [
+        field
+        for field in obj._meta.concrete_fields
+        if not field.primary_key and not getattr(field, "auto_now", False)
+    ]
+    stored = (
+        type(obj)
+        ._default_manager.filter(pk=obj.pk)
+        .values(*(field.attname for field in fields))
+        .first()
+    )
+    if stored is None:
+        return False
+    return all(getattr(obj, field.attname) == stored[field.attname] for field in fields)
+
+
 class AuditedAdmin(SimpleHistoryAdmin):
     """History that also lists the changes to rows edited inline on the same page.
 
@@ -49,12 +69,21 @@ class AuditedAdmin(SimpleHistoryAdmin):
     related_history: tuple[tuple[str, type[Model], str], ...] = ()
     related_history_limit = 100
     object_history_template = "admin/history_with_related.html"
+    formfield_overrides = {models.TextField: {"form_class": MultilineTextField}}
     # Reverting restores the object's own fields only, not its inline rows; where those
     # rows are the point (a rule set's rules), a revert would mislead, so it is off.
     revert_allowed = True
 
     def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return not self.revert_allowed or super().revert_disabled(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        # A page saved as it was would add a history row that changes nothing (and move
+        # the routing version on): history is for real changes. Rows edited inline are
+        # saved only when their form changed, which Django's formsets already do.
+        if change and _same_as_stored(obj):
+            return
+        super().save_model(request, obj, form, change)
 
     def history_form_view(
         self,
@@ -376,8 +405,36 @@ class PoolMembershipInline(admin.TabularInline):
     verbose_name_plural = "members"
 
 
+class PoolForm(forms.ModelForm):
+    """Shows a method's own settings only (pool_method.js); those of other methods are put
+    back to their defaults on save, so a pool stores only settings that routing reads."""
+
+    class Meta:
+        model = Pool
+        fields = "__all__"  # noqa: DJ007 - the admin's `fields` picks and orders them
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "method" in self.fields:
+            applies = {**Pool.METHOD_SETTINGS, **Pool.MEMBER_SETTINGS}
+            self.fields["method"].widget.attrs["data-method-settings"] = json.dumps(applies)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        method = data.get("method")
+        if method is None:
+            return data
+        for name, methods in Pool.METHOD_SETTINGS.items():
+            if name in self.fields and method not in methods:
+                # Hidden from the manager, so an error about it could not be fixed.
+                self.errors.pop(name, None)
+                data[name] = Pool._meta.get_field(name).get_default()
+        return data
+
+
 @admin.register(Pool)
 class PoolAdmin(AuditedAdmin):
+    form = PoolForm
     inlines = (PoolMembershipInline,)
     list_display = ("name", "method", "member_count", "respect_working_hours")
     list_filter = ("method", "respect_working_hours")
@@ -393,6 +450,9 @@ class PoolAdmin(AuditedAdmin):
     )
     related_history = (("Member changes", PoolMembership, "pool"),)
     revert_allowed = False
+
+    class Media:
+        js = ("pools/pool_method.js",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Pool]:
         return super().get_queryset(request).annotate(member_total=Count("memberships"))

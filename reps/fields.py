@@ -1,7 +1,8 @@
-"""A list of short strings kept as JSON and edited as comma-separated text.
+"""Fields for text a manager types in the admin.
 
 Territory matchers and rep skills are short lists ("US, CA", "CRM, Analytics"): a
 manager types them in one box; code and the database see a plain JSON list.
+Longer text (descriptions) keeps its line breaks in one form, whatever the browser sends.
 """
 
 from __future__ import annotations
@@ -17,6 +18,21 @@ from django.utils.text import capfirst
 
 def split_list(text: str) -> list[str]:
     return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]
+
+
+class MultilineTextField(forms.CharField):
+    """Text from a textarea with its line breaks as "\n".
+
+    Browsers send a textarea's line breaks as "\r\n" (HTML's form encoding), while text
+    loaded from a routing file has "\n": without this, saving a page untouched would
+    rewrite every multi-line description and record the rewrite as a change.
+    """
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        if isinstance(text, str):
+            return text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
 
 
 class CommaSeparatedField(forms.CharField):

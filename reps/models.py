@@ -303,6 +303,16 @@ class Pool(models.Model):
         ROTATION = "rotation", "Take turns among everyone"
         FALL_THROUGH = "fall_through", "Fall through to the next rule"
 
+    # The settings only some methods read: the pool form shows them for those methods
+    # alone, and puts them back to their defaults for any other.
+    METHOD_SETTINGS = {
+        "max_distance_km": (Method.NEAREST,),
+        "no_match": (Method.BEST_MATCH,),
+        "performance_window_days": (Method.PERFORMANCE,),
+    }
+    # Members' weights count in weighted pools only; other methods keep but ignore them.
+    MEMBER_SETTINGS = {"weight": (Method.WEIGHTED,)}
+
     name = models.CharField(max_length=100, unique=True)
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.ROUND_ROBIN)
     respect_working_hours = models.BooleanField(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from adminsortable2.admin import CustomInlineFormSetMixin, SortableAdminBase, SortableStackedInline
 from django.contrib import admin, messages
 from django.db import IntegrityError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import path
-from django.utils.html import format_html, format_html_join
 
 from reps.admin import AuditedAdmin, owner_label
 from routing.durations import format_duration
@@ -17,17 +17,22 @@ from routing.models import Rule, RuleSet
 from routing.services import ruleset_activate, ruleset_clone
 
 from .condition_preview import conditions_preview_view
-from .coverage import coverage_view
+from .coverage import active_coverage_view, coverage_view
 from .forms import RuleForm, RuleFormSet, RuleSetForm
 from .replay import replay_view
 from .test_lead import test_lead_view
 
 
-class RuleInline(admin.StackedInline):
+class SortableRuleFormSet(CustomInlineFormSetMixin, RuleFormSet):
+    """Rules dragged into order post their new positions; added rules go after the others."""
+
+
+class RuleInline(SortableStackedInline):
     model = Rule
     form = RuleForm
-    formset = RuleFormSet
-    extra = 1
+    formset = SortableRuleFormSet
+    template = "admin/routing/ruleset/rules_inline.html"
+    # Its first field is the one django-admin-sortable2 writes when rules are dragged.
     ordering = ("position", "id")
     autocomplete_fields = (
         "route_rep",
@@ -38,8 +43,9 @@ class RuleInline(admin.StackedInline):
         "handoff_to_pool",
     )
     readonly_fields = ("reads_as",)
+    # No "position": django-admin-sortable2 adds it as the hidden input that dragging sets.
     fields = (
-        ("position", "name", "is_enabled"),
+        ("name", "is_enabled"),
         "conditions",
         "reads_as",
         ("route_to", "route_rep", "route_pool", "ignore_capacity"),
@@ -47,6 +53,14 @@ class RuleInline(admin.StackedInline):
         ("escalate_to_rep", "escalate_to_pool"),
         ("handoff_to_rep", "handoff_to_pool"),
     )
+
+    class Media:
+        css = {"all": ("routing_admin/rules.css",)}
+        js = ("routing_admin/rules.js",)
+
+    def get_extra(self, request: HttpRequest, obj: RuleSet | None = None, **kwargs: Any) -> int:
+        # A rule set without rules starts with one blank rule; others list only theirs.
+        return 1 if obj is None or not obj.rules.exists() else 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Rule]:
         return super().get_queryset(request).select_related("route_rep", "route_pool")
@@ -59,7 +73,7 @@ class RuleInline(admin.StackedInline):
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(AuditedAdmin):
+class RuleSetAdmin(SortableAdminBase, AuditedAdmin):
     form = RuleSetForm
     inlines = (RuleInline,)
     actions = ("activate", "clone")
@@ -77,7 +91,7 @@ class RuleSetAdmin(AuditedAdmin):
     search_fields = ("name", "description", "rules__name")
     list_select_related = ("fallback_rep", "fallback_pool")
     autocomplete_fields = ("fallback_rep", "fallback_pool", "escalate_to_rep", "escalate_to_pool")
-    readonly_fields = ("version", "overview", "created_at", "updated_at")
+    readonly_fields = ("version", "created_at", "updated_at")
     related_history = (("Rule changes", Rule, "ruleset"),)
     revert_allowed = False
     save_on_top = True
@@ -117,7 +131,6 @@ class RuleSetAdmin(AuditedAdmin):
                 )
             },
         ),
-        ("Overview", {"fields": ("overview",)}),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
@@ -129,8 +142,12 @@ class RuleSetAdmin(AuditedAdmin):
         coverage = self.admin_site.admin_view(lambda request, pk: coverage_view(self, request, pk))
         replay = self.admin_site.admin_view(lambda request, pk: replay_view(self, request, pk))
         preview = self.admin_site.admin_view(conditions_preview_view)
+        active_coverage = self.admin_site.admin_view(
+            lambda request: active_coverage_view(self, request)
+        )
         return [
             path("conditions/preview/", preview, name="routing_ruleset_conditions_preview"),
+            path("active/coverage/", active_coverage, name="routing_ruleset_active_coverage"),
             path("<int:pk>/replay/", replay, name="routing_ruleset_replay"),
             path("<int:pk>/test/", test, name="routing_ruleset_test"),
             path("<int:pk>/coverage/", coverage, name="routing_ruleset_coverage"),
@@ -140,7 +157,7 @@ class RuleSetAdmin(AuditedAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: RuleSet | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
-            return [fieldset for fieldset in fieldsets if fieldset[0] not in ("Overview", "Record")]
+            return [fieldset for fieldset in fieldsets if fieldset[0] != "Record"]
         return fieldsets
 
     def save_model(self, request: HttpRequest, obj: RuleSet, form: Any, change: bool) -> None:
@@ -164,25 +181,6 @@ class RuleSetAdmin(AuditedAdmin):
     @admin.display(description="rules", ordering="rule_total")
     def rule_count(self, ruleset: RuleSet) -> int:
         return ruleset.rule_total  # type: ignore[attr-defined]
-
-    @admin.display(description="In plain words")
-    def overview(self, ruleset: RuleSet) -> str:
-        if ruleset.pk is None:
-            return "—"
-        rules = ruleset.rules.select_related("route_rep", "route_pool").order_by("position", "id")
-        lines = [
-            (
-                rule.name,
-                rule.describe(),
-                "" if rule.is_enabled else " (disabled: skipped)",
-            )
-            for rule in rules
-        ]
-        return format_html(
-            '<ol style="margin: 0; padding-left: 1.5em">{}<li>Otherwise → {}</li></ol>',
-            format_html_join("", "<li><strong>{}</strong>: {}{}</li>", lines),
-            owner_label(ruleset.fallback_rep, ruleset.fallback_pool),
-        )
 
     @admin.action(description="Activate the selected rule set (deactivates the current one)")
     def activate(self, request: HttpRequest, queryset: QuerySet[RuleSet]) -> None:

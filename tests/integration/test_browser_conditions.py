@@ -116,6 +116,7 @@ def test_a_manager_switches_between_rows_and_yaml_and_groups_stay_yaml(
     rule = RuleFactory(conditions={"country": ["US", "CA"], "employee_count": {"gte": 50}})
     page = _signed_in_page(browser, live_server, viewport)
     page.goto(f"{live_server.url}/admin/routing/ruleset/{rule.ruleset.pk}/change/")
+    page.locator("#rules-0 .rule-name").click()  # a saved rule is one line until opened
     editor = page.locator("#rules-0 .conditions-editor")
     textarea = editor.locator(".conditions-yaml textarea")
     words = editor.locator(".conditions-words")
@@ -159,7 +160,7 @@ def test_a_manager_switches_between_rows_and_yaml_and_groups_stay_yaml(
     page.wait_for_function("el => el.textContent === 'source is event'", arg=words.element_handle())
 
     page.locator("#rules-group .add-row a").click()
-    added = page.locator("#rules-2 .conditions-editor")
+    added = page.locator("#rules-1 .conditions-editor")
     added.locator(".condition-add").click()
     assert added.locator(".condition-row").count() == 2
 
@@ -178,6 +179,7 @@ def test_without_scripts_the_rows_and_the_yaml_still_work(browser, live_server):
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/routing/ruleset/{rule.ruleset.pk}/change/")
+    page.locator("#rules-0 .rule-name").click()  # a saved rule is one line until opened
     editor = page.locator("#rules-0 .conditions-editor")
     assert editor.locator(".conditions-yaml textarea").is_hidden()
     assert editor.locator(".condition-add").is_hidden()
@@ -191,6 +193,7 @@ def test_without_scripts_the_rows_and_the_yaml_still_work(browser, live_server):
     rule.refresh_from_db()
     assert rule.conditions == {"source": "event", "score": {"gte": 70}}
 
+    page.locator("#rules-0 .rule-name").click()
     editor = page.locator("#rules-0 .conditions-editor")
     editor.locator(".conditions-modes input[value=yaml]").check()
     assert editor.locator(".conditions-rows").is_hidden()
