@@ -51,7 +51,7 @@ def test_a_lead_nobody_took_waits_in_the_fallback_reps_shared_queue(client, reps
     assert unclaimed.data["queue_reps"] == [team.dee.pk]
 
     assert client.login(request=HttpRequest(), username=team.dee.email, password=PASSWORD)
-    queue = client.get("/queue/").content.decode()
+    queue = client.get("/queue/?tab=shared").content.decode()
     assert "Nothing waiting" not in queue and f"/queue/leads/{lead.pk}/" in queue
     claimed = client.post(f"/queue/leads/{lead.pk}/claim/", follow=True)
     assert claimed.status_code == 200
