@@ -43,7 +43,7 @@ PREDICTABLE_METHODS = (
     Pool.Method.LEAST_LOADED,
 )
 DUE_SOON = timedelta(minutes=5)  # the breaching list also shows leads due this soon
-BREACHING_SHOWN = 100  # rows on the page; the CSV has them all
+BREACHING_SHOWN = 20  # rows on the page; the CSV has them all
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,19 @@ def test_the_leads_breaching_their_sla_are_listed_with_owner_and_lateness(admin_
     assert soon.lead_id
 
 
+@time_machine.travel(NOW, tick=False)
+def test_the_page_lists_the_most_overdue_leads_and_the_csv_has_them_all(admin_client):
+    ana = RepFactory(name="Ana")
+    for minutes in range(1, 26):
+        given(ana, ago=SLA + timedelta(minutes=minutes))
+
+    html = admin_client.get("/dashboard/").content.decode()
+
+    assert "The 20 most overdue of 25; the CSV has them all." in html
+    assert html.count(" min late") == 20 and "25 min late" in html and "6 min late" in html
+    assert len(csv_of(admin_client, "breaching")) == 25
+
+
 def test_an_empty_period_says_so_instead_of_drawing_empty_charts(admin_client):
     html = admin_client.get("/dashboard/", {"start": "2020-01-01", "end": "2020-01-07"}).content
     html = html.decode()
