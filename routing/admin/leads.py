@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.urls import path
 from django.utils import timezone
 
-from routing.lead_fields import LEAD_FIELDS, Kind
+from routing.lead_fields import LEAD_FIELDS, Kind, keyword_in_words
 from routing.models import Assignment, Lead, LeadEvent, Notification, RoutingDecision
 from routing.notifications.escalation_digest import DIGEST_FILTER, DIGEST_KINDS, digest_lead_ids
 
@@ -178,6 +178,23 @@ class NotificationInline(ReadOnlyInline):
 # ---------------------------------------------------------------------------- leads
 
 
+class SourceFilter(admin.SimpleListFilter):
+    """Sources in words ("Demo request"), as the queue and notifications show them."""
+
+    title = "source"
+    parameter_name = "source"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        sources = Lead.objects.exclude(source="").order_by("source")
+        return [
+            (source, keyword_in_words(source))
+            for source in sources.values_list("source", flat=True).distinct()
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        return queryset.filter(source=self.value()) if self.value() else queryset
+
+
 class DigestFilter(admin.SimpleListFilter):
     """The leads an escalation digest told of: where its "Open these leads" link goes."""
 
@@ -221,7 +238,7 @@ class LeadAdmin(LeadActionsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("owner", "rule")
     list_filter = (
         "status",
-        "source",
+        SourceFilter,
         ("owner", admin.RelatedOnlyFieldListFilter),
         "ruleset",
         "created_at",

@@ -105,3 +105,10 @@ def test_lead_list_filters_and_search(admin_client, routed_lead):
     assert admin_client.get(url, {"q": "Acme"}).context["cl"].result_count == 1
     assert admin_client.get(url, {"status__exact": "converted"}).context["cl"].result_count == 0
     assert admin_client.get(url, {"source": "demo_request"}).context["cl"].result_count == 1
+
+
+def test_the_lead_lists_source_filter_offers_sources_in_words(admin_client, routed_lead):
+    url = admin_url(Lead, "changelist")
+    page = admin_client.get(url).content.decode()
+    assert ">Demo request</a>" in page and ">demo_request</a>" not in page
+    assert admin_client.get(url, {"source": "pricing_page"}).context["cl"].result_count == 0
