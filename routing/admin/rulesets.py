@@ -42,12 +42,10 @@ class RuleInline(SortableStackedInline):
         "handoff_to_rep",
         "handoff_to_pool",
     )
-    readonly_fields = ("reads_as",)
     # No "position": django-admin-sortable2 adds it as the hidden input that dragging sets.
     fields = (
         ("name", "is_enabled"),
         "conditions",
-        "reads_as",
         ("route_to", "route_rep", "route_pool", "ignore_capacity"),
         ("ack_sla", "sla_in_working_hours"),
         ("escalate_to_rep", "escalate_to_pool"),
@@ -64,12 +62,6 @@ class RuleInline(SortableStackedInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Rule]:
         return super().get_queryset(request).select_related("route_rep", "route_pool")
-
-    @admin.display(description="Reads as")
-    def reads_as(self, rule: Rule) -> str:
-        if rule.pk is None:
-            return "Shown in plain words once saved."
-        return rule.describe()
 
 
 @admin.register(RuleSet)

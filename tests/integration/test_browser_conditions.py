@@ -120,6 +120,11 @@ def test_a_manager_switches_between_rows_and_yaml_and_groups_stay_yaml(
     editor = page.locator("#rules-0 .conditions-editor")
     textarea = editor.locator(".conditions-yaml textarea")
     words = editor.locator(".conditions-words")
+    # Every row's remove button lies inside the open rule, on a phone too.
+    rule_box = page.locator("#rules-0 details.rule-edit").bounding_box()
+    for button in editor.locator(".condition-remove").all():
+        box = button.bounding_box()
+        assert box["x"] + box["width"] <= rule_box["x"] + rule_box["width"]
 
     editor.locator(".conditions-modes input[value=yaml]").click()
     page.wait_for_function(
