@@ -113,3 +113,16 @@ def test_an_action_given_a_hostile_way_back_returns_to_the_lead_page_alone(clien
     )
 
     assert response["Location"] == f"/queue/leads/{lead.pk}/"
+
+
+def test_claiming_from_a_searched_shared_queue_keeps_the_way_back_to_it(client, team):
+    lead = unclaimed_lead(team.closers, first_name="Waiting", company="Hooli")
+    client = signed_in(client, team.bo)
+
+    listing = client.get("/queue/", {"tab": "shared", "q": "hooli"}).content.decode()
+    assert 'name="back" value="tab=shared&amp;q=hooli"' in listing
+    response = client.post(f"/queue/leads/{lead.pk}/claim/", {"back": "tab=shared&q=hooli"})
+
+    after = client.get(response["Location"]).content.decode()
+    assert "The lead is yours" in after
+    assert back_link(after) == ("/queue/?tab=shared&q=hooli", "Shared queue")
