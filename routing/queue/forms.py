@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
+from django.urls import reverse
 
 from .selectors import (
     AGE_OLDER,
@@ -19,6 +21,9 @@ from .selectors import (
 TAB_MINE = "mine"
 TAB_SHARED = "shared"
 PER_PAGE = 25
+# What a list's address may carry back from a lead page: its filters and its page, nothing else.
+LIST_PARAMETERS = ("tab", "q", "status", "overdue", "age", "page")
+BACK_MAX_LENGTH = 500
 
 
 class QueueFilterForm(forms.Form):
@@ -80,3 +85,29 @@ class QueueFilterForm(forms.Form):
     def chosen_tab(self) -> str:
         """The tab asked for, kept when another field does not hold; call after `is_valid()`."""
         return self.cleaned_data.get("tab") or TAB_MINE
+
+
+def queue_list_query(raw: str) -> str:
+    """The query string of the queue list a lead page was opened from, rebuilt from the
+    parameters the filter form accepts; "" when it carries anything else or does not hold,
+    so that the way back never leads off the queue."""
+    if not raw or len(raw) > BACK_MAX_LENGTH:
+        return ""
+    given = QueryDict(raw)
+    if any(key not in LIST_PARAMETERS for key in given):
+        return ""
+    chosen = {key: given[key] for key in LIST_PARAMETERS if given.get(key)}
+    page = chosen.get("page", "1")
+    if not (page.isdigit() and len(page) <= 6 and int(page) > 0):
+        return ""
+    if not QueueFilterForm(chosen).is_valid():
+        return ""
+    query = QueryDict(mutable=True)
+    query.update(chosen)
+    return query.urlencode()
+
+
+def queue_list_url(query: str) -> str:
+    """The queue list at `query`, a value `queue_list_query` returned."""
+    home = reverse("queue:home")
+    return f"{home}?{query}" if query else home

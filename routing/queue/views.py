@@ -8,12 +8,13 @@ only): a lead the rep may not see is a 404, whether it exists or not.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +30,13 @@ from routing.rep_time import in_rep_time
 from routing.services.acknowledge import AcknowledgeError, assignment_acknowledge
 from routing.services.work import OUTCOMES, WorkError, lead_claim, lead_record_outcome
 
-from .forms import PER_PAGE, TAB_SHARED, QueueFilterForm
+from .forms import (
+    PER_PAGE,
+    TAB_SHARED,
+    QueueFilterForm,
+    queue_list_query,
+    queue_list_url,
+)
 from .selectors import (
     QueueFilter,
     rep_my_leads,
@@ -75,6 +82,7 @@ def queue_home(request: HttpRequest) -> HttpResponse:
     select = rep_shared_leads if tab == TAB_SHARED else rep_my_leads
     leads = select(rep=rep, filters=filters, now=timezone.now())
     page = Paginator(leads, PER_PAGE).get_page(request.GET.get("page"))
+    back = queue_list_query(request.GET.urlencode()) if valid else ""
     return render(
         request,
         "queue/home.html",
@@ -85,6 +93,9 @@ def queue_home(request: HttpRequest) -> HttpResponse:
             "filtered": filters != QueueFilter(),
             "counts": rep_queue_counts(rep=rep),
             "page": page,
+            # A lead opened (or claimed) from here links back to this very list.
+            "back": back,
+            "lead_query": _back_query(back),
         },
         status=200 if valid else 400,
     )
@@ -101,6 +112,7 @@ class LeadPageView(View):
         )
         assignment = lead.assignments.filter(ended_at__isnull=True, rep=rep).first()
         decision = assignment.decision if assignment else lead.decisions.order_by("-id").first()
+        back = queue_list_query(request.GET.get("back", ""))
         return render(
             request,
             "queue/lead.html",
@@ -113,12 +125,23 @@ class LeadPageView(View):
                 "timeline": timeline_lines(timeline_events(lead)),
                 "outcomes": [(value, Lead.Status(value).label) for value in OUTCOMES],
                 "claimable": lead.status == Lead.Status.UNCLAIMED and not only_told,
+                "back": back,
+                "list_url": queue_list_url(back),
+                "from_shared": QueryDict(back).get("tab") == TAB_SHARED,
             },
         )
 
 
-def _lead_page(pk: int) -> HttpResponse:
-    return redirect(reverse("queue:lead", args=[pk]))
+def _back_query(back: str) -> str:
+    """The lead page's query string that carries the list `back` it was opened from."""
+    return urlencode({"back": back}) if back else ""
+
+
+def _lead_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Back to the lead page after an action, still knowing the list it was opened from."""
+    lead_url = reverse("queue:lead", args=[pk])
+    query = _back_query(queue_list_query(request.POST.get("back", "")))
+    return redirect(f"{lead_url}?{query}" if query else lead_url)
 
 
 @require_POST
@@ -129,14 +152,14 @@ def lead_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = lead.assignments.filter(ended_at__isnull=True, rep=rep).first()
     if assignment is None:
         messages.error(request, "This lead has no open assignment of yours to acknowledge.")
-        return _lead_page(pk)
+        return _lead_page(request, pk)
     try:
         assignment_acknowledge(assignment=assignment, rep=rep, via="queue", actor_user=request.user)
     except AcknowledgeError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "Acknowledged: the clock has stopped. Now reach out!")
-    return _lead_page(pk)
+    return _lead_page(request, pk)
 
 
 @require_POST
@@ -152,7 +175,7 @@ def lead_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Recorded: {Lead.Status(outcome).label.lower()}.")
-    return _lead_page(pk)
+    return _lead_page(request, pk)
 
 
 @require_POST
@@ -166,4 +189,4 @@ def lead_claim_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
         return redirect(f"{reverse('queue:home')}?tab={TAB_SHARED}")
     messages.success(request, "The lead is yours, and acknowledged.")
-    return _lead_page(pk)
+    return _lead_page(request, pk)

@@ -93,6 +93,16 @@ def test_a_rep_with_sixty_leads_searches_filters_and_pages(browser, live_server,
     assert page.input_value("#id_q") == "acme"
     assert fits_the_screen(page)
 
+    # A lead opened from here leads back to this filtered second page.
+    opened = page.locator(".lead-main > a").first.inner_text()
+    page.locator(".lead-main > a").first.click()
+    page.wait_for_url("**/queue/leads/**")
+    assert page.locator("h1").inner_text().startswith(opened)
+    page.click("a.back")
+    page.wait_for_url("**page=2**")
+    assert "q=acme" in page.url and page.input_value("#id_q") == "acme"
+    assert summary.inner_text() == "30 leads match · page 2 of 2" and cards.count() == 5
+
     page.click("text=Clear")
     page.check("#id_overdue")
     page.click("form.filters button[type=submit]")

@@ -26,7 +26,7 @@ def signed_in(client, rep):
 
 def lead_links(html: str) -> list[int]:
     """The leads listed on a queue page, in order."""
-    return [int(pk) for pk in re.findall(r'<a href="/queue/leads/(\d+)/">', html)]
+    return [int(pk) for pk in re.findall(r'<a href="/queue/leads/(\d+)/(?:\?back=[^"]*)?">', html)]
 
 
 def tab_counts(html: str) -> dict[str, int]:
