@@ -45,23 +45,11 @@ class IntakeKeyAdmin(APIKeyModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        chosen = ("name", "kind", "allowed_origins", "thank_you_url", "rep", "may_read_metrics")
         if obj is None:
-            return (
-                "name",
-                "kind",
-                "allowed_origins",
-                "thank_you_url",
-                "rep",
-                "may_read_metrics",
-                "expiry_date",
-            )
+            return (*chosen, "expiry_date")
         return (
-            "name",
-            "kind",
-            "allowed_origins",
-            "thank_you_url",
-            "rep",
-            "may_read_metrics",
+            *chosen,
             "prefix",
             "revoked",
             "expiry_date",
