@@ -32,6 +32,10 @@ What the figures mean:
   acknowledgment by a person: in the queue, by the e-mailed link, by claiming the lead
   from the shared queue or by recording an outcome (`acted`: how many leads a person
   acted on).
+- `daily`: per day of the period (server time zone), its `leads`, speed to lead
+  (`speed_median_seconds`, `speed_p90_seconds`), speed to the first human action
+  (`first_human_action_median_seconds`, `first_human_action_p90_seconds`) and
+  `within_sla_share`, for that day's leads.
 - `within_sla`: of first assignments that were acknowledged or whose deadline passed,
   the share acknowledged by the deadline.
 - `escalations`: `count` of expired assignments, `leads` escalated at least once, and

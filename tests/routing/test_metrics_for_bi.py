@@ -143,6 +143,18 @@ def test_speed_to_first_human_action_skips_the_agents_acknowledgment(day):
     assert result["speed_to_lead"]["median_seconds"] == 60.0
 
 
+def test_each_days_row_gives_that_days_speed_to_the_first_human_action(day):
+    with at(T + timedelta(hours=6)):
+        result = lead_metrics(start=DAY_START - timedelta(days=1), end=DAY_END)
+    before, today = result["daily"]
+    assert (before["leads"], before["first_human_action_median_seconds"]) == (0, None)
+    assert before["first_human_action_p90_seconds"] is None
+    # The day's people acted after 60, 600, 1,200 and 3,000 s; the agent at once.
+    assert today["first_human_action_median_seconds"] == 900.0
+    assert today["first_human_action_p90_seconds"] == 3000.0
+    assert today["speed_median_seconds"] == 60.0
+
+
 def test_conversion_by_path_gives_the_agents_hand_off_to_a_person_its_own_row(day):
     rows = {row["path"]: row for row in figures()["conversion_by_path"]}
     assert {path: (row["leads"], row["converted"]) for path, row in rows.items()} == {
