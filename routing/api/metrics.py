@@ -50,11 +50,13 @@ What the figures mean:
 {PATHS_DOC}
 - `fairness`: per pool, distinct leads per member; `turns` counts a lead once for each
   member it went to. For rotation pools, `expected` shares each turn by weight among the
-  members who could take it when it was given, as their history and assignments say
+  members who were in the pool and could take it when it was given, as the pool's
+  membership history (joined, left, weight) and the reps' history and assignments say
   (`expected_share_accounts_for`: {", ".join(EXPECTED_ACCOUNTS_FOR_WITH_HOURS)}; working
   hours only for pools that respect them) and `available_turns` counts the turns a member
   could take. `expected_share_does_not_account_for` lists what it ignores:
-  {", ".join(EXPECTED_DOES_NOT_ACCOUNT_FOR)} (today's members count for the whole period).
+  {", ".join(EXPECTED_DOES_NOT_ACCOUNT_FOR)}. A member who left the pool is listed as
+  "(left the pool)" with the share they were due while in it.
 """
 
 
