@@ -1,6 +1,7 @@
-"""A sales manager reads the fairness panel in a real browser (headless Chromium), at
-desktop width and on a phone-sized screen, after a member left a rotation pool halfway
-through: the one who left is named so and due only the leads given while they were in it."""
+"""A sales manager reads the dashboard in a real browser (headless Chromium), at desktop
+width and on a phone-sized screen: after a member left a rotation pool halfway through,
+the fairness panel names them so and they are due only the leads given while they were
+in it; the speed chart draws each day's median to a person's first action."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from reps.models import PoolMembership
 from routing.models import Rule
+from routing.services.acknowledge import assignment_acknowledge
 from tests.integration.test_browser import browser  # noqa: F401 (the fixture)
 from tests.integration.test_browser_dashboard import VIEWPORTS, fits_the_screen, manager_page  # noqa: F401
 from tests.team import build_team, submit
@@ -61,3 +63,27 @@ def test_a_member_who_left_the_pool_is_due_only_the_leads_given_before(manager_p
         "Bo (left the pool)": "1.0",
         "Cy": "3.0",
     }
+
+
+@VIEWPORTS
+def test_the_speed_chart_draws_each_days_median_to_a_persons_first_action(
+    manager_page,  # noqa: F811
+    live_server,
+):
+    team = build_team()
+    lead = submit(source="demo_request", email="direct@prospect.com")
+    assignment_acknowledge(assignment=lead.assignments.get(), rep=team.ana, via="queue")
+    page = manager_page
+
+    page.goto(f"{live_server.url}/dashboard/?days=7")
+
+    page.wait_for_function("Chart.getChart('chart-speed') !== undefined")
+    datasets = page.evaluate(
+        "Chart.getChart('chart-speed').data.datasets.map((d) => [d.label, d.data.at(-1)])"
+    )
+    labels = [label for label, _ in datasets]
+    assert labels[-1] == "Median to a person's first action (min)"
+    # Acknowledged in the queue at once: a person's first action, today, after 0 minutes.
+    assert dict(datasets)["Median to a person's first action (min)"] == 0
+    assert fits_the_screen(page)
+    assert page.errors == []
