@@ -5,10 +5,11 @@ could take a lead at that moment. So each turn (a lead given by the pool to a me
 shared out, by weight, among the members who could take it when it was given: active,
 not out of office nor paused, below their capacity limits and, for a pool that respects working
 hours, within them, as each rep was then according to their history and their
-assignments. A member away for half the period is due about half as many leads. What
-is not replayed is said in the figures: a member left out of one lead because they let
-it expire before, and who was in the pool then (today's members are counted for the
-whole period). See docs/decisions/0015.
+assignments, among those who were in the pool then, with the weight they had then
+(the memberships' history). A member away for half the period, or who joined halfway
+through it, is due about half as many leads. What is not replayed is said in the
+figures: a member left out of one lead because they let it expire before. See
+docs/decisions/0015.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from __future__ import annotations
 import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
 
-from reps.models import Pool, Rep
+from reps.models import Pool, PoolMembership, Rep
 from routing.engine.eligibility import at_capacity_because, away_because
 from routing.engine.types import RepLoad, RepProfile, RoutingState
 from routing.models import Assignment, RoutingDecision
@@ -30,14 +31,20 @@ from routing.snapshot import rep_profile
 
 ROTATION_METHODS = (Pool.Method.ROUND_ROBIN, Pool.Method.WEIGHTED)
 
-EXPECTED_ACCOUNTS_FOR = ("weights", "inactive", "out_of_office", "paused", "capacity_caps")
-EXPECTED_ACCOUNTS_FOR_WITH_HOURS = (*EXPECTED_ACCOUNTS_FOR, "working_hours")
-EXPECTED_DOES_NOT_ACCOUNT_FOR = (
-    "left_out_after_letting_the_lead_expire",
-    "pool_membership_changes",
+EXPECTED_ACCOUNTS_FOR = (
+    "weights",
+    "pool_membership",
+    "inactive",
+    "out_of_office",
+    "paused",
+    "capacity_caps",
 )
+EXPECTED_ACCOUNTS_FOR_WITH_HOURS = (*EXPECTED_ACCOUNTS_FOR, "working_hours")
+EXPECTED_DOES_NOT_ACCOUNT_FOR = ("left_out_after_letting_the_lead_expire",)
 # A day's count starts at the rep's midnight, up to 14 hours from UTC's, before the period.
 DAY_BEFORE = timedelta(days=2)
+# Since before any turn: a membership older than its history.
+ALWAYS = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,50 @@ def rep_timelines(*, rep_ids: set[int], start: datetime, end: datetime) -> dict[
     }
 
 
+@dataclass(frozen=True)
+class Membership:
+    """A rep's place in a pool over time: from each moment of `since` on, their weight,
+    or None while they were out of the pool."""
+
+    since: list[datetime]
+    weights: list[int | None]
+
+    def weight_at(self, moment: datetime) -> int | None:
+        index = bisect.bisect_right(self.since, moment) - 1
+        return self.weights[index] if index >= 0 else None
+
+
+def pool_memberships(*, pools: list[Pool]) -> dict[int, dict[int, Membership]]:
+    """Per pool, every rep its history says was ever in it, and when, with what weight."""
+    since: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    weights: dict[tuple[int, int], list[int | None]] = defaultdict(list)
+    recorded: set[int] = set()
+    for membership_id, pool_id, rep_id, weight, change, at in (
+        PoolMembership.history.filter(pool_id__in=[pool.pk for pool in pools])
+        .order_by("history_date", "history_id")
+        .values_list("id", "pool_id", "rep_id", "weight", "history_type", "history_date")
+    ):
+        key = (pool_id, rep_id)
+        if key not in since and change != "+":
+            # History that begins with a change, not the creation: the membership is
+            # older than its history and was there before it, as first recorded.
+            since[key].append(ALWAYS)
+            weights[key].append(weight)
+        since[key].append(at)
+        weights[key].append(None if change == "-" else weight)
+        recorded.add(membership_id)
+    for pool in pools:
+        for membership in pool.memberships.all():
+            key = (pool.pk, membership.rep_id)
+            if membership.pk not in recorded and key not in since:
+                since[key].append(ALWAYS)
+                weights[key].append(membership.weight)
+    by_pool: dict[int, dict[int, Membership]] = defaultdict(dict)
+    for (pool_id, rep_id), times in since.items():
+        by_pool[pool_id][rep_id] = Membership(times, weights[pool_id, rep_id])
+    return by_pool
+
+
 def pool_fairness(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Per pool, the period's leads it gave out and each member's distinct leads from it,
     from every decision that picked from a pool (first routings, escalations, hand-offs).
@@ -143,52 +194,77 @@ def pool_fairness(*, start: datetime, end: datetime) -> list[dict[str, Any]]:
     for pool_id, lead_id, rep_id, at in picked:
         went_to[pool_id][lead_id].setdefault(rep_id, at)
     pools = sorted(
-        Pool.objects.filter(pk__in=went_to).prefetch_related("memberships__rep"),
+        Pool.objects.filter(pk__in=went_to).prefetch_related("memberships"),
         key=lambda pool: pool.name,
+    )
+    memberships = pool_memberships(
+        pools=[pool for pool in pools if pool.method in ROTATION_METHODS]
     )
     timelines = rep_timelines(
         start=start,
         end=end,
-        rep_ids={
-            membership.rep_id
-            for pool in pools
-            if pool.method in ROTATION_METHODS
-            for membership in pool.memberships.all()
-        },
+        rep_ids={rep_id for members in memberships.values() for rep_id in members},
     )
-    return [_pool_report(pool, went_to[pool.pk], timelines) for pool in pools]
+    names = dict(
+        Rep.objects.filter(
+            pk__in={
+                *timelines,
+                *(
+                    rep_id
+                    for leads in went_to.values()
+                    for reps in leads.values()
+                    for rep_id in reps
+                ),
+                *(membership.rep_id for pool in pools for membership in pool.memberships.all()),
+            }
+        ).values_list("id", "name")
+    )
+    return [
+        _pool_report(pool, went_to[pool.pk], memberships.get(pool.pk, {}), timelines, names)
+        for pool in pools
+    ]
 
 
 def _pool_report(
-    pool: Pool, leads: dict[int, dict[int, datetime]], timelines: dict[int, RepTimeline]
+    pool: Pool,
+    leads: dict[int, dict[int, datetime]],
+    memberships: dict[int, Membership],
+    timelines: dict[int, RepTimeline],
+    names: dict[int, str],
 ) -> dict[str, Any]:
     # A rotation promises each member a share of its turns, and a lead passed from one
     # member to another took a turn of each.
     turns = [turn for reps in leads.values() for turn in reps.items()]
     got = Counter(rep_id for rep_id, _ in turns)
-    memberships = list(pool.memberships.all())
-    weights = {
-        membership.rep_id: (membership.weight if pool.method == Pool.Method.WEIGHTED else 1)
-        for membership in memberships
-    }
-    names = {membership.rep_id: membership.rep.name for membership in memberships}
-    rotation = pool.method in ROTATION_METHODS and sum(weights.values()) > 0
+    today = {membership.rep_id for membership in pool.memberships.all()}
+    rotation = pool.method in ROTATION_METHODS and bool(memberships)
     expected, available = (
-        _expected(turns, weights, timelines, check_hours=pool.respect_working_hours)
+        _expected(
+            turns,
+            memberships,
+            timelines,
+            weighted=pool.method == Pool.Method.WEIGHTED,
+            check_hours=pool.respect_working_hours,
+        )
         if rotation
         else ({}, Counter())
     )
     accounts_for = (
         EXPECTED_ACCOUNTS_FOR_WITH_HOURS if pool.respect_working_hours else EXPECTED_ACCOUNTS_FOR
     )
+
+    def label(rep_id: int) -> str:
+        name = names.get(rep_id, f"rep {rep_id}")
+        return name if rep_id in today else f"{name} (left the pool)"
+
     members = [
         {
-            "rep": names.get(rep_id, f"rep {rep_id} (left the pool)"),
+            "rep": label(rep_id),
             "leads": got.get(rep_id, 0),
-            "expected": round(expected[rep_id], 1) if rep_id in expected else None,
-            "available_turns": available[rep_id] if rotation and rep_id in weights else None,
+            "expected": round(expected.get(rep_id, 0.0), 1) if rotation else None,
+            "available_turns": available[rep_id] if rotation else None,
         }
-        for rep_id in sorted(set(weights) | set(got), key=lambda rep: names.get(rep, ""))
+        for rep_id in sorted(today | set(expected) | set(got), key=label)
     ]
     return {
         "pool": pool.name,
@@ -206,15 +282,24 @@ def _pool_report(
 
 def _expected(
     turns: list[tuple[int, datetime]],
-    weights: dict[int, int],
+    memberships: dict[int, Membership],
     timelines: dict[int, RepTimeline],
     *,
+    weighted: bool,
     check_hours: bool,
 ) -> tuple[dict[int, float], Counter[int]]:
-    """Each member's due share of the turns, and how many turns they were there for."""
-    expected = dict.fromkeys(weights, 0.0)
+    """Each member's due share of the turns, and how many turns they were there for:
+    every rep who was in the pool at one of the turns."""
+    expected: dict[int, float] = {}
     available: Counter[int] = Counter()
     for _, at in turns:
+        weights = {
+            rep_id: weight if weighted else 1
+            for rep_id, membership in memberships.items()
+            if (weight := membership.weight_at(at)) is not None
+        }
+        for rep_id in weights:
+            expected.setdefault(rep_id, 0.0)
         present = [
             rep_id
             for rep_id in weights
@@ -222,7 +307,8 @@ def _expected(
         ]
         available.update(present)
         # Nobody there, yet the pool gave the lead (a rule that ignores availability, the
-        # last resort): every member was as due as any other.
+        # last resort): every member was as due as any other. A turn at which history
+        # shows no member at all is due to nobody.
         sharing = present or list(weights)
         total = sum(weights[rep_id] for rep_id in sharing)
         for rep_id in sharing:

@@ -134,7 +134,11 @@ def lead_metrics(*, start: datetime, end: datetime, now: datetime | None = None)
         "conversion_by_path": _conversion_by_path(leads, assignments, unclaimed_leads),
         "daily": [
             _day(
-                day, [lead for lead in leads if _local_date(lead["created_at"]) == day], first, now
+                day,
+                [lead for lead in leads if _local_date(lead["created_at"]) == day],
+                first,
+                assignments,
+                now,
             )
             for day in days
         ],
@@ -282,14 +286,21 @@ def _conversion_by_path(
 
 
 def _day(
-    day: date, leads: list[dict[str, Any]], first: dict[int, dict[str, Any]], now: datetime
+    day: date,
+    leads: list[dict[str, Any]],
+    first: dict[int, dict[str, Any]],
+    assignments: dict[int, list[dict[str, Any]]],
+    now: datetime,
 ) -> dict[str, Any]:
     speed = _speed(leads)
+    human = _speed_to_first_human_action(leads, assignments)
     return {
         "date": day.isoformat(),
         "leads": len(leads),
         "speed_median_seconds": speed["median_seconds"],
         "speed_p90_seconds": speed["p90_seconds"],
+        "first_human_action_median_seconds": human["median_seconds"],
+        "first_human_action_p90_seconds": human["p90_seconds"],
         "within_sla_share": _within_sla(leads, first, now)["share"],
     }
 

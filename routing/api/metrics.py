@@ -32,6 +32,10 @@ What the figures mean:
   acknowledgment by a person: in the queue, by the e-mailed link, by claiming the lead
   from the shared queue or by recording an outcome (`acted`: how many leads a person
   acted on).
+- `daily`: per day of the period (server time zone), its `leads`, speed to lead
+  (`speed_median_seconds`, `speed_p90_seconds`), speed to the first human action
+  (`first_human_action_median_seconds`, `first_human_action_p90_seconds`) and
+  `within_sla_share`, for that day's leads.
 - `within_sla`: of first assignments that were acknowledged or whose deadline passed,
   the share acknowledged by the deadline.
 - `escalations`: `count` of expired assignments, `leads` escalated at least once, and
@@ -46,11 +50,13 @@ What the figures mean:
 {PATHS_DOC}
 - `fairness`: per pool, distinct leads per member; `turns` counts a lead once for each
   member it went to. For rotation pools, `expected` shares each turn by weight among the
-  members who could take it when it was given, as their history and assignments say
+  members who were in the pool and could take it when it was given, as the pool's
+  membership history (joined, left, weight) and the reps' history and assignments say
   (`expected_share_accounts_for`: {", ".join(EXPECTED_ACCOUNTS_FOR_WITH_HOURS)}; working
   hours only for pools that respect them) and `available_turns` counts the turns a member
   could take. `expected_share_does_not_account_for` lists what it ignores:
-  {", ".join(EXPECTED_DOES_NOT_ACCOUNT_FOR)} (today's members count for the whole period).
+  {", ".join(EXPECTED_DOES_NOT_ACCOUNT_FOR)}. A member who left the pool is listed as
+  "(left the pool)" with the share they were due while in it.
 """
 
 

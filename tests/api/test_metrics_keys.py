@@ -138,10 +138,11 @@ def test_the_schema_documents_who_may_read_metrics_and_what_each_figure_means(cl
     for words in (
         "May read metrics",
         "speed_to_first_human_action",
+        "first_human_action_median_seconds",
         "unclaimed_during_period",
         "`ai_agent_handoff_human`",
         "expected_share_accounts_for",
-        "pool_membership_changes",
+        "pool_membership",
     ):
         assert words in operation["description"]
     assert {"401", "403"} <= set(operation["responses"])

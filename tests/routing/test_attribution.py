@@ -23,7 +23,7 @@ from routing.services.handoff import lead_handoff
 from routing.services.work import lead_record_outcome
 from tests.admin.helpers import admin_url
 from tests.factories import PoolMembershipFactory
-from tests.team import submit
+from tests.team import Team, build_team, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +37,20 @@ def at(moment: datetime):
 
 
 @pytest.fixture
+def team(db, receiver) -> Team:
+    """The team as set up the day before the leads: the Closers were members all along,
+    as the pool's membership history says."""
+    with at(T - timedelta(days=1)):
+        return build_team(receiver)
+
+
+@pytest.fixture
 def mid_market(team) -> Rule:
     """Pricing-page leads go to the Inside Sales pool (Ana); the rule set escalates to
     the Closers (Bo, Cy), twice, then leaves the lead unclaimed."""
-    inside_sales = Pool.objects.create(name="Inside Sales")
-    PoolMembershipFactory(pool=inside_sales, rep=team.ana)
+    with at(T - timedelta(days=1)):
+        inside_sales = Pool.objects.create(name="Inside Sales")
+        PoolMembershipFactory(pool=inside_sales, rep=team.ana)
     return Rule.objects.create(
         ruleset=team.ruleset,
         position=3,

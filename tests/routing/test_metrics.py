@@ -12,7 +12,7 @@ from routing.models import Lead
 from routing.services.acknowledge import assignment_acknowledge
 from routing.services.escalation import assignments_escalate_overdue
 from routing.services.work import lead_record_outcome
-from tests.team import submit
+from tests.team import Team, build_team, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,14 @@ T = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 def at(moment: datetime):
     return time_machine.travel(moment, tick=False)
+
+
+@pytest.fixture
+def team(db, receiver) -> Team:
+    """The team as set up the day before the leads: the Closers were members all along,
+    as the pool's membership history says."""
+    with at(T - timedelta(days=1)):
+        return build_team(receiver)
 
 
 def acknowledge(lead: Lead, rep, moment: datetime) -> None:

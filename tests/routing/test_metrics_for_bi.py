@@ -9,15 +9,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from reps.availability import rep_pause, rep_resume
+from reps.models import Pool, PoolMembership
+from routing.fairness import pool_fairness
 from routing.metrics import lead_metrics
 from routing.models import Lead, Rule
 from routing.services.acknowledge import assignment_acknowledge
 from routing.services.escalation import assignments_escalate_overdue
 from routing.services.handoff import lead_handoff
 from routing.services.work import lead_claim, lead_record_outcome
-from tests.team import submit
+from tests.team import Team, build_team, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +31,14 @@ DAY_START, DAY_END = datetime(2026, 11, 24, tzinfo=UTC), datetime(2026, 11, 25, 
 
 def at(moment: datetime):
     return time_machine.travel(moment, tick=False)
+
+
+@pytest.fixture
+def team(db, receiver) -> Team:
+    """The team as set up the day before the leads: the Closers were members all along,
+    as the pool's membership history says."""
+    with at(T - timedelta(days=1)):
+        return build_team(receiver)
 
 
 def acknowledge(lead: Lead, moment: datetime):
@@ -143,6 +155,18 @@ def test_speed_to_first_human_action_skips_the_agents_acknowledgment(day):
     assert result["speed_to_lead"]["median_seconds"] == 60.0
 
 
+def test_each_days_row_gives_that_days_speed_to_the_first_human_action(day):
+    with at(T + timedelta(hours=6)):
+        result = lead_metrics(start=DAY_START - timedelta(days=1), end=DAY_END)
+    before, today = result["daily"]
+    assert (before["leads"], before["first_human_action_median_seconds"]) == (0, None)
+    assert before["first_human_action_p90_seconds"] is None
+    # The day's people acted after 60, 600, 1,200 and 3,000 s; the agent at once.
+    assert today["first_human_action_median_seconds"] == 900.0
+    assert today["first_human_action_p90_seconds"] == 3000.0
+    assert today["speed_median_seconds"] == 60.0
+
+
 def test_conversion_by_path_gives_the_agents_hand_off_to_a_person_its_own_row(day):
     rows = {row["path"]: row for row in figures()["conversion_by_path"]}
     assert {path: (row["leads"], row["converted"]) for path, row in rows.items()} == {
@@ -188,12 +212,15 @@ def test_the_expected_share_leaves_out_the_turns_a_member_was_out_of_office(team
     assert (members["Cy"]["expected"], members["Cy"]["available_turns"]) == (1.5, 2)
     assert closers["expected_share_accounts_for"] == [
         "weights",
+        "pool_membership",
         "inactive",
         "out_of_office",
         "paused",
         "capacity_caps",
     ]
-    assert "pool_membership_changes" in closers["expected_share_does_not_account_for"]
+    assert closers["expected_share_does_not_account_for"] == [
+        "left_out_after_letting_the_lead_expire"
+    ]
 
 
 def test_the_expected_share_leaves_out_the_turns_a_member_had_paused_new_leads(team, rotation):
@@ -268,3 +295,99 @@ def test_a_pool_that_respects_working_hours_says_its_share_accounts_for_them(tea
     [closers] = figures()["fairness"]
     assert "working_hours" in closers["expected_share_accounts_for"]
     assert sum(member["expected"] for member in closers["members"]) == 1.0
+
+
+# Between the day's second pricing-page lead and its third.
+CHANGE = T + timedelta(hours=1, minutes=30)
+
+
+def closers_members() -> dict[str, dict]:
+    [closers] = figures()["fairness"]
+    return {member["rep"]: member for member in closers["members"]}
+
+
+def test_a_member_who_joined_mid_period_is_due_only_the_leads_given_after(team, rotation):
+    with at(T):
+        submit(email="lead0@prospect.com", source="pricing_page")
+    with at(T + timedelta(hours=1)):
+        submit(email="lead1@prospect.com", source="pricing_page")
+    with at(CHANGE):
+        PoolMembership.objects.create(pool=team.closers, rep=team.dee)
+    for hour in (2, 3):
+        with at(T + timedelta(hours=hour)):
+            submit(email=f"lead{hour}@prospect.com", source="pricing_page")
+
+    members = closers_members()
+    # Two turns shared by Bo and Cy, then two by all three.
+    assert (members["Dee"]["expected"], members["Dee"]["available_turns"]) == (0.7, 2)
+    assert (members["Bo"]["expected"], members["Bo"]["available_turns"]) == (1.7, 4)
+    assert (members["Cy"]["expected"], members["Cy"]["available_turns"]) == (1.7, 4)
+    assert sum(member["leads"] for member in members.values()) == 4
+
+
+def test_a_member_who_left_is_due_the_leads_given_until_they_left(team, rotation):
+    with at(T):
+        submit(email="lead0@prospect.com", source="pricing_page")
+    with at(T + timedelta(hours=1)):
+        submit(email="lead1@prospect.com", source="pricing_page")
+    with at(CHANGE):
+        PoolMembership.objects.get(pool=team.closers, rep=team.bo).delete()
+    for hour in (2, 3):
+        with at(T + timedelta(hours=hour)):
+            submit(email=f"lead{hour}@prospect.com", source="pricing_page")
+
+    members = closers_members()
+    assert set(members) == {"Bo (left the pool)", "Cy"}
+    bo = members["Bo (left the pool)"]
+    assert (bo["leads"], bo["expected"], bo["available_turns"]) == (1, 1.0, 2)
+    assert (members["Cy"]["leads"], members["Cy"]["expected"]) == (3, 3.0)
+
+
+def test_a_weight_is_counted_as_it_was_at_each_turn(team, rotation):
+    team.closers.method = Pool.Method.WEIGHTED
+    team.closers.save()
+    with at(T):
+        submit(email="lead0@prospect.com", source="pricing_page")
+    with at(T + timedelta(hours=1)):
+        submit(email="lead1@prospect.com", source="pricing_page")
+    with at(CHANGE):
+        membership = PoolMembership.objects.get(pool=team.closers, rep=team.bo)
+        membership.weight = 3
+        membership.save()
+    for hour in (2, 3):
+        with at(T + timedelta(hours=hour)):
+            submit(email=f"lead{hour}@prospect.com", source="pricing_page")
+
+    members = closers_members()
+    # Half of each of the first two turns, then three quarters of the next two.
+    assert (members["Bo"]["expected"], members["Cy"]["expected"]) == (2.5, 1.5)
+
+
+def test_a_membership_older_than_its_history_counts_from_before_its_first_record(team, rotation):
+    # History that starts with a change (kept since an edit), not the creation.
+    bo = PoolMembership.objects.get(pool=team.closers, rep=team.bo)
+    bo.history.all().delete()
+    with at(CHANGE):
+        bo.save()
+    with at(T):
+        submit(email="lead0@prospect.com", source="pricing_page")
+
+    members = closers_members()
+    assert (members["Bo"]["expected"], members["Cy"]["expected"]) == (0.5, 0.5)
+
+
+def test_the_fairness_figures_read_as_many_queries_for_many_leads_as_for_one(team, rotation):
+    def queries_for_the_day() -> int:
+        with at(T + timedelta(hours=6)), CaptureQueriesContext(connection) as queries:
+            pool_fairness(start=DAY_START, end=DAY_END)
+        return len(queries.captured_queries)
+
+    with at(T):
+        submit(email="lead0@prospect.com", source="pricing_page")
+    with at(CHANGE):
+        PoolMembership.objects.create(pool=team.closers, rep=team.dee)
+    one = queries_for_the_day()
+    for hour in (2, 3, 4, 5):
+        with at(T + timedelta(hours=hour)):
+            submit(email=f"lead{hour}@prospect.com", source="pricing_page")
+    assert queries_for_the_day() == one

@@ -44,7 +44,7 @@ def test_the_dashboard_shows_escalation_rate_first_human_action_and_paths(admin_
         ("Direct to a person", "1", "0"),
         ("AI agent only", "1", "0"),
     }
-    assert "It does not account for who was in the pool" in html
+    assert "is due leads only for the time they were in it" in html
 
 
 def test_a_bad_period_is_explained_and_the_default_shown(admin_client):

@@ -47,6 +47,10 @@
       datasets: [
         { label: "Median (min)", data: figures.daily.map((d) => minutes(d.speed_median_seconds)) },
         { label: "90th percentile (min)", data: figures.daily.map((d) => minutes(d.speed_p90_seconds)) },
+        {
+          label: "Median to a person's first action (min)",
+          data: figures.daily.map((d) => minutes(d.first_human_action_median_seconds)),
+        },
       ],
     },
     options: { spanGaps: true, scales: { y: { beginAtZero: true } } },
