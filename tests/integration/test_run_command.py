@@ -181,6 +181,24 @@ def test_sigterm_to_the_run_command_stops_every_process_it_started_within_second
     assert not _port_open(run.port)
 
 
+def test_sigterm_during_set_up_stops_the_step_in_progress_instead_of_leaving_it_running(
+    run_command,
+):
+    run = run_command()
+    _wait_for(
+        lambda: set(_processes_using(run.var_dir)) - {str(run.process.pid)},
+        60,
+        f"the migrate step\n{run.output()}",
+    )
+
+    run.process.send_signal(signal.SIGTERM)
+    assert run.process.wait(timeout=5) == 1
+    assert "Stopped during set-up" in run.output()
+    # Migrating an empty database takes longer than this: the step was stopped, not awaited.
+    _wait_for(lambda: not _processes_using(run.var_dir), 3, "the set-up step to stop")
+    assert "Lead Router is up" not in run.output()
+
+
 def _alive(pid: str) -> bool:
     """Running, not a zombie waiting for its parent (the container's init may never reap it)."""
     try:
