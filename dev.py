@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -80,8 +81,7 @@ def serve(port: str) -> int:
     # progress (subprocess.run kills its child then). A shell starting us in the background
     # sets SIGINT to "ignore", and a service manager or `kill` stops with SIGTERM, whose
     # default action would leave a running step behind.
-    for stop_signal in STOP_SIGNALS:
-        signal.signal(stop_signal, _interrupt)
+    _on_stop_signals(_interrupt)
     # The development settings, for every process started here (the web and the worker
     # default to production when started by hand).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -95,8 +95,7 @@ def serve(port: str) -> int:
         # From here on a stop signal is only noted: raised as an exception, it could land
         # between starting a process and recording it (leaving that process unknown to
         # stop()) or in the middle of stop() itself, when a second signal comes.
-        for stop_signal in STOP_SIGNALS:
-            signal.signal(stop_signal, _note_stop_request)
+        _on_stop_signals(_note_stop_request)
     except KeyboardInterrupt:
         say("Stopped during set-up")
         return 1
@@ -157,11 +156,19 @@ def serve(port: str) -> int:
     return exit_code
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # Long enough for an idle worker's warm shutdown and the web's in-flight requests; a task
-# still running after it is killed (development only: nothing here waits on it).
+# still running then is killed (development only: nothing here waits on it).
 STOP_GRACE_SECONDS = 6
 _stop_requests: list[int] = []
+
+
+def _on_stop_signals(handler: Callable[[int, object], None]) -> None:
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, handler)
+    # Closing the terminal sends SIGHUP to this process alone (its children are in sessions
+    # of their own); under nohup it stays ignored.
+    if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, handler)
 
 
 def _interrupt(signum: int, frame: object) -> None:
