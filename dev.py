@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -75,16 +76,29 @@ def manage(*args: str) -> None:
 
 
 def serve(port: str) -> int:
-    """Web, worker and scheduler together; Ctrl-C (or any of them dying) stops all three."""
+    """Web, worker and scheduler together; Ctrl-C or SIGTERM (or one of them dying) stops all."""
+    # Until the long-running processes start, a stop signal interrupts the set-up step in
+    # progress (subprocess.run kills its child then). A shell starting us in the background
+    # sets SIGINT to "ignore", and a service manager or `kill` stops with SIGTERM, whose
+    # default action would leave a running step behind.
+    _on_stop_signals(_interrupt)
     # The development settings, for every process started here (the web and the worker
     # default to production when started by hand).
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     # Links in notifications and everything printed point at the port served here.
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
-    say("Migrating the database")
-    manage("migrate", "--noinput")
-    say("Loading the demo routing set and the demo admin")
-    manage("setup_demo")
+    try:
+        say("Migrating the database")
+        manage("migrate", "--noinput")
+        say("Loading the demo routing set and the demo admin")
+        manage("setup_demo")
+        # From here on a stop signal is only noted: raised as an exception, it could land
+        # between starting a process and recording it (leaving that process unknown to
+        # stop()) or in the middle of stop() itself, when a second signal comes.
+        _on_stop_signals(_note_stop_request)
+    except KeyboardInterrupt:
+        say("Stopped during set-up")
+        return 1
     commands = {
         # gunicorn, as in production, with a bounded number of threads: each keeps one
         # database connection, so a burst of clients cannot open more connections than
@@ -117,52 +131,79 @@ def serve(port: str) -> int:
             "2",
         ],
     }
-    # Handle both signals ourselves: a shell starting us in the background sets SIGINT
-    # to "ignore", and a service manager stops with SIGTERM.
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, _interrupt)
-    processes = {
-        name: subprocess.Popen(command, cwd=ROOT, start_new_session=True)
-        for name, command in commands.items()
-    }
-    say(f"Lead Router is up on {os.environ['SITE_URL']}/admin/ (Ctrl-C stops everything)")
+    processes: dict[str, subprocess.Popen] = {}
     exit_code = 0
     try:
-        while all(process.poll() is None for process in processes.values()):
-            time.sleep(0.5)
-        for name, process in processes.items():
-            if process.returncode is not None:
-                say(f"{name} stopped (exit code {process.returncode}); stopping the rest")
-                exit_code = process.returncode or 1
-    except KeyboardInterrupt:
-        say("Stopping")
+        for name, command in commands.items():
+            if _stop_requests:
+                break
+            # Each in a process group of its own, which stop() signals as a whole: the
+            # terminal's Ctrl-C reaches only this process, which stops them in order.
+            processes[name] = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+        else:
+            say(f"Lead Router is up on {os.environ['SITE_URL']}/admin/ (Ctrl-C stops everything)")
+        while not _stop_requests and all(process.poll() is None for process in processes.values()):
+            time.sleep(0.2)
+        if _stop_requests:
+            say("Stopping")
+        else:
+            for name, process in processes.items():
+                if process.returncode is not None:
+                    say(f"{name} stopped (exit code {process.returncode}); stopping the rest")
+                    exit_code = process.returncode or 1
     finally:
         stop(processes)
     return exit_code
+
+
+# Long enough for an idle worker's warm shutdown and the web's in-flight requests; a task
+# still running then is killed (development only: nothing here waits on it).
+STOP_GRACE_SECONDS = 6
+_stop_requests: list[int] = []
+
+
+def _on_stop_signals(handler: Callable[[int, object], None]) -> None:
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, handler)
+    # Closing the terminal sends SIGHUP to this process alone (its children are in sessions
+    # of their own); under nohup it stays ignored.
+    if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, handler)
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _note_stop_request(signum: int, frame: object) -> None:
+    _stop_requests.append(signum)
+
+
 def stop(processes: dict[str, subprocess.Popen]) -> None:
-    # The web gets the signal as a whole process group, workers included; Celery's main
-    # process shuts its own pool down warmly, so it alone is signalled.
+    """SIGTERM to each process group, then SIGKILL to whatever is left after the grace period."""
     for name, process in processes.items():
         if process.poll() is None:
             if name == "web":
-                os.killpg(process.pid, signal.SIGTERM)
+                # gunicorn's workers stop as soon as they have answered what they hold.
+                _signal_group(process, signal.SIGTERM)
             else:
+                # Celery's main process shuts its pool and the embedded scheduler down
+                # itself; signalled directly, its pool processes would die mid-task.
                 process.terminate()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     for process in processes.values():
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
     for process in processes.values():
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # anything left in the group
+        # Also when the main process exited in time: a child it left behind is still in
+        # the group.
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 def test(pytest_args: list[str]) -> int:

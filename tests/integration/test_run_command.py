@@ -162,6 +162,52 @@ def test_run_serves_the_admin_with_demo_data_and_stops_everything_on_ctrl_c(run_
     _wait_for(lambda: not _processes_using(run.var_dir), 20, "every child process to stop")
 
 
+def test_sigterm_to_the_run_command_stops_every_process_it_started_within_seconds(run_command):
+    """As `kill <pid>` or `pkill -f "dev.py run"` stop it: SIGTERM to dev.py alone, none of
+    its children (each in a process group of its own) is signalled by the sender."""
+    run = run_command()
+    run.wait_until_serving()
+    started = set(_processes_using(run.var_dir)) - {str(run.process.pid)}
+    # gunicorn's arbiter and two workers, Celery's main process, two pool processes, beat.
+    assert len(started) >= 7, started
+
+    run.process.send_signal(signal.SIGTERM)
+    assert run.process.wait(timeout=15) == 0, run.output()[-3000:]
+    _wait_for(
+        lambda: not _processes_using(run.var_dir) and not any(map(_alive, started)),
+        10,
+        f"every child process to stop\n{run.output()[-3000:]}",
+    )
+    assert not _port_open(run.port)
+
+
+def test_sigterm_during_set_up_stops_the_step_in_progress_instead_of_leaving_it_running(
+    run_command,
+):
+    run = run_command()
+    _wait_for(
+        lambda: set(_processes_using(run.var_dir)) - {str(run.process.pid)},
+        60,
+        f"the migrate step\n{run.output()}",
+    )
+
+    run.process.send_signal(signal.SIGTERM)
+    assert run.process.wait(timeout=5) == 1
+    assert "Stopped during set-up" in run.output()
+    # Migrating an empty database takes longer than this: the step was stopped, not awaited.
+    _wait_for(lambda: not _processes_using(run.var_dir), 3, "the set-up step to stop")
+    assert "Lead Router is up" not in run.output()
+
+
+def _alive(pid: str) -> bool:
+    """Running, not a zombie waiting for its parent (the container's init may never reap it)."""
+    try:
+        status = (Path("/proc") / pid / "stat").read_text()
+    except OSError:
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 @pytest.mark.postgres
 def test_a_burst_of_clients_on_a_small_postgresql_gets_every_lead_answered(run_command):
     """16 clients at once on a server that lets this install hold 16 connections: the web
