@@ -129,3 +129,11 @@ def test_a_manager_sees_who_is_away_and_who_covers_in_the_reps_list(
         rows.first.locator("td.field-availability").inner_text()
         == "Away until Mon 05 Jan 09:00 (Europe/Paris)\ncovered by Bo"
     )
+
+    rows.first.get_by_role("link", name="Ana", exact=True).click()
+    admin.wait_for_url("**/admin/reps/rep/*/change/**")
+    assert admin.input_value("#id_out_of_office_until_1") == "08:00:00"  # the admin's zone, UTC
+    in_rep_time = admin.locator(".field-rep_local_times .readonly").inner_text()
+    assert "Away until Mon 05 Jan 09:00" in in_rep_time
+    assert in_rep_time.endswith("(Europe/Paris, the rep's time zone)")
+    assert fits(admin, viewport)
