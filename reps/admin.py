@@ -254,7 +254,13 @@ class RepAdmin(AvailabilityAdmin, InviteAdmin, SigningSecretAdmin, OutgoingUrlAd
     list_filter = ("kind", "is_active", AvailabilityFilter, "timezone", "pools")
     search_fields = ("name", "email")
     autocomplete_fields = ("user",)
-    readonly_fields = ("pool_links", "masked_secret", "created_at", "updated_at")
+    readonly_fields = (
+        "pool_links",
+        "masked_secret",
+        "rep_local_times",
+        "created_at",
+        "updated_at",
+    )
     related_history = (("Pool membership changes", PoolMembership, "rep"),)
     fieldsets = (
         ("Identity", {"fields": ("name", "email", "kind", "user", "is_active", "pool_links")}),
@@ -267,6 +273,7 @@ class RepAdmin(AvailabilityAdmin, InviteAdmin, SigningSecretAdmin, OutgoingUrlAd
                     ("out_of_office_from", "out_of_office_until"),
                     "cover_rep",
                     "paused_at",
+                    "rep_local_times",
                 ),
                 "description": "Reps pause new leads and set their time away and cover "
                 "in their queue; what they set shows here, and is yours to change.",

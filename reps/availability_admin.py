@@ -90,3 +90,25 @@ class AvailabilityAdmin(admin.ModelAdmin):
             "var(--message-warning-fg, #b35900)",
             format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)),
         )
+
+    @admin.display(description="in the rep's time")
+    def rep_local_times(self, rep: Rep) -> str:
+        """The times above are in the admin's time zone; a manager reading "away until"
+        needs the moment as the rep lives it too."""
+        moments = [
+            (label, moment)
+            for label, moment in (
+                ("away from", rep.out_of_office_from),
+                ("away until", rep.out_of_office_until),
+                ("paused since", rep.paused_at),
+            )
+            if moment is not None
+        ]
+        if not moments:
+            return "No time away or pause set."
+        lines = [f"{label.capitalize()} {_when(moment, rep)}" for label, moment in moments]
+        return format_html(
+            "{}<br>{}",
+            format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)),
+            f"({rep.timezone}, the rep's time zone)",
+        )

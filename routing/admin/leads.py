@@ -80,7 +80,7 @@ def _decision_rule(decision: RoutingDecision) -> str:
 
 def _actor(event: LeadEvent) -> str:
     if event.actor_user is not None:
-        return str(event.actor_user)
+        return event.actor_user.get_full_name()
     return event.actor or "system"
 
 

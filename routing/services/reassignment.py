@@ -71,7 +71,7 @@ def leads_reassign(
     deadline."""
     reason = _reason_checked(reason)
     owner = _target_checked(target)
-    why = {"step": "reassigned", "by": str(by), "reason": reason}
+    why = {"step": "reassigned", **_named(by), "reason": reason}
     with transaction.atomic():
         now = timezone.now()
         locked = _locked(lead_ids)
@@ -152,7 +152,7 @@ def leads_return_to_rules(
     rep: the rules decide); their escalations start over. A lead nobody can take waits
     in the shared queue, as any would."""
     reason = _reason_checked(reason)
-    why = {"step": "returned to the rules", "by": str(by), "reason": reason}
+    why = {"step": "returned to the rules", **_named(by), "reason": reason}
     with transaction.atomic():
         now = timezone.now()
         locked = _locked(lead_ids)
@@ -219,7 +219,7 @@ def leads_close(
                 continue
             closing = Recording(
                 at=now,
-                actor=str(by),
+                actor=by.get_full_name(),
                 actor_user_id=by.pk,
                 lead={"status": outcome, "outcome_note": reason},
                 queue=SharedQueue(),
@@ -305,7 +305,7 @@ def _decided(
         kind=kind,
         reason=Assignment.Reason.MANUAL,
         elapsed_us=elapsed_us,
-        actor=str(by),
+        actor=by.get_full_name(),
         now=now,
         owner=snapshot.data.reps.get(rep_id) if rep_id else None,
         contact=snapshot.contacts.get(rep_id) if rep_id else None,
@@ -358,6 +358,12 @@ def _told_of_move(
             body=event_body(MOVED_BY_MANAGER, lead=lead, at=now, assignment=assignment),
         )
     return messages
+
+
+def _named(by: User) -> dict[str, object]:
+    """The manager as a trace names them: as people read it, with their id for the
+    audit (a name can change, and two managers can share one)."""
+    return {"by": by.get_full_name(), "by_user_id": by.pk}
 
 
 def _nobody_in(target: Rep | Pool) -> str:

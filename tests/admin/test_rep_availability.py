@@ -71,6 +71,23 @@ def test_time_away_that_is_over_shows_as_taking_leads(admin_client, reps):
         assert "Ana" in listed(admin_client, "?availability=taking")
 
 
+def test_the_reps_page_shows_time_away_in_the_reps_own_time_zone_beside_the_admins(
+    admin_client, reps
+):
+    page = admin_client.get(admin_url(Rep, "change", reps["ana"].pk))
+    html = page.content.decode()
+
+    assert 'name="out_of_office_until_1" value="17:00:00"' in html  # the admin's zone, UTC
+    assert "Away from Mon 07 Dec 09:00<br>Away until Fri 11 Dec 18:00<br>" in html
+    assert "(Europe/Paris, the rep&#x27;s time zone)" in html
+
+
+def test_the_reps_page_says_so_when_the_rep_has_no_time_away_or_pause(admin_client, reps):
+    html = admin_client.get(admin_url(Rep, "change", reps["dee"].pk)).content.decode()
+
+    assert "No time away or pause set." in html
+
+
 def test_a_manager_sets_a_cover_and_a_pause_on_the_reps_page_recorded_as_theirs(
     admin_client, staff_user, reps
 ):

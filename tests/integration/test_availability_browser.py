@@ -60,12 +60,15 @@ def test_a_rep_pauses_new_leads_then_goes_away_with_a_cover_and_comes_back(
     page, errors = open_queue(browser, live_server, viewport, "ana@example.com")
     state = page.get_by_test_id("availability-state")
     assert state.inner_text() == "Taking new leads"
+    if viewport == PHONE:  # one line above the queue, not a screenful
+        assert page.get_by_test_id("availability").bounding_box()["height"] < 160
 
     page.get_by_role("button", name="Pause new leads").click()
     assert (
         "New leads paused: you keep the leads you have." in page.locator(".messages").inner_text()
     )
     assert state.inner_text().startswith("New leads paused since")
+    assert page.get_by_text("Paused or away, you get no new leads").is_visible()
     assert submit(source="demo_request", email="sam@prospect.com").owner == acme.dee
     assert fits(page, viewport)
 
@@ -91,6 +94,8 @@ def test_a_rep_pauses_new_leads_then_goes_away_with_a_cover_and_comes_back(
 
     page.get_by_role("button", name="I’m back").click()
     assert state.inner_text() == "Taking new leads"
+    if viewport == PHONE:
+        assert page.get_by_test_id("availability").bounding_box()["height"] < 160
     assert submit(email="lee@acme.com", company="Acme Corp").owner == acme.ana
     assert errors == []
 
@@ -124,3 +129,11 @@ def test_a_manager_sees_who_is_away_and_who_covers_in_the_reps_list(
         rows.first.locator("td.field-availability").inner_text()
         == "Away until Mon 05 Jan 09:00 (Europe/Paris)\ncovered by Bo"
     )
+
+    rows.first.get_by_role("link", name="Ana", exact=True).click()
+    admin.wait_for_url("**/admin/reps/rep/*/change/**")
+    assert admin.input_value("#id_out_of_office_until_1") == "08:00:00"  # the admin's zone, UTC
+    in_rep_time = admin.locator(".field-rep_local_times .readonly").inner_text()
+    assert "Away until Mon 05 Jan 09:00" in in_rep_time
+    assert in_rep_time.endswith("(Europe/Paris, the rep's time zone)")
+    assert fits(admin, viewport)

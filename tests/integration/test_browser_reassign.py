@@ -68,6 +68,9 @@ def test_a_manager_bulk_moves_a_departed_reps_leads_and_returns_one_to_the_rules
     page.wait_for_url(f"{live_server.url}/admin/routing/lead/{first.pk}/change/")
     assert page.locator(".messagelist .success").inner_text() == "Routed again: 1 lead."
     assert page.get_by_text("Bo is full: let the rules decide").first.is_visible()
+    returned = page.locator(".decision-steps li", has_text="returned to the rules").first
+    assert "by: Sam ·" in returned.inner_text()
+    assert "sam.manager@example.com" not in page.locator("#content").inner_text()
     first.refresh_from_db()
     assert first.owner == team.dee, "Ana is inactive: the rules' fallback takes it"
     assert first.status == Lead.Status.ASSIGNED

@@ -17,7 +17,7 @@ from tests.routing.engine_builders import (
     ruleset,
 )
 
-WHY = {"step": "reassigned", "by": "mia@example.com", "reason": "Ana is off sick"}
+WHY = {"step": "reassigned", "by": "Mia", "by_user_id": 7, "reason": "Ana is off sick"}
 DEMO = rule(1, {"source": "demo_request"}, "rep", rep_owner(1), ack_sla=timedelta(minutes=5))
 INBOUND = ruleset([DEMO], rep_owner(9))
 
